@@ -1,0 +1,1 @@
+"""The SheetCRM workbook contract: schema, typed cells and storage backends."""

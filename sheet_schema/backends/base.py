@@ -1,0 +1,31 @@
+"""The Backend protocol every storage implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sheet_schema.model import ApplyReport, Plan, Snapshot
+
+
+class WorkbookError(RuntimeError):
+    """The workbook cannot be read or written; the message says why and what to do.
+
+    Raised for whole-workbook failures only (missing file, no access, quota exhausted). Problems
+    with a tab, row or cell never raise: they are reported in the snapshot.
+    """
+
+
+class Backend(Protocol):
+    """A workbook the bot can read in one pass and write in one batch."""
+
+    def read(self) -> Snapshot:
+        """Every tab, read in one request (Sheets) or one file pass (xlsx)."""
+        ...
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        """Re-resolve row IDs, then write every cell and append every row in one batch."""
+        ...
+
+    def describe(self) -> str:
+        """A short human name for messages, e.g. the file path or spreadsheet id."""
+        ...

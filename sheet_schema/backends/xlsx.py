@@ -1,0 +1,320 @@
+"""The embedded default: a local .xlsx workbook, read and written with openpyxl.
+
+Reads are one pass over the file in read-only mode. Writes load the workbook (formulas, styles,
+validations and unknown columns kept), apply the resolved plan, save to a temporary file in the same
+folder and rename it over the original, so a crash never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sheet_schema.backends.base import WorkbookError
+from sheet_schema.cells import cell_text
+from sheet_schema.headers import HeaderError, column_letter, map_headers
+from sheet_schema.layout import (
+    BOT_COLUMN_COLOUR,
+    BOT_COLUMN_NOTE,
+    DEFAULT_SETTINGS,
+    column_width,
+    dropdown_values,
+    is_date_column,
+)
+from sheet_schema.model import ApplyReport, Plan, Snapshot
+from sheet_schema.reading import build_snapshot, match_worksheets
+from sheet_schema.schema import Schema, Tab
+from sheet_schema.writing import ResolvedPlan, TabState, resolve_plan
+
+Clock = Callable[[], datetime]
+_DATE_FORMAT = "yyyy-mm-dd"
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _explained_errors(path: Path) -> Iterator[None]:
+    """Turn low-level file errors into one clear WorkbookError."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise WorkbookError(
+            f"{path}: no such workbook. Create one with `sheetcrm init --workbook {path}`."
+        ) from None
+    except IsADirectoryError:
+        raise WorkbookError(f"{path}: is a folder, not an .xlsx workbook.") from None
+    except PermissionError:
+        raise WorkbookError(
+            f"{path}: permission denied. Check the file's permissions, or close "
+            "the program that has it open."
+        ) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
+        raise WorkbookError(
+            f"{path}: not a readable .xlsx workbook ({error}). Save it from your "
+            "spreadsheet program as Excel Workbook (.xlsx)."
+        ) from None
+
+
+def _lock_files(path: Path) -> list[Path]:
+    # Excel writes "~$name.xlsx" and LibreOffice ".~lock.name.xlsx#" beside a file it has open.
+    candidates = [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+    return [c for c in candidates if c.exists()]
+
+
+class XlsxBackend:
+    """A workbook in a local .xlsx file."""
+
+    def __init__(self, path: Path, schema: Schema, clock: Clock = _utc_now) -> None:
+        self.path = path
+        self.schema = schema
+        self.clock = clock
+
+    def describe(self) -> str:
+        """The workbook's path."""
+        return str(self.path)
+
+    def read(self) -> Snapshot:
+        """Read every tab in one pass over the file."""
+        read_at = self.clock()
+        with _explained_errors(self.path):
+            book = load_workbook(self.path, read_only=True, data_only=True)
+            try:
+                grids = {
+                    ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
+                    for ws in book.worksheets
+                }
+            finally:
+                book.close()
+        return build_snapshot(self.schema, grids, read_at, source=str(self.path))
+
+    def apply(self, plan: Plan) -> ApplyReport:
+        """Resolve the plan against the file as it is now, write it, and save atomically."""
+        if plan.is_empty():
+            return ApplyReport()
+        self._check_writable()
+        with _explained_errors(self.path):
+            book = load_workbook(self.path)
+        states = self._states(book)
+        resolved = resolve_plan(self.schema, plan, states)
+        self._write(book, resolved)
+        save_atomically(book, self.path)
+        return ApplyReport(
+            cells_written=resolved.cells_written,
+            rows_appended=resolved.rows_appended,
+            ids_assigned=resolved.ids_assigned,
+            skipped=resolved.skipped,
+            api_calls={"file.read": 2, "file.write": 1},
+        )
+
+    def _check_writable(self) -> None:
+        locks = _lock_files(self.path)
+        if locks:
+            raise WorkbookError(
+                f"{self.path}: the workbook is open in another program "
+                f"({locks[0].name} exists). Close it and run again; nothing was "
+                "written."
+            )
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise WorkbookError(f"{self.path}: the file is read-only; nothing was written.")
+        if not os.access(self.path.parent, os.W_OK):
+            raise WorkbookError(
+                f"{self.path.parent}: the folder is read-only, so the workbook "
+                "cannot be saved safely; nothing was written."
+            )
+
+    def _states(self, book: Workbook) -> dict[str, TabState]:
+        titles, _ = match_worksheets(self.schema, book.sheetnames)
+        states: dict[str, TabState] = {}
+        for name, title in titles.items():
+            ws = book[title]
+            grid = [list(r) for r in ws.iter_rows(values_only=True)]
+            if not grid:
+                continue
+            try:
+                headers = map_headers(self.schema.tab(name), grid[0])
+            except HeaderError:
+                continue  # reported when read; an unreadable header gets no writes
+            states[name] = TabState(title=title, headers=headers, grid=grid)
+        return states
+
+    def _write(self, book: Workbook, resolved: ResolvedPlan) -> None:
+        for tab in resolved.new_tabs:
+            ws = book.create_sheet(tab.name)
+            write_header(ws, tab)
+        for update in resolved.updates:
+            set_cell(
+                book[update.title].cell(row=update.row, column=update.column + 1), update.value
+            )
+        for title, rows in resolved.appends.items():
+            ws = book[title]
+            next_row = last_used_row(ws) + 1
+            for offset, values in enumerate(rows):
+                for index, value in enumerate(values):
+                    if value is not None:
+                        set_cell(ws.cell(row=next_row + offset, column=index + 1), value)
+
+
+def set_cell(cell: Cell, value: object) -> None:
+    """Store a value; text is always stored as text, so '=IMPORTXML(...)' never runs."""
+    cell.value = value
+    if isinstance(value, str):
+        # openpyxl turns any string starting with '=' into a formula; the bot writes RAW text.
+        cell.data_type = "s"
+    elif isinstance(value, datetime):
+        cell.number_format = _DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = _DATE_FORMAT
+
+
+def last_used_row(ws: Worksheet) -> int:
+    """The last row with any value (formatting-only rows at the end do not count)."""
+    for row in range(ws.max_row, 0, -1):
+        if any(c.value not in (None, "") for c in ws[row]):
+            return row
+    return 0
+
+
+def save_atomically(book: Workbook, path: Path) -> None:
+    """Save to a temporary file beside ``path`` and rename it over the original."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(temporary)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_header(
+    ws: Worksheet, tab: Tab, start_column: int = 0, columns: Sequence[int] | None = None
+) -> None:
+    """Write a tab's header row: bold, frozen, bot columns shaded with a note."""
+    shade = PatternFill("solid", start_color=BOT_COLUMN_COLOUR, end_color=BOT_COLUMN_COLOUR)
+    chosen = range(len(tab.columns)) if columns is None else columns
+    for offset, index in enumerate(chosen):
+        column = tab.columns[index]
+        cell = ws.cell(row=1, column=start_column + offset + 1, value=column.header)
+        cell.font = Font(bold=True)
+        letter = column_letter(start_column + offset)
+        ws.column_dimensions[letter].width = column_width(column)
+        if column.bot_owned:
+            cell.fill = shade
+            cell.comment = Comment(BOT_COLUMN_NOTE, "SheetCRM")
+    ws.freeze_panes = "A2"
+
+
+def _add_validations(ws: Worksheet, tab: Tab, book: Workbook) -> None:
+    for index, column in enumerate(tab.columns):
+        letter = column_letter(index)
+        cells = f"{letter}2:{letter}10000"
+        choices = dropdown_values(column)
+        if choices and not column.bot_owned:
+            # The list lives in a hidden tab so it may exceed Excel's 255-character inline limit.
+            name = f"choices_{tab.name}_{column.key}".replace(" ", "_")
+            book.defined_names[name] = DefinedName(name, attr_text=_choice_range(book, choices))
+            validation = DataValidation(
+                type="list",
+                formula1=name,
+                allow_blank=True,
+                errorStyle="warning",
+                showErrorMessage=True,
+                error=f"Pick one of: {', '.join(choices)}",
+                errorTitle=column.header,
+            )
+        elif is_date_column(column) and not column.bot_owned:
+            validation = DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="1",
+                allow_blank=True,
+                errorStyle="warning",
+                showErrorMessage=True,
+                errorTitle=column.header,
+                error="Type a date, e.g. 2024-03-05 or 05/03/2024",
+            )
+        else:
+            continue
+        validation.add(cells)
+        ws.add_data_validation(validation)
+
+
+def _choice_range(book: Workbook, choices: Sequence[str]) -> str:
+    lists = book["Lists"] if "Lists" in book.sheetnames else book.create_sheet("Lists")
+    lists.sheet_state = "hidden"
+    column = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+    for row, choice in enumerate(choices, start=1):
+        lists.cell(row=row, column=column, value=choice)
+    letter = column_letter(column - 1)
+    return f"Lists!${letter}$1:${letter}${len(choices)}"
+
+
+def create_workbook(
+    path: Path, schema: Schema, force: bool = False, settings: Sequence[tuple[str, str]] = ()
+) -> None:
+    """Create a new workbook with every tab, headers, dropdowns and shaded bot columns.
+
+    ``settings`` overrides default Settings rows by key. Refuses to replace an existing file
+    unless ``force``.
+    """
+    if path.exists() and not force:
+        raise WorkbookError(
+            f"{path} already exists. Use --force to replace it, or pick another path."
+        )
+    if not path.parent.exists():
+        raise WorkbookError(f"{path.parent}: no such folder.")
+    book = Workbook()
+    assert book.active is not None
+    book.remove(book.active)
+    for tab in schema.tabs:
+        ws = book.create_sheet(tab.name)
+        write_header(ws, tab)
+        _add_validations(ws, tab, book)
+    overrides = dict(settings)
+    ws = book["Settings"]
+    for row, default in enumerate(DEFAULT_SETTINGS, start=2):
+        ws.cell(row=row, column=1, value=default.key)
+        ws.cell(row=row, column=2, value=overrides.get(default.key, default.value))
+        ws.cell(row=row, column=3, value=default.note)
+    if "Lists" in book.sheetnames:
+        book.move_sheet("Lists", offset=len(book.sheetnames))
+    save_atomically(book, path)
+
+
+def append_rows(path: Path, schema: Schema, rows: dict[str, list[dict[str, object]]]) -> None:
+    """Add rows (column key -> value) to tabs of an existing workbook, in one save.
+
+    For importing and demo data; the values are written as given, team columns included.
+    """
+    with _explained_errors(path):
+        book = load_workbook(path)
+    titles, _ = match_worksheets(schema, book.sheetnames)
+    for name, records in rows.items():
+        ws = book[titles[name]]
+        header = [cell_text(c.value) for c in ws[1]]
+        positions = map_headers(schema.tab(name), header).positions
+        start = last_used_row(ws) + 1
+        for offset, record in enumerate(records):
+            for key, value in record.items():
+                if value is not None:
+                    set_cell(ws.cell(row=start + offset, column=positions[key] + 1), value)
+    save_atomically(book, path)

@@ -1,0 +1,82 @@
+"""Find a tab's columns in its header row, by name or alias, in any order and letter case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from sheet_schema.cells import cell_text
+from sheet_schema.schema import Tab, fold
+
+
+class HeaderError(ValueError):
+    """A header row that cannot be read safely; the message names the tab and column."""
+
+    def __init__(self, tab: str, column: str, message: str) -> None:
+        super().__init__(message)
+        self.tab = tab
+        self.column = column
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where each known column of a tab sits (0-based), and what else the header row holds."""
+
+    tab: Tab
+    positions: Mapping[str, int]
+    unknown: Mapping[int, str]
+    blank: tuple[int, ...]
+    width: int
+
+    def missing(self) -> tuple[str, ...]:
+        """Keys of schema columns that the header row lacks."""
+        return tuple(c.key for c in self.tab.columns if c.key not in self.positions)
+
+
+def column_letter(index: int) -> str:
+    """The sheet letter of a 0-based column index (0 -> A)."""
+    return str(get_column_letter(index + 1))
+
+
+def map_headers(tab: Tab, header_row: Sequence[object]) -> HeaderMap:
+    """Match a header row against the tab's columns.
+
+    Raises HeaderError when two header cells name the same schema column (which one holds the
+    data would be a guess). Unknown and blank headers are kept aside; their cells are never
+    written.
+    """
+    lookup: dict[str, str] = {}
+    for column in tab.columns:
+        for name in column.header_names():
+            lookup[fold(name)] = column.key
+    positions: dict[str, int] = {}
+    unknown: dict[int, str] = {}
+    blank: list[int] = []
+    # Trailing blank header cells are just the end of the row, not blank headers.
+    texts = [cell_text(v).strip() for v in header_row]
+    while texts and not texts[-1]:
+        texts.pop()
+    for index, text in enumerate(texts):
+        if not text:
+            blank.append(index)
+            continue
+        key = lookup.get(fold(text))
+        if key is None:
+            unknown[index] = text
+            continue
+        if key in positions:
+            first = positions[key]
+            header = tab.column(key).header
+            raise HeaderError(
+                tab.name,
+                header,
+                f"{tab.name}: column {header!r} appears twice in the header row "
+                f"(column {column_letter(first)} {texts[first]!r} and column "
+                f"{column_letter(index)} {text!r}). Rename or delete one of them.",
+            )
+        positions[key] = index
+    return HeaderMap(
+        tab=tab, positions=positions, unknown=unknown, blank=tuple(blank), width=len(texts)
+    )

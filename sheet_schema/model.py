@@ -1,0 +1,195 @@
+"""The data that flows between backends, rules and the dashboard.
+
+A backend reads the workbook into a :class:`Snapshot` of typed :class:`Row` objects. Rules turn a
+snapshot into a :class:`Plan` (pure data: cell writes, appended rows, new IDs, emails). A backend
+applies a plan and answers with an :class:`ApplyReport`. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sheet_schema.settings import Settings
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    """A cell whose text could not be read as its column's type.
+
+    ``code`` is a stable identifier (e.g. ``"date.invalid"``) and ``params`` the facts a message
+    needs; the validator turns them into a sentence in the workbook's language.
+    """
+
+    column: str
+    raw: str
+    code: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row of a tab, typed.
+
+    ``values`` maps column keys to typed values (``None`` when empty or unreadable), ``raw`` keeps
+    what the person typed (as text), ``number`` is the 1-based sheet row at read time (for
+    messages only: writes are addressed by ID), ``extra`` keeps columns the schema does not know.
+    """
+
+    tab: str
+    number: int
+    row_id: str | None
+    values: Mapping[str, object]
+    raw: Mapping[str, str]
+    issues: tuple[CellIssue, ...] = ()
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> object:
+        """The typed value of a column, or None."""
+        return self.values.get(key)
+
+    def text(self, key: str) -> str:
+        """What the person typed in a column ("" when empty)."""
+        return self.raw.get(key, "")
+
+    def is_blank(self) -> bool:
+        """True when no known column of the row holds anything."""
+        return not any(v.strip() for v in self.raw.values())
+
+
+def fingerprint(raw: Mapping[str, str], keys: Sequence[str]) -> str:
+    """A short stable hash of the given columns' text, to tell whether a row changed."""
+    digest = hashlib.blake2b(digest_size=10)
+    for key in keys:
+        digest.update(key.encode())
+        digest.update(b"\x1f")
+        digest.update(raw.get(key, "").encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class TabIssue:
+    """A problem with a whole tab (missing, or a header that cannot be read)."""
+
+    tab: str
+    code: str
+    message: str
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the bot saw in one read, and when."""
+
+    rows: Mapping[str, tuple[Row, ...]]
+    settings: Settings
+    read_at: datetime
+    tab_issues: tuple[TabIssue, ...] = ()
+    source: str = ""
+
+    def tab(self, name: str) -> tuple[Row, ...]:
+        """The rows of a tab (empty when the tab is missing or unreadable)."""
+        return self.rows.get(name, ())
+
+    def by_id(self, name: str) -> dict[str, Row]:
+        """The rows of a tab that have an ID, keyed by it."""
+        return {row.row_id: row for row in self.tab(name) if row.row_id}
+
+    def readable(self, name: str) -> bool:
+        """False when the tab is missing or its header could not be read."""
+        return name in self.rows
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """Set one bot-owned cell, addressed by row ID and column key, never by A1."""
+
+    tab: str
+    row_id: str
+    column: str
+    value: object
+
+
+@dataclass(frozen=True)
+class IdAssignment:
+    """Give a row that has no ID one.
+
+    The row is found again at write time by its sheet row number and the fingerprint of its team
+    columns; if it moved, it is looked for by fingerprint; if it cannot be found for sure, the
+    assignment is skipped and reported.
+    """
+
+    tab: str
+    row_number: int
+    fingerprint: str
+    new_id: str
+
+
+@dataclass(frozen=True)
+class Append:
+    """Add one row at the end of a tab (logs and histories)."""
+
+    tab: str
+    values: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email the bot plans to send; ``key`` makes sending idempotent."""
+
+    key: str
+    to: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    template: str = ""
+    customer_id: str | None = None
+    campaign_id: str | None = None
+    marketing: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one cycle will change. Pure data: printing it is a dry run."""
+
+    writes: tuple[CellWrite, ...] = ()
+    appends: tuple[Append, ...] = ()
+    id_assignments: tuple[IdAssignment, ...] = ()
+    emails: tuple[Email, ...] = ()
+
+    def merge(self, other: Plan) -> Plan:
+        """This plan followed by another."""
+        return Plan(
+            writes=self.writes + other.writes,
+            appends=self.appends + other.appends,
+            id_assignments=self.id_assignments + other.id_assignments,
+            emails=self.emails + other.emails,
+        )
+
+    def is_empty(self) -> bool:
+        """True when the plan changes nothing."""
+        return not (self.writes or self.appends or self.id_assignments or self.emails)
+
+
+@dataclass(frozen=True)
+class SkippedWrite:
+    """A planned change that was not applied, and why (e.g. the row was deleted meanwhile)."""
+
+    tab: str
+    row_id: str | None
+    column: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What a backend actually changed."""
+
+    cells_written: int = 0
+    rows_appended: int = 0
+    ids_assigned: int = 0
+    skipped: tuple[SkippedWrite, ...] = ()
+    api_calls: Mapping[str, int] = field(default_factory=dict)

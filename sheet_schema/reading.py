@@ -1,0 +1,174 @@
+"""Turn grids of cell values (one per worksheet) into a typed :class:`Snapshot`.
+
+Both backends read their storage into plain grids (lists of rows of Python values) and hand them
+here, so the xlsx file and the Google spreadsheet are read by exactly the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sheet_schema.cells import CellContext, cell_text, read_cell
+from sheet_schema.headers import HeaderError, HeaderMap, column_letter, map_headers
+from sheet_schema.model import CellIssue, Row, Snapshot, TabIssue, fingerprint
+from sheet_schema.schema import Schema, Tab
+from sheet_schema.settings import Settings, parse_settings
+
+Grid = Sequence[Sequence[object]]
+
+
+def team_keys(tab: Tab) -> tuple[str, ...]:
+    """Keys of the columns people type in (what a row's fingerprint covers)."""
+    return tuple(c.key for c in tab.columns if not c.bot_owned)
+
+
+def row_fingerprint(tab: Tab, row: Row) -> str:
+    """Fingerprint of a row's team-owned cells; bot writes do not change it."""
+    return fingerprint(row.raw, team_keys(tab))
+
+
+def match_worksheets(
+    schema: Schema, titles: Sequence[str]
+) -> tuple[dict[str, str], list[TabIssue]]:
+    """Map canonical tab names to worksheet titles; report tabs that are missing or doubled."""
+    found: dict[str, str] = {}
+    issues: list[TabIssue] = []
+    for title in titles:
+        tab = schema.find_tab(title)
+        if tab is None:
+            continue
+        if tab.name in found:
+            issues.append(
+                TabIssue(
+                    tab.name,
+                    "tab.duplicate",
+                    f"Two worksheets stand for {tab.name}: {found[tab.name]!r} and "
+                    f"{title!r}. Only {found[tab.name]!r} is used.",
+                )
+            )
+            continue
+        found[tab.name] = title
+    for tab in schema.tabs:
+        if tab.name not in found and not tab.append_only:
+            issues.append(
+                TabIssue(
+                    tab.name,
+                    "tab.missing",
+                    f"The workbook has no {tab.name} tab. Run `sheetcrm init` to add it.",
+                )
+            )
+    return found, issues
+
+
+def read_settings(schema: Schema, grid: Grid | None) -> tuple[Settings, list[TabIssue]]:
+    """Settings from the Settings tab's grid (defaults when the tab is missing)."""
+    if not grid:
+        return Settings(), []
+    tab = schema.tab("Settings")
+    try:
+        headers = map_headers(tab, grid[0])
+    except HeaderError as error:
+        return Settings(), [TabIssue(tab.name, "header.duplicate", str(error), error.column)]
+    key_at, value_at = headers.positions.get("key"), headers.positions.get("value")
+    if key_at is None or value_at is None:
+        return Settings(), [
+            TabIssue(
+                tab.name,
+                "header.missing",
+                "Settings: the header row needs 'Key' and 'Value' columns.",
+            )
+        ]
+    triples = []
+    for number, cells in enumerate(grid[1:], start=2):
+        key = cell_text(cells[key_at]) if key_at < len(cells) else ""
+        value = cell_text(cells[value_at]) if value_at < len(cells) else ""
+        triples.append((number, key, value))
+    settings, problems = parse_settings(triples)
+    issues = [
+        TabIssue(
+            tab.name,
+            "setting.invalid",
+            f"Settings row {p.row_number}, {p.key}: {p.message}. Using the default.",
+            p.key,
+        )
+        for p in problems
+    ]
+    return settings, issues
+
+
+def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) -> tuple[Row, ...]:
+    """Typed rows of one tab; blank rows are skipped but keep their place in the numbering."""
+    id_at = headers.positions.get("id")
+    rows: list[Row] = []
+    for number, cells in enumerate(grid[1:], start=2):
+        if not any(cell_text(v).strip() for v in cells):
+            continue
+        values: dict[str, object] = {}
+        raw: dict[str, str] = {}
+        issues: list[CellIssue] = []
+        for key, index in headers.positions.items():
+            value = cells[index] if index < len(cells) else None
+            cell = read_cell(tab.column(key), value, context)
+            values[key], raw[key] = cell.value, cell.text
+            if cell.issue is not None:
+                issues.append(cell.issue)
+        extra = {name: cell_text(cells[i]) for i, name in headers.unknown.items() if i < len(cells)}
+        row_id = raw.get("id", "").strip() if id_at is not None else ""
+        rows.append(
+            Row(
+                tab=tab.name,
+                number=number,
+                row_id=row_id or None,
+                values=values,
+                raw=raw,
+                issues=tuple(issues),
+                extra=extra,
+            )
+        )
+    return tuple(rows)
+
+
+def _blank_header_issues(tab: Tab, grid: Grid, headers: HeaderMap) -> list[TabIssue]:
+    issues = []
+    for index in headers.blank:
+        if any(index < len(r) and cell_text(r[index]).strip() for r in grid[1:]):
+            issues.append(
+                TabIssue(
+                    tab.name,
+                    "header.blank",
+                    f"{tab.name}: column {column_letter(index)} holds data but has no header; "
+                    "SheetCRM ignores it and never writes there. Give it a header to keep it tidy.",
+                    column_letter(index),
+                )
+            )
+    return issues
+
+
+def build_snapshot(
+    schema: Schema, grids: Mapping[str, Grid], read_at: datetime, source: str = ""
+) -> Snapshot:
+    """A snapshot from grids keyed by worksheet title (row 1 of each grid is the header)."""
+    titles, issues = match_worksheets(schema, list(grids))
+    settings_grid = grids.get(titles["Settings"]) if "Settings" in titles else None
+    settings, settings_issues = read_settings(schema, settings_grid)
+    issues.extend(settings_issues)
+    context = CellContext(date_order=settings.date_order, language=settings.language)
+    rows: dict[str, tuple[Row, ...]] = {}
+    for tab in schema.tabs:
+        if tab.name not in titles:
+            continue
+        grid = grids[titles[tab.name]]
+        if not grid:
+            rows[tab.name] = ()
+            continue
+        try:
+            headers = map_headers(tab, grid[0])
+        except HeaderError as error:
+            issues.append(TabIssue(tab.name, "header.duplicate", str(error), error.column))
+            continue
+        issues.extend(_blank_header_issues(tab, grid, headers))
+        rows[tab.name] = read_rows(tab, grid, context, headers)
+    return Snapshot(
+        rows=rows, settings=settings, read_at=read_at, tab_issues=tuple(issues), source=source
+    )

@@ -1,0 +1,170 @@
+"""The workbook's Settings tab (key/value rows) as a typed, frozen object.
+
+Keys are matched ignoring case, spaces, dashes and underscores ("Time zone", "time_zone" and
+"TIMEZONE" are one key). A value that cannot be used keeps the default and is reported as a
+:class:`SettingIssue`, so one typo never stops a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+from sheet_schema.schema import fold
+
+LANGUAGES = ("en", "es", "pt", "el")
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+
+
+@dataclass(frozen=True)
+class SettingIssue:
+    """A setting whose value could not be used; the default was kept."""
+
+    key: str
+    value: str
+    message: str
+    row_number: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings with the defaults a new workbook starts from."""
+
+    time_zone: str = "UTC"
+    default_country: str = "US"
+    language: str = "en"
+    currency: str = "EUR"
+    date_order: str = "DMY"
+    sender_email: str = ""
+    sender_name: str = "SheetCRM"
+    daily_send_cap: int = 450
+    dormant_after_days: int = 90
+    churned_after_days: int = 365
+    reminder_window_days: int = 7
+    cache_ttl_seconds: int = 300
+    sheets_retry_attempts: int = 5
+    sheets_retry_seconds: float = 60.0
+    stage_sla_days: Mapping[str, int] = field(
+        default_factory=lambda: {"Lead": 2, "Qualified": 5, "Proposal": 7, "Negotiation": 7}
+    )
+    # Every key/value as typed, folded key -> value, for features that read their own keys.
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The workbook's time zone; dates are computed in it."""
+        return ZoneInfo(self.time_zone)
+
+    def get(self, key: str, default: str = "") -> str:
+        """The raw value of any setting, matched like the typed ones."""
+        return self.raw.get(_normalise_key(key), default)
+
+
+def _normalise_key(key: str) -> str:
+    return re.sub(r"[\s_\-.:]+", "", fold(key))
+
+
+_INT_KEYS = {
+    "dailysendcap": "daily_send_cap",
+    "dormantafterdays": "dormant_after_days",
+    "churnedafterdays": "churned_after_days",
+    "reminderwindowdays": "reminder_window_days",
+    "cachettlseconds": "cache_ttl_seconds",
+    "sheetsretryattempts": "sheets_retry_attempts",
+}
+_TEXT_KEYS = {"sendername": "sender_name", "senderemail": "sender_email"}
+_SLA_PREFIX = "sla"
+
+
+def _parse_int(text: str) -> int | None:
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    if number < 0 or number != int(number):
+        return None
+    return int(number)
+
+
+def parse_settings(
+    pairs: Iterable[tuple[int | None, str, str]],
+) -> tuple[Settings, list[SettingIssue]]:
+    """Build Settings from ``(row_number, key, value)`` triples; unknown keys stay in ``raw``."""
+    settings = Settings()
+    issues: list[SettingIssue] = []
+    raw: dict[str, str] = {}
+    sla = dict(settings.stage_sla_days)
+    changes: dict[str, object] = {}
+
+    def bad(row: int | None, key: str, value: str, message: str) -> None:
+        issues.append(SettingIssue(key=key, value=value, message=message, row_number=row))
+
+    for row, key, value in pairs:
+        value = value.strip()
+        norm = _normalise_key(key)
+        if not norm or not value:
+            continue
+        raw[norm] = value
+        if norm in ("timezone", "tz"):
+            try:
+                ZoneInfo(value)
+                changes["time_zone"] = value
+            except (ZoneInfoNotFoundError, ValueError):
+                bad(row, key, value, f"'{value}' is not a time zone name (e.g. Europe/Madrid)")
+        elif norm in ("defaultcountry", "country"):
+            code = value.upper()
+            if code in phonenumbers.SUPPORTED_REGIONS:
+                changes["default_country"] = code
+            else:
+                bad(
+                    row, key, value, f"'{value}' is not a two-letter country code (e.g. ES, PT, GR)"
+                )
+        elif norm in ("language", "lang"):
+            code = value.lower()[:2]
+            if code in LANGUAGES:
+                changes["language"] = code
+            else:
+                bad(row, key, value, f"language must be one of {', '.join(LANGUAGES)}")
+        elif norm == "currency":
+            if re.fullmatch(r"[A-Za-z]{3}", value):
+                changes["currency"] = value.upper()
+            else:
+                bad(row, key, value, "currency must be a three-letter code (e.g. EUR, USD)")
+        elif norm == "dateorder":
+            if value.upper() in DATE_ORDERS:
+                changes["date_order"] = value.upper()
+            else:
+                bad(row, key, value, f"date order must be one of {', '.join(DATE_ORDERS)}")
+        elif norm in _INT_KEYS:
+            number = _parse_int(value)
+            if number is None:
+                bad(row, key, value, f"'{value}' is not a whole number of 0 or more")
+            else:
+                changes[_INT_KEYS[norm]] = number
+        elif norm == "sheetsretryseconds":
+            number = _parse_int(value)
+            if number is None:
+                bad(row, key, value, f"'{value}' is not a whole number of seconds")
+            else:
+                changes["sheets_retry_seconds"] = float(number)
+        elif norm in _TEXT_KEYS:
+            changes[_TEXT_KEYS[norm]] = value
+        elif norm.startswith(_SLA_PREFIX) and len(norm) > len(_SLA_PREFIX):
+            stage = _stage_from_sla_key(key)
+            days = _parse_int(value)
+            if days is None:
+                bad(row, key, value, f"'{value}' is not a whole number of days")
+            else:
+                sla[stage] = days
+    return replace(settings, **changes, stage_sla_days=sla, raw=raw), issues  # type: ignore[arg-type]
+
+
+def _stage_from_sla_key(key: str) -> str:
+    # "SLA Proposal days", "sla_days.proposal", "SLA: Negotiation" -> "Proposal", "Negotiation"
+    words = [w for w in re.split(r"[\s_\-.:]+", key.strip()) if w]
+    kept = [w for w in words if fold(w) not in {"sla", "days", "day", "dias"}]
+    return " ".join(kept).title() if kept else key

@@ -1,0 +1,263 @@
+"""Resolve a :class:`Plan` against the sheet as it is just before writing.
+
+A plan addresses rows by ID and columns by key. Between the bot's read and its write, people may
+insert, delete, sort or retype rows, so the backend re-reads the header rows and ID columns and
+this module turns the plan into concrete cells. The rules it enforces:
+
+- a write goes to the row that holds its ID *now*; a row deleted meanwhile is skipped and reported;
+- the bot never writes a team-owned column (invariant 1), whatever the plan says;
+- a bot column missing from the header row gets its header in the first free column;
+- a new ID goes only to the row it was meant for, found by the fingerprint of its team cells.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sheet_schema.cells import cell_text, write_value
+from sheet_schema.headers import HeaderMap
+from sheet_schema.model import Plan, SkippedWrite, fingerprint
+from sheet_schema.reading import Grid, team_keys
+from sheet_schema.schema import Schema, Tab
+
+
+@dataclass(frozen=True)
+class TabState:
+    """What a backend knows of a worksheet right before writing.
+
+    ``grid`` holds the current rows, header first. It must contain at least the ID column; the
+    team columns are needed too when the plan assigns IDs in this tab (to check fingerprints).
+    """
+
+    title: str
+    headers: HeaderMap
+    grid: Grid
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """One concrete cell to set: worksheet title, 1-based row, 0-based column."""
+
+    title: str
+    row: int
+    column: int
+    value: object
+
+
+@dataclass(frozen=True)
+class ResolvedPlan:
+    """A plan in sheet coordinates, ready for one batched write and one append per tab."""
+
+    updates: tuple[CellUpdate, ...]
+    appends: Mapping[str, tuple[tuple[object, ...], ...]]
+    new_tabs: tuple[Tab, ...]
+    skipped: tuple[SkippedWrite, ...]
+    ids_assigned: int
+    cells_written: int
+    rows_appended: int
+
+
+def _ids_by_row(tab: Tab, state: TabState) -> dict[str, list[int]]:
+    id_at = state.headers.positions.get("id")
+    found: dict[str, list[int]] = defaultdict(list)
+    if id_at is None:
+        return found
+    for number, cells in enumerate(state.grid[1:], start=2):
+        text = cell_text(cells[id_at]).strip() if id_at < len(cells) else ""
+        if text:
+            found[text].append(number)
+    return found
+
+
+def _fingerprint_of(tab: Tab, headers: HeaderMap, cells: Sequence[object]) -> str:
+    raw = {
+        key: cell_text(cells[i]) if i < len(cells) else "" for key, i in headers.positions.items()
+    }
+    return fingerprint(raw, team_keys(tab))
+
+
+class _TabWriter:
+    """Collects the concrete updates for one tab."""
+
+    def __init__(self, tab: Tab, state: TabState) -> None:
+        self.tab = tab
+        self.state = state
+        self.positions = dict(state.headers.positions)
+        self.next_free = state.headers.width
+        self.ids = _ids_by_row(tab, state)
+        self.cells: dict[tuple[int, int], object] = {}
+        self.header_cells: dict[int, str] = {}
+
+    def position(self, key: str) -> int:
+        """Where a column is, adding its header at the end of the header row if it is missing."""
+        if key not in self.positions:
+            self.positions[key] = self.next_free
+            self.header_cells[self.next_free] = self.tab.column(key).header
+            self.next_free += 1
+        return self.positions[key]
+
+    def row_of(self, row_id: str) -> int | str:
+        """The sheet row holding an ID now, or why there is none."""
+        rows = self.ids.get(row_id, [])
+        if len(rows) == 1:
+            return rows[0]
+        if not rows:
+            return (
+                f"{self.tab.name}: row {row_id} is no longer in the sheet (deleted, or its ID "
+                "was changed); nothing written"
+            )
+        listed = ", ".join(str(r) for r in rows)
+        return (
+            f"{self.tab.name}: ID {row_id} appears on rows {listed}; fix the duplicate ID, "
+            "nothing written"
+        )
+
+    def assign_id(self, row_number: int, expected: str, new_id: str) -> str | None:
+        """Write a new ID into the row with this fingerprint; the reason if it cannot be found."""
+        grid = self.state.grid
+        id_at = self.position("id")
+
+        def free(number: int) -> bool:
+            cells = grid[number - 1]
+            return not (id_at < len(cells) and cell_text(cells[id_at]).strip())
+
+        def matches(number: int) -> bool:
+            return (
+                free(number)
+                and _fingerprint_of(self.tab, self.state.headers, grid[number - 1]) == expected
+            )
+
+        if new_id in self.ids:
+            return f"{self.tab.name}: ID {new_id} is already used; a new one is tried next cycle"
+        target: int | None = None
+        if 2 <= row_number <= len(grid) and matches(row_number):
+            target = row_number
+        else:
+            candidates = [n for n in range(2, len(grid) + 1) if matches(n)]
+            if len(candidates) == 1:
+                target = candidates[0]
+        if target is None:
+            return (
+                f"{self.tab.name}: the row that was row {row_number} changed or moved before "
+                f"its ID {new_id} could be written; it gets an ID next cycle"
+            )
+        self.cells[(target, id_at)] = new_id
+        self.ids[new_id] = [target]
+        return None
+
+
+def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> ResolvedPlan:
+    """Turn a plan into concrete cell updates and appends against the current sheet state.
+
+    ``states`` is keyed by canonical tab name; a tab missing from it does not exist in the sheet.
+    """
+    writers: dict[str, _TabWriter] = {}
+    skipped: list[SkippedWrite] = []
+    ids_assigned = 0
+
+    def writer(name: str) -> _TabWriter | None:
+        if name not in writers and name in states:
+            writers[name] = _TabWriter(schema.tab(name), states[name])
+        return writers.get(name)
+
+    for assignment in plan.id_assignments:
+        target = writer(assignment.tab)
+        reason = (
+            f"{assignment.tab}: the tab is missing"
+            if target is None
+            else target.assign_id(assignment.row_number, assignment.fingerprint, assignment.new_id)
+        )
+        if reason is None:
+            ids_assigned += 1
+        else:
+            skipped.append(SkippedWrite(assignment.tab, assignment.new_id, "id", reason))
+
+    cells_written = 0
+    for write in plan.writes:
+        target = writer(write.tab)
+        if target is None:
+            skipped.append(
+                SkippedWrite(
+                    write.tab,
+                    write.row_id,
+                    write.column,
+                    f"{write.tab}: the tab is missing or its header unreadable",
+                )
+            )
+            continue
+        column = target.tab.column(write.column)
+        if not column.bot_owned:
+            # Invariant 1: a scheduled cycle never overwrites what people typed.
+            skipped.append(
+                SkippedWrite(
+                    write.tab,
+                    write.row_id,
+                    write.column,
+                    f"{write.tab}: column {column.header!r} belongs to the team",
+                )
+            )
+            continue
+        row = target.row_of(write.row_id)
+        if isinstance(row, str):
+            skipped.append(SkippedWrite(write.tab, write.row_id, write.column, row))
+            continue
+        target.cells[(row, target.position(write.column))] = write_value(column, write.value)
+        cells_written += 1
+
+    # Appends may add header cells too, so cell updates are collected after them.
+    appends, new_tabs = _resolve_appends(schema, plan, states, writers, skipped)
+    updates: list[CellUpdate] = []
+    for target in writers.values():
+        title = target.state.title
+        updates.extend(
+            CellUpdate(title, 1, col, header) for col, header in target.header_cells.items()
+        )
+        updates.extend(
+            CellUpdate(title, row, col, value) for (row, col), value in target.cells.items()
+        )
+    rows_appended = sum(len(rows) for rows in appends.values())
+    return ResolvedPlan(
+        updates=tuple(updates),
+        appends=appends,
+        new_tabs=new_tabs,
+        skipped=tuple(skipped),
+        ids_assigned=ids_assigned,
+        cells_written=cells_written,
+        rows_appended=rows_appended,
+    )
+
+
+def _resolve_appends(
+    schema: Schema,
+    plan: Plan,
+    states: Mapping[str, TabState],
+    writers: dict[str, _TabWriter],
+    skipped: list[SkippedWrite],
+) -> tuple[dict[str, tuple[tuple[object, ...], ...]], tuple[Tab, ...]]:
+    rows: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+    new_tabs: dict[str, Tab] = {}
+    for append in plan.appends:
+        tab = schema.tab(append.tab)
+        if append.tab in states:
+            if append.tab not in writers:
+                writers[append.tab] = _TabWriter(tab, states[append.tab])
+            target = writers[append.tab]
+            title = target.state.title
+            positions = {key: target.position(key) for key in append.values}
+        elif tab.append_only:
+            new_tabs[tab.name] = tab
+            title = tab.name
+            positions = {c.key: i for i, c in enumerate(tab.columns)}
+        else:
+            skipped.append(
+                SkippedWrite(append.tab, None, None, f"{append.tab}: the tab is missing")
+            )
+            continue
+        width = max(positions.values(), default=-1) + 1
+        cells: list[object] = [None] * width
+        for key, value in append.values.items():
+            cells[positions[key]] = write_value(tab.column(key), value)
+        rows[title].append(tuple(cells))
+    return {t: tuple(r) for t, r in rows.items()}, tuple(new_tabs.values())
