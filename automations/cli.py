@@ -1,0 +1,216 @@
+"""The `sheetcrm` command: the only place that reads the environment and builds backends.
+
+Everything below this module takes its collaborators as arguments, so tests and the scheduler
+can hand in a different backend, clock or mailer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.schema import Schema, SchemaError, load_schema
+
+DEFAULT_WORKBOOK = Path("sheetcrm.xlsx")
+GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
+
+
+def _add_workbook_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where the workbook is (default: a local .xlsx file)")
+    where.add_argument(
+        "--workbook",
+        type=Path,
+        default=None,
+        help="local .xlsx workbook (env SHEETCRM_WORKBOOK; default ./sheetcrm.xlsx)",
+    )
+    where.add_argument(
+        "--spreadsheet",
+        default=None,
+        metavar="ID",
+        help="Google spreadsheet id (env SHEETCRM_SPREADSHEET_ID)",
+    )
+    where.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="service-account JSON key (env GOOGLE_APPLICATION_CREDENTIALS)",
+    )
+    where.add_argument("--schema", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def _spreadsheet_id(args: argparse.Namespace) -> str | None:
+    value = args.spreadsheet or os.environ.get("SHEETCRM_SPREADSHEET_ID")
+    return str(value) if value else None
+
+
+def _workbook_path(args: argparse.Namespace) -> Path:
+    if args.workbook is not None:
+        return Path(args.workbook)
+    return Path(os.environ.get("SHEETCRM_WORKBOOK", str(DEFAULT_WORKBOOK)))
+
+
+def _credentials_path(args: argparse.Namespace) -> Path:
+    value = args.credentials or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if not value:
+        raise WorkbookError(
+            "Google Sheets needs a service-account key: pass --credentials FILE "
+            "or set GOOGLE_APPLICATION_CREDENTIALS (see README, Google Sheets "
+            "setup)."
+        )
+    return Path(value)
+
+
+def build_backend(args: argparse.Namespace, schema: Schema) -> Backend:
+    """The backend the options and environment point at: Google Sheets or a local workbook."""
+    spreadsheet = _spreadsheet_id(args)
+    if spreadsheet is None:
+        from sheet_schema.backends.xlsx import XlsxBackend
+
+        return XlsxBackend(_workbook_path(args), schema)
+    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
+
+    return GoogleSheetsBackend.connect(
+        spreadsheet_id=spreadsheet,
+        credentials_file=_credentials_path(args),
+        schema=schema,
+        api_url=os.environ.get("SHEETCRM_SHEETS_API_URL", GOOGLE_SHEETS_URL),
+    )
+
+
+def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
+    spreadsheet = _spreadsheet_id(args)
+    if spreadsheet is not None:
+        from sheet_schema.backends.google_sheets import initialize_spreadsheet
+
+        summary = initialize_spreadsheet(
+            spreadsheet_id=spreadsheet,
+            credentials_file=_credentials_path(args),
+            schema=schema,
+            api_url=os.environ.get("SHEETCRM_SHEETS_API_URL", GOOGLE_SHEETS_URL),
+        )
+        print(summary)
+        return 0
+    from sheet_schema.backends.xlsx import create_workbook
+
+    path = _workbook_path(args)
+    create_workbook(path, schema, force=args.force)
+    print(f"Created {path} with tabs: {', '.join(t.name for t in schema.tabs)}.")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.cycle import run_cycle
+    from automations.plan_text import describe_plan
+
+    backend = build_backend(args, schema)
+    report, plan = run_cycle(backend, schema, datetime.now(UTC), dry_run=args.dry_run)
+    if args.json:
+        print(report.to_json())
+    else:
+        if args.dry_run:
+            print(describe_plan(plan))
+        print(describe_report(report))
+    return 0
+
+
+def describe_report(report: object) -> str:
+    """A few human lines about a cycle."""
+    from automations.cycle import CycleReport
+
+    assert isinstance(report, CycleReport)
+    rows = ", ".join(f"{n} {tab}" for tab, n in report.rows_read.items() if n)
+    lines = [
+        f"Read {report.source}: {rows or 'no rows'}.",
+        f"Rows with problems: {report.problems_found}.",
+    ]
+    if report.dry_run:
+        lines.append(
+            "Dry run: nothing was written. Planned: "
+            + ", ".join(f"{n} {k}" for k, n in report.planned.items())
+            + "."
+        )
+    else:
+        lines.append(
+            f"Wrote {report.cells_written} cells, appended {report.rows_appended} rows, "
+            f"assigned {report.ids_assigned} IDs in {report.seconds:.2f} s."
+        )
+    lines.extend(f"Note: {issue}" for issue in report.tab_issues)
+    lines.extend(f"Skipped: {reason}" for reason in report.skipped)
+    return "\n".join(lines)
+
+
+def _cmd_demo(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.demo import run_demo
+
+    return run_demo(
+        directory=args.dir,
+        schema=schema,
+        seed=args.seed,
+        customers=args.customers,
+        dashboard=not args.no_dashboard,
+        port=args.port,
+    )
+
+
+def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
+    from dashboard.report import render_report
+
+    snapshot = build_backend(args, schema).read()
+    print(render_report(snapshot, args.kind, as_json=args.json, now=datetime.now(UTC)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `sheetcrm` command."""
+    parser = argparse.ArgumentParser(
+        prog="sheetcrm",
+        description="A CRM on top of your spreadsheet: a bot that checks rows, fills reminders, "
+        "records stage changes and sends the emails that are due; and a dashboard.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create a workbook, or add missing tabs and headers")
+    _add_workbook_options(init)
+    init.add_argument("--force", action="store_true", help="replace an existing .xlsx file")
+    init.set_defaults(handler=_cmd_init)
+
+    run = commands.add_parser("run", help="run one bot cycle")
+    _add_workbook_options(run)
+    run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
+    run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = commands.add_parser("demo", help="make a demo workbook, run the bot, open the dashboard")
+    demo.add_argument("--dir", type=Path, default=Path("demo"), help="where to put it (./demo)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
+    demo.add_argument("--customers", type=int, default=300, help="how many customers")
+    demo.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
+    demo.add_argument("--port", type=int, default=8501, help="dashboard port on localhost")
+    demo.set_defaults(handler=_cmd_demo, schema=None)
+
+    report = commands.add_parser("report", help="print the dashboard's numbers")
+    _add_workbook_options(report)
+    report.add_argument("kind", choices=["funnel", "sources"], help="which report")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.set_defaults(handler=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (non-zero only when the command itself failed)."""
+    args = build_parser().parse_args(argv)
+    try:
+        schema = load_schema(getattr(args, "schema", None))
+        code: int = args.handler(args, schema)
+        return code
+    except (WorkbookError, SchemaError) as error:
+        print(f"sheetcrm: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sheetcrm: interrupted", file=sys.stderr)
+        return 130

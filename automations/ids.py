@@ -1,0 +1,52 @@
+"""Give rows that have no ID one (C-0001, D-0001...), so every later write can address them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from sheet_schema.model import IdAssignment, Row, Snapshot
+from sheet_schema.reading import row_fingerprint
+from sheet_schema.schema import Schema, Tab
+
+
+def _highest_number(tab: Tab, rows: tuple[Row, ...]) -> int:
+    pattern = re.compile(rf"^{re.escape(tab.id_prefix or '')}-(\d+)$", re.IGNORECASE)
+    numbers = [int(m.group(1)) for r in rows if r.row_id and (m := pattern.match(r.row_id))]
+    return max(numbers, default=0)
+
+
+def format_id(prefix: str, number: int) -> str:
+    """An ID as the bot writes it: prefix, dash, at least four digits (C-0042)."""
+    return f"{prefix}-{number:04d}"
+
+
+def assign_ids(schema: Schema, snapshot: Snapshot) -> tuple[tuple[IdAssignment, ...], Snapshot]:
+    """Plan IDs for rows without one; return them and the snapshot as if they were written.
+
+    New numbers continue after the highest existing one, so IDs are never reused even after rows
+    are deleted. Rules that run afterwards see the new IDs and can address those rows.
+    """
+    assignments: list[IdAssignment] = []
+    rows = dict(snapshot.rows)
+    for tab in schema.tabs:
+        if tab.id_prefix is None or tab.name not in rows:
+            continue
+        number = _highest_number(tab, rows[tab.name])
+        updated: list[Row] = []
+        for row in rows[tab.name]:
+            if row.row_id is None:
+                number += 1
+                new_id = format_id(tab.id_prefix, number)
+                assignments.append(
+                    IdAssignment(tab.name, row.number, row_fingerprint(tab, row), new_id)
+                )
+                row = replace(
+                    row,
+                    row_id=new_id,
+                    values={**row.values, "id": new_id},
+                    raw={**row.raw, "id": new_id},
+                )
+            updated.append(row)
+        rows[tab.name] = tuple(updated)
+    return tuple(assignments), replace(snapshot, rows=rows)
