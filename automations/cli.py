@@ -82,6 +82,18 @@ def build_backend(args: argparse.Namespace, schema: Schema) -> Backend:
     )
 
 
+def backend_from_arguments(argv: Sequence[str]) -> Backend:
+    """Build a backend from workbook options alone (``--workbook``/``--spreadsheet``/...).
+
+    For the dashboard, which is started by ``streamlit run dashboard/app.py -- [options]`` and
+    must find the workbook exactly as the bot does.
+    """
+    parser = argparse.ArgumentParser(prog="dashboard", add_help=False)
+    _add_workbook_options(parser)
+    args, _ = parser.parse_known_args(list(argv))
+    return build_backend(args, load_schema(args.schema))
+
+
 def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
     spreadsheet = _spreadsheet_id(args)
     if spreadsheet is not None:
