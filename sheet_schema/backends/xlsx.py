@@ -8,6 +8,7 @@ folder and rename it over the original, so a crash never leaves a half-written w
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -131,7 +132,11 @@ class XlsxBackend:
                 f"({locks[0].name} exists). Close it and run again; nothing was "
                 "written."
             )
-        if self.path.exists() and not os.access(self.path, os.W_OK):
+        # The mode bits count too: root may write anything, but a file someone marked
+        # read-only is a request not to change it.
+        if self.path.exists() and (
+            not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & stat.S_IWUSR
+        ):
             raise WorkbookError(f"{self.path}: the file is read-only; nothing was written.")
         if not os.access(self.path.parent, os.W_OK):
             raise WorkbookError(
