@@ -72,11 +72,12 @@ def build_backend(args: argparse.Namespace, schema: Schema) -> Backend:
         from sheet_schema.backends.xlsx import XlsxBackend
 
         return XlsxBackend(_workbook_path(args), schema)
+    credentials = _credentials_path(args)
     from sheet_schema.backends.google_sheets import GoogleSheetsBackend
 
     return GoogleSheetsBackend.connect(
         spreadsheet_id=spreadsheet,
-        credentials_file=_credentials_path(args),
+        credentials_file=credentials,
         schema=schema,
         api_url=os.environ.get("SHEETCRM_SHEETS_API_URL", GOOGLE_SHEETS_URL),
     )
