@@ -88,6 +88,24 @@ def normalize_colors(value: Any) -> Any:
     return value
 
 
+_COLOR_KEYS = ("backgroundColor", "foregroundColor", "tabColor", "color")
+
+
+def with_color_styles(value: Any) -> Any:
+    """Add the ``...Style`` twin Google reports for every plain colour (backgroundColor ->
+    backgroundColorStyle.rgbColor) after normalising the channels."""
+    value = normalize_colors(value)
+    if isinstance(value, dict):
+        out = {k: with_color_styles(v) for k, v in value.items()}
+        for key in _COLOR_KEYS:
+            if key in out and isinstance(out[key], dict) and f"{key}Style" not in out:
+                out[f"{key}Style"] = {"rgbColor": copy.deepcopy(out[key])}
+        return out
+    if isinstance(value, list):
+        return [with_color_styles(v) for v in value]
+    return value
+
+
 def _field_paths(fields: str | None) -> list[list[str]]:
     """Field mask to a list of paths; ``*`` is returned as ``[["*"]]``."""
     if not fields:
@@ -232,6 +250,10 @@ def update_sheet_properties(ctx: Context, req: Mapping[str, Any]) -> dict[str, A
         if not props.get("title"):
             raise ctx.error("The sheet name cannot be empty.")
         _unique_title(ctx, props["title"], exclude=sheet)
+    for key in ("tabColor", "tabColorStyle"):
+        # Clearing a colour ({"rgbColor": null}) removes it.
+        if key in props and not any(props[key].values()):
+            del props[key]
     if "hidden" in props and not props["hidden"]:
         del props["hidden"]
     if props.get("hidden") and all(s.properties.get("hidden") for s in ss.sheets):
@@ -290,7 +312,7 @@ def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list
         cell = replace(cell, validation=copy.deepcopy(data.get("dataValidation")))
     if everything or "userEnteredFormat" in tops:
         fmt_paths = [p[1:] for p in paths if p[0] == "userEnteredFormat"]
-        given = normalize_colors(data.get("userEnteredFormat") or {})
+        given = with_color_styles(data.get("userEnteredFormat") or {})
         if everything or [] in fmt_paths:
             fmt = copy.deepcopy(given) or None
         else:
@@ -306,7 +328,7 @@ def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list
                     node.pop(path[-1], None)
                 else:
                     node[path[-1]] = copy.deepcopy(src)
-            fmt = fmt or None
+            fmt = with_color_styles(fmt) or None
         cell = replace(cell, fmt=fmt)
     return cell
 

@@ -8,6 +8,8 @@ and swaps it in only when the whole operation succeeded; that is how batchUpdate
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import itertools
 import random
 import string
@@ -233,6 +235,10 @@ class Spreadsheet:
         try:
             bounds = a1.parse_cells(cells)
         except a1.RangeParseError:
+            # Google also reads "'Sheet1'!MyNamedRange".
+            for named in self.named_ranges:
+                if named["name"] == cells and title is not None:
+                    return self.grid_range_rect(named["range"])
             raise unable_to_parse(text) from None
         rect = a1.clamp(bounds, sheet.row_count, sheet.col_count)
         return sheet, rect
@@ -343,3 +349,39 @@ class Store:
             working = original.clone()
             yield working
             self._spreadsheets[spreadsheet_id] = working
+
+    # -- Drive-like operations (used to replay recordings) ----------------------------------
+    def copy_spreadsheet(self, source_id: str, title: str | None = None,
+                         new_id: str | None = None) -> str:
+        """Copy a spreadsheet (as Drive's files.copy does); returns the new id."""
+        with self._lock:
+            source = self._get(source_id)
+            copied = source.clone()
+            copied.spreadsheet_id = new_id or _random_id()
+            copied.forbidden = False
+            copied.properties["title"] = title or f"Copy of {source.properties['title']}"
+            self._spreadsheets[copied.spreadsheet_id] = copied
+            return copied.spreadsheet_id
+
+    def import_csv(self, spreadsheet_id: str, text: str) -> None:
+        """Replace the content with one sheet holding the CSV, as Drive's CSV import does.
+
+        The sheet is named after the spreadsheet and values are parsed as typed in the UI.
+        """
+        from .user_input import user_entered_cell
+
+        rows = list(csv.reader(io.StringIO(text)))
+        with self._lock:
+            spreadsheet = self._get(spreadsheet_id)
+            sheet = Sheet(properties={
+                "sheetId": 0, "title": spreadsheet.properties["title"], "index": 0,
+                "sheetType": "GRID",
+                "gridProperties": {"rowCount": max(DEFAULT_ROWS, len(rows)),
+                                   "columnCount": max([DEFAULT_COLS] + [len(r) for r in rows])},
+            })
+            for r, line in enumerate(rows):
+                for c, value in enumerate(line):
+                    if value != "":
+                        sheet.put(r, c, user_entered_cell(value, None))
+            spreadsheet.sheets = [sheet]
+            spreadsheet.named_ranges = []

@@ -13,7 +13,7 @@ from typing import Any
 from . import a1
 from .a1 import Rect
 from .cells import Cell, Scalar, render
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, invalid_field
 from .grid import clear_values, insert_dimension
 from .store import Sheet, Spreadsheet, Store
 from .user_input import raw_cell, user_entered_cell
@@ -121,8 +121,8 @@ def _input_values(values: Any, field: str, major: str) -> list[list[Any]]:
         return []
     if not isinstance(values, list) or any(not isinstance(v, list) for v in values):
         shown = values if isinstance(values, str) else repr(values)
-        raise bad_request(f"Invalid value at '{field}' (type.googleapis.com/"
-                          f'google.protobuf.ListValue), "{shown}"')
+        raise invalid_field(field, f"Invalid value at '{field}' (type.googleapis.com/"
+                            f'google.protobuf.ListValue), "{shown}"')
     rows: list[list[Any]] = values
     if major == "COLUMNS":
         width = max((len(c) for c in rows), default=0)
@@ -169,10 +169,20 @@ def _update_one(spreadsheet: Spreadsheet, range_text: str, values: Any, major: s
                         rect.start_col + n_cols)
     _check_in_grid(sheet, written_rect, range_text)
     cells = _write(sheet, rect.start_row, rect.start_col, rows, input_option)
+    # Null cells are skipped and not counted: Google reports the rows, columns and bounding
+    # box of the cells actually given.
+    given = [(r, c) for r, line in enumerate(rows) for c, v in enumerate(line) if v is not None]
+    if not given:
+        body["updatedRange"] = a1.format_rect(sheet.title, rect)
+        return sheet, None, 0, body
+    used_rows = sorted({r for r, _ in given})
+    used_cols = sorted({c for _, c in given})
+    written_rect = Rect(rect.start_row + used_rows[0], rect.start_row + used_rows[-1] + 1,
+                        rect.start_col + used_cols[0], rect.start_col + used_cols[-1] + 1)
     body.update({
         "updatedRange": a1.format_rect(sheet.title, written_rect),
-        "updatedRows": n_rows,
-        "updatedColumns": n_cols,
+        "updatedRows": len(used_rows),
+        "updatedColumns": len(used_cols),
         "updatedCells": cells,
     })
     return sheet, written_rect, cells, body
