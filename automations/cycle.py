@@ -1,4 +1,12 @@
-"""One bot cycle: read the snapshot once, apply the rules, write everything in one batch."""
+"""One bot cycle: read the snapshot once, apply the rules, write everything in one batch.
+
+The rules, in order: IDs for new rows (:mod:`automations.ids`), validation (Problems),
+stage history (appends and Stage since), reminders (follow-ups, last contact, reminder) and
+lifecycle with RFM segments. Each is a pure function of the schema, the snapshot (which carries
+the settings) and ``now``; they write disjoint columns. A long-running process (the scheduler)
+passes one :class:`~automations.incremental.RowMemo` to every cycle so unchanged rows are not
+checked again; without one, every row is checked (same result, more time).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 
+from automations.history import stage_history
 from automations.ids import assign_ids
+from automations.incremental import RowMemo
+from automations.lifecycle import lifecycle
+from automations.reminders import reminders
+from automations.validate import PROBLEMS, RowFacts, checked_tabs, validate
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.schema import Schema
@@ -17,20 +31,27 @@ from sheet_schema.schema import Schema
 Rule = Callable[[Schema, Snapshot, datetime], Plan]
 
 
-def default_rules() -> tuple[Rule, ...]:
-    """The rules a scheduled cycle runs, in order."""
-    return ()
+def default_rules(memo: RowMemo[RowFacts] | None = None) -> tuple[Rule, ...]:
+    """The rules a scheduled cycle runs, in order; ``memo`` carries row checks across cycles."""
+    return (partial(validate, memo=memo), stage_history, reminders, lifecycle)
 
 
 def build_plan(
     schema: Schema, snapshot: Snapshot, now: datetime, rules: Sequence[Rule] | None = None
 ) -> Plan:
     """The whole plan for one cycle: new IDs first, then every rule's part."""
+    return plan_cycle(schema, snapshot, now, rules)[0]
+
+
+def plan_cycle(
+    schema: Schema, snapshot: Snapshot, now: datetime, rules: Sequence[Rule] | None = None
+) -> tuple[Plan, Snapshot]:
+    """The plan, and the snapshot the rules saw (with the new IDs in place)."""
     assignments, snapshot = assign_ids(schema, snapshot)
     plan = Plan(id_assignments=assignments)
     for rule in default_rules() if rules is None else rules:
         plan = plan.merge(rule(schema, snapshot, now))
-    return plan
+    return plan, snapshot
 
 
 @dataclass(frozen=True)
@@ -51,15 +72,34 @@ class CycleReport:
     api_calls: dict[str, int]
     seconds: float
     planned: dict[str, int] = field(default_factory=dict)
+    problems_by_tab: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
 
-def count_problems(snapshot: Snapshot) -> int:
-    """Rows whose cells could not be read as their column's type."""
-    return sum(1 for rows in snapshot.rows.values() for row in rows if row.issues)
+def count_problems(schema: Schema, snapshot: Snapshot, plan: Plan) -> dict[str, int]:
+    """Rows per tab whose Problems cell holds text once the plan is applied.
+
+    That is what the validator found this cycle (its writes) and, for rows it did not change,
+    what the cell already says. Tabs without a Problems column count rows with unreadable cells.
+    """
+    planned = {(w.tab, w.row_id): str(w.value or "") for w in plan.writes if w.column == PROBLEMS}
+    checked = {tab.name for tab in checked_tabs(schema)}
+    counts: dict[str, int] = {}
+    for name, rows in snapshot.rows.items():
+        if name in checked:
+            found = sum(
+                1
+                for row in rows
+                if planned.get((name, row.row_id or ""), row.text(PROBLEMS)).strip()
+            )
+        else:
+            found = sum(1 for row in rows if row.issues)
+        if found:
+            counts[name] = found
+    return counts
 
 
 def run_cycle(
@@ -68,18 +108,24 @@ def run_cycle(
     now: datetime,
     dry_run: bool = False,
     rules: Sequence[Rule] | None = None,
+    memo: RowMemo[RowFacts] | None = None,
 ) -> tuple[CycleReport, Plan]:
-    """Read, plan and (unless ``dry_run``) apply; return the report and the plan."""
+    """Read, plan and (unless ``dry_run``) apply; return the report and the plan.
+
+    ``memo`` is used when ``rules`` is not given (the default rules); the scheduler keeps one
+    for its lifetime.
+    """
     started = time.perf_counter()
     snapshot = backend.read()
-    plan = build_plan(schema, snapshot, now, rules)
+    plan, seen = plan_cycle(schema, snapshot, now, default_rules(memo) if rules is None else rules)
     applied = ApplyReport() if dry_run else backend.apply(plan)
+    problems = count_problems(schema, seen, plan)
     report = CycleReport(
         source=backend.describe(),
         dry_run=dry_run,
         rows_read={name: len(rows) for name, rows in snapshot.rows.items()},
         tab_issues=[issue.message for issue in snapshot.tab_issues],
-        problems_found=count_problems(snapshot),
+        problems_found=sum(problems.values()),
         cells_written=applied.cells_written,
         rows_appended=applied.rows_appended,
         ids_assigned=applied.ids_assigned,
@@ -94,5 +140,6 @@ def run_cycle(
             "ids": len(plan.id_assignments),
             "emails": len(plan.emails),
         },
+        problems_by_tab=problems,
     )
     return report, plan

@@ -1,0 +1,177 @@
+"""What happened with each customer, gathered once from Deals and Interactions.
+
+Reminders and lifecycle both need the same facts (last contact, purchases, open deals,
+unanswered complaints), in the workbook's time zone. This module reads them from a snapshot in
+one pass over each tab; the rules stay small and never walk the rows twice.
+
+Conventions shared by the rules:
+
+- Dates typed in the sheet are wall-clock dates in Settings ``Time zone``; ``now`` (aware UTC) is
+  turned into that zone's date with :func:`local_today`, so 22:45 UTC can already be tomorrow.
+- A row is used only when its tab's key columns are filled (:func:`is_ready`): a half-typed row
+  neither triggers reminders nor counts as contact.
+- IDs are matched ignoring surrounding spaces and letter case (``c-0007`` is ``C-0007``).
+- An interaction or purchase dated after today is not counted (it is a typo or a plan; the
+  validator reports it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sheet_schema.model import Row, Snapshot
+from sheet_schema.schema import Tab
+
+OPEN_STAGES_EXCLUDED = ("Won", "Lost")
+
+
+def local_today(snapshot: Snapshot, now: datetime) -> date:
+    """Today's date in the workbook's time zone (``now`` is aware)."""
+    return now.astimezone(snapshot.settings.zone).date()
+
+
+def as_date(value: object) -> date | None:
+    """The calendar date of a typed cell value (date or naive local datetime), else None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+def id_key(value: object) -> str:
+    """An ID as compared across tabs: no surrounding spaces, upper case ("" when empty)."""
+    return value.strip().upper() if isinstance(value, str) else ""
+
+
+def is_ready(tab: Tab, row: Row) -> bool:
+    """True when every key column of the tab is filled in this row (the row is typed enough)."""
+    return all(row.raw.get(key, "").strip() for key in tab.key_columns)
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """A won deal or a Purchase interaction."""
+
+    when: date | None
+    amount: Decimal
+    source: str  # the deal or interaction ID
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A Complaint interaction not marked Answered."""
+
+    when: date
+    interaction_id: str
+
+
+@dataclass(frozen=True)
+class OpenDeal:
+    """A ready deal whose stage is neither Won nor Lost."""
+
+    deal_id: str
+    customer: str
+    stage: str
+    created: date | None
+    last_touch: date | None  # latest interaction on the deal itself
+
+
+@dataclass
+class CustomerActivity:
+    """Everything the rules need about one customer."""
+
+    last_contact: date | None = None
+    purchases: list[Purchase] = field(default_factory=list)
+    open_deals: list[OpenDeal] = field(default_factory=list)
+    deal_stages: list[str] = field(default_factory=list)
+    deal_created: list[date] = field(default_factory=list)
+    complaints: list[Complaint] = field(default_factory=list)
+
+    @property
+    def first_purchase(self) -> date | None:
+        """The date of the earliest dated purchase."""
+        return min((p.when for p in self.purchases if p.when is not None), default=None)
+
+    @property
+    def last_purchase(self) -> date | None:
+        """The date of the latest dated purchase."""
+        return max((p.when for p in self.purchases if p.when is not None), default=None)
+
+
+def _latest(current: date | None, candidate: date) -> date:
+    return candidate if current is None or candidate > current else current
+
+
+def gather_activity(
+    deals: Tab, interactions: Tab, snapshot: Snapshot, today: date
+) -> dict[str, CustomerActivity]:
+    """Activity per customer ID (``id_key``), from ready Deals and Interactions rows."""
+    activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
+    last_on_deal: dict[str, date] = {}
+    for row in snapshot.tab(interactions.name):
+        if not is_ready(interactions, row):
+            continue
+        when = as_date(row.get("date"))
+        customer = id_key(row.get("customer_id"))
+        if when is None or when > today or not customer:
+            continue
+        record = activity[customer]
+        record.last_contact = _latest(record.last_contact, when)
+        deal = id_key(row.get("deal_id"))
+        if deal:
+            last_on_deal[deal] = _latest(last_on_deal.get(deal), when)
+        kind = row.get("kind")
+        if kind == "Purchase":
+            amount = row.get("amount")
+            record.purchases.append(
+                Purchase(
+                    when, amount if isinstance(amount, Decimal) else Decimal(0), row.row_id or ""
+                )
+            )
+        elif kind == "Complaint" and row.get("answered") is not True:
+            record.complaints.append(Complaint(when, row.row_id or ""))
+    for row in snapshot.tab(deals.name):
+        if not is_ready(deals, row) or not row.row_id:
+            continue
+        customer = id_key(row.get("customer_id"))
+        stage = row.get("stage")
+        if not customer or not isinstance(stage, str):
+            continue
+        record = activity[customer]
+        record.deal_stages.append(stage)
+        created = as_date(row.get("created"))
+        if created is not None and created <= today:
+            record.deal_created.append(created)
+        if stage == "Won":
+            when = as_date(row.get("closed")) or as_date(row.get("stage_since")) or created
+            value = row.get("value")
+            record.purchases.append(
+                Purchase(
+                    when if when is None or when <= today else None,
+                    value if isinstance(value, Decimal) else Decimal(0),
+                    row.row_id,
+                )
+            )
+        elif stage not in OPEN_STAGES_EXCLUDED:
+            record.open_deals.append(
+                OpenDeal(row.row_id, customer, stage, created, last_on_deal.get(id_key(row.row_id)))
+            )
+    return activity
+
+
+def cell_changed(row: Row, key: str, new: object) -> bool:
+    """True when writing ``new`` (a date, text or None) would change what the cell shows.
+
+    Rules write only differences, so a steady-state cycle writes almost nothing. A bot cell that
+    someone typed over with something unreadable counts as changed and is put right.
+    """
+    current = row.text(key).strip()
+    if new is None or new == "":
+        return current != ""
+    if isinstance(new, date):
+        return as_date(row.get(key)) != new or not current
+    return current != str(new)

@@ -1,0 +1,101 @@
+"""Record every stage change of every deal in the "Stage history" tab.
+
+Each cycle compares a deal's stage with the last stage recorded for it (the latest row of Stage
+history for that Deal ID, by Time, then by row order) and, when they differ, appends one row:
+Time (now, as wall-clock time in Settings ``Time zone``), Deal ID, From, To, By (the deal's
+Manager). A deal the bot has never seen gets a row with an empty From. A deal that jumped from
+Lead to Won between two cycles gets one row, Lead -> Won: the history records what was seen, it
+does not invent the stages in between. A lost deal's last row (e.g. Proposal -> Lost) is the
+record of where it was lost.
+
+Deals ``Stage since`` is set to today when the stage changes. For a deal seen for the first time
+it is set to today unless someone already filled it; an empty Stage since of a deal whose stage
+did not change is restored from the history.
+
+Only ready deals (Customer ID and Stage filled) with a readable stage are recorded, so a
+half-typed or misspelt stage never enters the history. If the Stage history tab exists but its
+header cannot be read, nothing is appended (otherwise every deal would be re-recorded each
+cycle); if the tab is missing, the first append creates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from automations.activity import as_date, cell_changed, id_key, is_ready, local_today
+from sheet_schema.model import Append, CellWrite, Plan, Snapshot
+from sheet_schema.schema import Schema, fold
+
+HISTORY = "Stage history"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The last recorded stage of a deal."""
+
+    stage: str
+    when: datetime | None
+    row_number: int
+
+
+def last_recorded(snapshot: Snapshot) -> dict[str, Recorded]:
+    """The latest Stage history row per deal (by Time, then row order)."""
+    latest: dict[str, Recorded] = {}
+    for row in snapshot.tab(HISTORY):
+        deal = id_key(row.get("deal_id"))
+        if not deal:
+            continue
+        when = row.get("time")
+        moment = when if isinstance(when, datetime) else None
+        candidate = Recorded(row.text("to").strip(), moment, row.number)
+        current = latest.get(deal)
+        if current is None or _order(candidate) >= _order(current):
+            latest[deal] = candidate
+    return latest
+
+
+def _order(recorded: Recorded) -> tuple[datetime, int]:
+    return (recorded.when or datetime.min, recorded.row_number)
+
+
+def _history_unreadable(snapshot: Snapshot) -> bool:
+    return not snapshot.readable(HISTORY) and any(i.tab == HISTORY for i in snapshot.tab_issues)
+
+
+def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
+    """The stage history rule: one appended row per stage change, and Deals Stage since."""
+    if _history_unreadable(snapshot):
+        return Plan()
+    deals = schema.tab("Deals")
+    today = local_today(snapshot, now)
+    moment = now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
+    recorded = last_recorded(snapshot)
+    appends: list[Append] = []
+    writes: list[CellWrite] = []
+    for row in snapshot.tab(deals.name):
+        stage = row.get("stage")
+        if row.row_id is None or not isinstance(stage, str) or not is_ready(deals, row):
+            continue
+        previous = recorded.get(id_key(row.row_id))
+        since: date | None = None
+        if previous is None or fold(previous.stage) != fold(stage):
+            appends.append(
+                Append(
+                    HISTORY,
+                    {
+                        "time": moment,
+                        "deal_id": row.row_id,
+                        "from": previous.stage if previous else None,
+                        "to": stage,
+                        "by": row.text("manager").strip() or None,
+                    },
+                )
+            )
+            first_sight_kept = previous is None and as_date(row.get("stage_since")) is not None
+            since = None if first_sight_kept else today
+        elif as_date(row.get("stage_since")) is None and previous.when is not None:
+            since = previous.when.date()
+        if since is not None and cell_changed(row, "stage_since", since):
+            writes.append(CellWrite(deals.name, row.row_id, "stage_since", since))
+    return Plan(writes=tuple(writes), appends=tuple(appends))

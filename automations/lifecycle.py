@@ -1,0 +1,120 @@
+"""Each customer's lifecycle stage, with its reason, and RFM segment.
+
+Inputs (see :mod:`automations.activity`): a *purchase* is a won deal (dated by Closed, else
+Stage since, else Created) or a Purchase interaction; *contact* is any interaction; only ready
+rows dated up to today count. *Last activity* is the latest of: last purchase, last contact, the
+Created date of any of the customer's deals, and the customer's own Created date. ``D`` is
+Settings ``Dormant after days`` and ``C`` is ``Churned after days``; ``days`` is today (in the
+workbook's time zone) minus last activity. The first rule that applies decides:
+
+1. **Lost**: the customer has deals, every one of them is Lost, and nothing was ever bought.
+2. With at least one purchase: **Active** if days <= D; **Dormant** if days <= C; else
+   **Churned**. (A purchase with no date at all counts as Active until dated activity exists.)
+3. Without purchases: **Lead** if a deal is open, if nothing is dated yet (a new record), or if
+   days <= D; else **Dormant** if days <= C; else **Churned**.
+
+Lifecycle values are the choice values of crm.toml (English); "Lifecycle reason" is a sentence in
+the workbook's language that names the deciding fact and its date, never "N days ago", so it does
+not change from one day to the next while the stage stays. "Segment" is the RFM segment of
+:mod:`automations.segments` (empty for customers who never bought).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from automations import messages
+from automations.activity import (
+    CustomerActivity,
+    as_date,
+    cell_changed,
+    gather_activity,
+    id_key,
+    is_ready,
+    local_today,
+)
+from automations.segments import PurchaseRecord, segments
+from sheet_schema.model import CellWrite, Plan, Snapshot
+from sheet_schema.schema import Schema
+from sheet_schema.settings import Settings
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A customer's stage, and the message that says why."""
+
+    stage: str
+    code: str
+    params: dict[str, str]
+
+
+def classify(
+    activity: CustomerActivity | None, created: date | None, today: date, settings: Settings
+) -> Lifecycle:
+    """The lifecycle stage of one customer (rules in the module docstring)."""
+    record = activity or CustomerActivity()
+    bought = bool(record.purchases)
+    if not bought and record.deal_stages and all(s == "Lost" for s in record.deal_stages):
+        return Lifecycle("Lost", "lifecycle.lost", {"count": str(len(record.deal_stages))})
+    dated = [
+        d
+        for d in (record.last_purchase, record.last_contact, created, *record.deal_created)
+        if d is not None and d <= today
+    ]
+    last = max(dated, default=None)
+    if not bought and record.open_deals:
+        return Lifecycle("Lead", "lifecycle.lead_open", {"deal": record.open_deals[0].deal_id})
+    if last is None:
+        if bought:
+            return Lifecycle("Active", "lifecycle.bought", {})
+        return Lifecycle("Lead", "lifecycle.lead_new", {})
+    days = (today - last).days
+    if days <= settings.dormant_after_days:
+        if bought:
+            return Lifecycle("Active", "lifecycle.active", {"date": last.isoformat()})
+        return Lifecycle("Lead", "lifecycle.lead_recent", {"date": last.isoformat()})
+    if days <= settings.churned_after_days:
+        return Lifecycle(
+            "Dormant",
+            "lifecycle.dormant",
+            {"date": last.isoformat(), "days": str(settings.dormant_after_days)},
+        )
+    return Lifecycle(
+        "Churned",
+        "lifecycle.churned",
+        {"date": last.isoformat(), "days": str(settings.churned_after_days)},
+    )
+
+
+def lifecycle(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
+    """The lifecycle rule: Lifecycle, Lifecycle reason and Segment of every ready customer."""
+    settings = snapshot.settings
+    today = local_today(snapshot, now)
+    customers = schema.tab("Customers")
+    activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
+    ready = [r for r in snapshot.tab(customers.name) if r.row_id and is_ready(customers, r)]
+    wanted = {id_key(r.row_id) for r in ready}
+    segment_of = segments(
+        (
+            PurchaseRecord(customer, p.when, p.amount)
+            for customer, record in activity.items()
+            if customer in wanted
+            for p in record.purchases
+        ),
+        today,
+    )
+    writes: list[CellWrite] = []
+    for row in ready:
+        assert row.row_id is not None
+        key = id_key(row.row_id)
+        found = classify(activity.get(key), as_date(row.get("created")), today, settings)
+        new_values = {
+            "lifecycle": found.stage,
+            "lifecycle_reason": messages.render(found.code, settings.language, found.params),
+            "segment": segment_of.get(key, ""),
+        }
+        for column, value in new_values.items():
+            if cell_changed(row, column, value):
+                writes.append(CellWrite(customers.name, row.row_id, column, value))
+    return Plan(writes=tuple(writes))
