@@ -54,12 +54,13 @@ class Context:
             int(gr.get("startRowIndex") or 0),
             int(gr["endRowIndex"]) if gr.get("endRowIndex") is not None else sheet.row_count,
             int(gr.get("startColumnIndex") or 0),
-            int(gr["endColumnIndex"]) if gr.get("endColumnIndex") is not None
-            else sheet.col_count,
+            int(gr["endColumnIndex"]) if gr.get("endColumnIndex") is not None else sheet.col_count,
         )
         if rect.end_row > sheet.row_count or rect.end_col > sheet.col_count:
-            raise self.error(f"Range ({sheet.title}) exceeds grid limits. Max rows: "
-                             f"{sheet.row_count}, max columns: {sheet.col_count}")
+            raise self.error(
+                f"Range ({sheet.title}) exceeds grid limits. Max rows: "
+                f"{sheet.row_count}, max columns: {sheet.col_count}"
+            )
         if rect.start_row > rect.end_row or rect.start_col > rect.end_col:
             raise self.error("Invalid range: start index must be less than end index.")
         return sheet, rect
@@ -115,16 +116,17 @@ def _field_paths(fields: str | None) -> list[list[str]]:
     def walk(mask: Mask, prefix: list[str]) -> None:
         for key, sub in mask.items():
             if sub:
-                walk(sub, prefix + [key])
+                walk(sub, [*prefix, key])
             else:
-                paths.append(prefix + [key])
+                paths.append([*prefix, key])
 
     walk(parse_mask(fields), [])
     return paths
 
 
-def _apply_paths(target: dict[str, Any], source: Mapping[str, Any], fields: str | None,
-                 skip: Sequence[str] = ()) -> list[list[str]]:
+def _apply_paths(
+    target: dict[str, Any], source: Mapping[str, Any], fields: str | None, skip: Sequence[str] = ()
+) -> list[list[str]]:
     """Copy masked fields from source into target (missing in source: deleted)."""
     paths = _field_paths(fields)
     if paths == [["*"]]:
@@ -153,8 +155,9 @@ def _apply_paths(target: dict[str, Any], source: Mapping[str, Any], fields: str 
 def _unique_title(ctx: Context, title: str, exclude: Sheet | None = None) -> None:
     for sheet in ctx.spreadsheet.sheets:
         if sheet is not exclude and sheet.title.lower() == title.lower():
-            raise ctx.error(f'A sheet with the name "{title}" already exists. '
-                            "Please enter another name.")
+            raise ctx.error(
+                f'A sheet with the name "{title}" already exists. Please enter another name.'
+            )
 
 
 def add_sheet(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,8 +175,9 @@ def add_sheet(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     if sheet_id is not None and ss.sheet_by_id(int(sheet_id)) is not None:
         raise ctx.error(f"A sheet with id {sheet_id} already exists.")
     grid_props = {"rowCount": DEFAULT_ROWS, "columnCount": DEFAULT_COLS}
-    grid_props.update({k: v for k, v in (given.get("gridProperties") or {}).items()
-                       if v is not None})
+    grid_props.update(
+        {k: v for k, v in (given.get("gridProperties") or {}).items() if v is not None}
+    )
     index = given.get("index")
     index = len(ss.sheets) if index is None else min(int(index), len(ss.sheets))
     props: dict[str, Any] = {
@@ -201,8 +205,9 @@ def delete_sheet(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     if len(ss.sheets) == 1:
         raise ctx.error("You can't remove all the sheets in a document.")
     ss.sheets.remove(sheet)
-    ss.named_ranges = [n for n in ss.named_ranges
-                       if int(n["range"].get("sheetId", 0) or 0) != sheet.sheet_id]
+    ss.named_ranges = [
+        n for n in ss.named_ranges if int(n["range"].get("sheetId", 0) or 0) != sheet.sheet_id
+    ]
     ss.reindex()
     return {}
 
@@ -219,8 +224,9 @@ def duplicate_sheet(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     for sheet in ss.sheets:
         if int(sheet.properties["index"]) >= index:
             sheet.properties["index"] = int(sheet.properties["index"]) + 1
-    new.properties.update({"sheetId": int(req.get("newSheetId") or ss.new_sheet_id()),
-                           "title": title, "index": index})
+    new.properties.update(
+        {"sheetId": int(req.get("newSheetId") or ss.new_sheet_id()), "title": title, "index": index}
+    )
     ss.sheets.append(new)
     ss.reindex()
     return {"duplicateSheet": {"properties": copy.deepcopy(new.properties)}}
@@ -242,8 +248,13 @@ def update_sheet_properties(ctx: Context, req: Mapping[str, Any]) -> dict[str, A
     grid_props = props["gridProperties"]
     grid_props.setdefault("rowCount", before["gridProperties"]["rowCount"])
     grid_props.setdefault("columnCount", before["gridProperties"]["columnCount"])
-    for key in ("frozenRowCount", "frozenColumnCount", "hideGridlines", "rowGroupControlAfter",
-                "columnGroupControlAfter"):
+    for key in (
+        "frozenRowCount",
+        "frozenColumnCount",
+        "hideGridlines",
+        "rowGroupControlAfter",
+        "columnGroupControlAfter",
+    ):
         if not grid_props.get(key) and key in grid_props:
             del grid_props[key]
     if props.get("title") != before["title"]:
@@ -258,8 +269,10 @@ def update_sheet_properties(ctx: Context, req: Mapping[str, Any]) -> dict[str, A
         del props["hidden"]
     if props.get("hidden") and all(s.properties.get("hidden") for s in ss.sheets):
         raise ctx.error("You can't hide all the sheets in a document.")
-    if grid_props["rowCount"] != before["gridProperties"]["rowCount"] or \
-            grid_props["columnCount"] != before["gridProperties"]["columnCount"]:
+    if (
+        grid_props["rowCount"] != before["gridProperties"]["rowCount"]
+        or grid_props["columnCount"] != before["gridProperties"]["columnCount"]
+    ):
         sheet.set_size(int(grid_props["rowCount"]), int(grid_props["columnCount"]))
     if props.get("index") is None:
         props["index"] = before["index"]
@@ -295,17 +308,36 @@ def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list
         if "formulaValue" in value:
             cell = replace(user_entered_cell(value["formulaValue"], cell))
         elif "numberValue" in value:
-            cell = replace(cell, value=value["numberValue"], formula=None, display=None,
-                           is_date=False, is_error=False)
+            cell = replace(
+                cell,
+                value=value["numberValue"],
+                formula=None,
+                display=None,
+                is_date=False,
+                is_error=False,
+            )
         elif "boolValue" in value:
-            cell = replace(cell, value=bool(value["boolValue"]), formula=None, display=None,
-                           is_date=False, is_error=False)
+            cell = replace(
+                cell,
+                value=bool(value["boolValue"]),
+                formula=None,
+                display=None,
+                is_date=False,
+                is_error=False,
+            )
         elif "stringValue" in value:
-            cell = replace(cell, value=str(value["stringValue"]), formula=None, display=None,
-                           is_date=False, is_error=False)
+            cell = replace(
+                cell,
+                value=str(value["stringValue"]),
+                formula=None,
+                display=None,
+                is_date=False,
+                is_error=False,
+            )
         else:
-            cell = replace(cell, value=None, formula=None, display=None, is_date=False,
-                           is_error=False)
+            cell = replace(
+                cell, value=None, formula=None, display=None, is_date=False, is_error=False
+            )
     if everything or "note" in tops:
         cell = replace(cell, note=data.get("note") or None)
     if everything or "dataValidation" in tops:
@@ -334,8 +366,9 @@ def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list
 
 
 def _store(sheet: Sheet, row: int, col: int, cell: Cell) -> None:
-    empty = not cell.has_value and cell.note is None and cell.fmt is None \
-        and cell.validation is None
+    empty = (
+        not cell.has_value and cell.note is None and cell.fmt is None and cell.validation is None
+    )
     sheet.put(row, col, None if empty else cell)
 
 
@@ -369,8 +402,11 @@ def update_cells(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     for dr, row in enumerate(rows):
         for dc, data in enumerate(row.get("values") or []):
             r, c = top + dr, left + dc
-            if r >= sheet.row_count or c >= sheet.col_count or (
-                    bound is not None and (r >= bound.end_row or c >= bound.end_col)):
+            if (
+                r >= sheet.row_count
+                or c >= sheet.col_count
+                or (bound is not None and (r >= bound.end_row or c >= bound.end_col))
+            ):
                 raise ctx.error("Attempting to write row/column outside the grid.")
             _store(sheet, r, c, _cell_from_data(sheet.cell(r, c), data, paths))
     if bound is not None:
@@ -429,11 +465,13 @@ def delete_dimension(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     sheet, rows, start, end = _dimension_range(ctx, req.get("range"))
     limit = sheet.row_count if rows else sheet.col_count
     if end > limit:
-        raise ctx.error(f"Range exceeds grid limits. Max {'rows' if rows else 'columns'}: "
-                        f"{limit}")
+        raise ctx.error(f"Range exceeds grid limits. Max {'rows' if rows else 'columns'}: {limit}")
     if end - start >= limit:
-        raise ctx.error("You can't delete all the rows on the sheet." if rows
-                        else "You can't delete all the columns on the sheet.")
+        raise ctx.error(
+            "You can't delete all the rows on the sheet."
+            if rows
+            else "You can't delete all the columns on the sheet."
+        )
     grid.delete_dimension(ctx.spreadsheet, sheet, rows, start, end)
     return {}
 
@@ -484,8 +522,13 @@ def _regroup_depths(groups: list[dict[str, Any]]) -> None:
     for g in groups:
         rg = g["range"]
         g["depth"] = 1 + sum(
-            1 for o in groups if o is not g and o["range"]["startIndex"] <= rg["startIndex"]
-            and o["range"]["endIndex"] >= rg["endIndex"] and o["depth"] < 99)
+            1
+            for o in groups
+            if o is not g
+            and o["range"]["startIndex"] <= rg["startIndex"]
+            and o["range"]["endIndex"] >= rg["endIndex"]
+            and o["depth"] < 99
+        )
     groups.sort(key=lambda g: (g["depth"], g["range"]["startIndex"]))
 
 
@@ -494,8 +537,9 @@ def add_dimension_group(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     sheet, rows, start, end = _dimension_range(ctx, req.get("range"))
     groups = _groups(sheet, rows)
     dimension = "ROWS" if rows else "COLUMNS"
-    groups.append({"range": {"dimension": dimension, "startIndex": start, "endIndex": end},
-                   "depth": 1})
+    groups.append(
+        {"range": {"dimension": dimension, "startIndex": start, "endIndex": end}, "depth": 1}
+    )
     _regroup_depths(groups)
     key = "rowGroupControlAfter" if rows else "columnGroupControlAfter"
     sheet.properties["gridProperties"][key] = True
@@ -506,8 +550,9 @@ def delete_dimension_group(ctx: Context, req: Mapping[str, Any]) -> dict[str, An
     """deleteDimensionGroup: remove the group with exactly this range."""
     sheet, rows, start, end = _dimension_range(ctx, req.get("range"))
     groups = _groups(sheet, rows)
-    match = [g for g in groups if g["range"]["startIndex"] == start
-             and g["range"]["endIndex"] == end]
+    match = [
+        g for g in groups if g["range"]["startIndex"] == start and g["range"]["endIndex"] == end
+    ]
     if not match:
         raise ctx.error("No dimension group found for the given range.")
     groups.remove(match[-1])
@@ -540,8 +585,12 @@ def merge_cells(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
         raise ctx.error(f"Invalid merge type: {merge_type}")
     for m in sheet.merges:
         other = grid.rect_of(m)
-        inside = (rect.start_row <= other.start_row and other.end_row <= rect.end_row
-                  and rect.start_col <= other.start_col and other.end_col <= rect.end_col)
+        inside = (
+            rect.start_row <= other.start_row
+            and other.end_row <= rect.end_row
+            and rect.start_col <= other.start_col
+            and other.end_col <= rect.end_col
+        )
         if grid.overlaps(other, rect) and not inside:
             raise ctx.error("You can't merge cells that partially overlap existing merges.")
     grid.merge(sheet, rect, merge_type)
@@ -560,8 +609,14 @@ def _paste_cell(src: Cell | None, dst: Cell | None, paste_type: str) -> Cell | N
         base = dst or Cell()
         if src is None:
             return base.without_value()
-        return replace(base, value=src.value, formula=None, display=src.display,
-                       is_date=src.is_date, is_error=src.is_error)
+        return replace(
+            base,
+            value=src.value,
+            formula=None,
+            display=src.display,
+            is_date=src.is_date,
+            is_error=src.is_error,
+        )
     if paste_type == "PASTE_FORMAT":
         base = dst or Cell()
         return replace(base, fmt=src.fmt if src else None)
@@ -581,7 +636,7 @@ def copy_paste(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     rows = max(src.rows, dst.rows - dst.rows % src.rows if src.rows else 0)
     cols = max(src.cols, dst.cols - dst.cols % src.cols if src.cols else 0)
     if req.get("pasteOrientation") == "TRANSPOSE":
-        block = [list(c) for c in zip(*block)]
+        block = [list(c) for c in zip(*block, strict=True)]
         rows, cols = len(block), len(block[0]) if block else 0
     for r in range(rows):
         for c in range(cols):
@@ -610,17 +665,24 @@ def cut_paste(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     paste_type = req.get("pasteType") or "PASTE_NORMAL"
     for dr, line in enumerate(block):
         for dc, cell in enumerate(line):
-            dst_sheet.put(top + dr, left + dc,
-                          _paste_cell(cell, dst_sheet.cell(top + dr, left + dc), paste_type))
+            dst_sheet.put(
+                top + dr,
+                left + dc,
+                _paste_cell(cell, dst_sheet.cell(top + dr, left + dc), paste_type),
+            )
     return {}
 
 
 # -- sheet objects --------------------------------------------------------------------------
 def _stored_range(ctx: Context, gr: Mapping[str, Any] | None) -> dict[str, Any]:
     sheet, rect = ctx.rect(gr)
-    return {"sheetId": sheet.sheet_id, "startRowIndex": rect.start_row,
-            "endRowIndex": rect.end_row, "startColumnIndex": rect.start_col,
-            "endColumnIndex": rect.end_col}
+    return {
+        "sheetId": sheet.sheet_id,
+        "startRowIndex": rect.start_row,
+        "endRowIndex": rect.end_row,
+        "startColumnIndex": rect.start_col,
+        "endColumnIndex": rect.end_col,
+    }
 
 
 def _partial_range(ctx: Context, gr: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -653,8 +715,11 @@ def add_conditional_format_rule(ctx: Context, req: Mapping[str, Any]) -> dict[st
 
 def update_conditional_format_rule(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     """updateConditionalFormatRule: replace (``rule``) or move (``newIndex``) a rule."""
-    sheet = ctx.sheet(req.get("sheetId") if req.get("sheetId") is not None else
-                      ((req.get("rule") or {}).get("ranges") or [{}])[0].get("sheetId"))
+    sheet = ctx.sheet(
+        req.get("sheetId")
+        if req.get("sheetId") is not None
+        else ((req.get("rule") or {}).get("ranges") or [{}])[0].get("sheetId")
+    )
     index = int(req.get("index") or 0)
     if index >= len(sheet.conditional_formats):
         raise ctx.error(f"No conditional format on sheet {sheet.sheet_id} at index {index}")
@@ -663,12 +728,19 @@ def update_conditional_format_rule(ctx: Context, req: Mapping[str, Any]) -> dict
         new = normalize_colors(copy.deepcopy(dict(req["rule"])))
         new["ranges"] = [_partial_range(ctx, gr) for gr in new.get("ranges") or []]
         sheet.conditional_formats[index] = new
-        return {"updateConditionalFormatRule": {"oldRule": old, "newRule": new,
-                                                "newIndex": index, "oldIndex": index}}
+        return {
+            "updateConditionalFormatRule": {
+                "oldRule": old,
+                "newRule": new,
+                "newIndex": index,
+                "oldIndex": index,
+            }
+        }
     new_index = int(req.get("newIndex") or 0)
     sheet.conditional_formats.insert(new_index, sheet.conditional_formats.pop(index))
-    return {"updateConditionalFormatRule": {"newRule": old, "newIndex": new_index,
-                                            "oldIndex": index}}
+    return {
+        "updateConditionalFormatRule": {"newRule": old, "newIndex": new_index, "oldIndex": index}
+    }
 
 
 def delete_conditional_format_rule(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
@@ -708,10 +780,9 @@ def add_protected_range(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     editors = given.get("editors") or {}
     reply_editors = {k: list(v) for k, v in editors.items() if v}
     users = list(reply_editors.get("users", []))
-    if not given.get("warningOnly") or True:
-        # Google always lists the requester among the editors once the range is stored.
-        if ctx.caller and ctx.caller not in users:
-            users.append(ctx.caller)
+    # Google lists the requester among the stored editors (the reply shows only those given).
+    if ctx.caller and ctx.caller not in users:
+        users.append(ctx.caller)
     stored_editors = dict(reply_editors)
     if users:
         stored_editors["users"] = users
@@ -752,12 +823,21 @@ def add_named_range(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     name = given.get("name") or ""
     if not name or any(n["name"].lower() == name.lower() for n in ctx.spreadsheet.named_ranges):
         raise ctx.error(f"Named range name {name!r} is invalid or already exists.")
-    stored = {"namedRangeId": str(given.get("namedRangeId") or random.randint(1, 2**31 - 1)),
-              "name": name, "range": _stored_range(ctx, given.get("range"))}
+    grid_range = _stored_range(ctx, given.get("range"))
+    stored: dict[str, Any] = {
+        "namedRangeId": str(given.get("namedRangeId") or random.randint(1, 2**31 - 1)),
+        "name": name,
+        "range": grid_range,
+    }
     ctx.spreadsheet.named_ranges.append(stored)
-    sheet_id = stored["range"]["sheetId"]
-    return {"addNamedRange": {"namedRange": {**stored, "range": grid_range_json(
-        sheet_id, stored["range"])}}}
+    return {
+        "addNamedRange": {
+            "namedRange": {
+                **stored,
+                "range": grid_range_json(int(grid_range["sheetId"]), grid_range),
+            }
+        }
+    }
 
 
 def _find_named(ctx: Context, nid: Any) -> dict[str, Any]:
@@ -844,32 +924,63 @@ HANDLERS: dict[str, Handler] = {
 # Real request kinds the emulator does not implement: Google knows them, so they are not
 # "Unknown name" errors, but a test relying on them should fail loudly.
 _KNOWN_UNSUPPORTED = {
-    "addChart", "updateChartSpec", "deleteEmbeddedObject", "findReplace", "addBanding",
-    "updateBanding", "deleteBanding", "addFilterView", "deleteFilterView", "addSlicer",
-    "insertRange", "deleteRange", "moveDimension", "pasteData", "textToColumns", "trimWhitespace",
-    "deleteDuplicates", "randomizeRange", "autoFill", "createDeveloperMetadata",
-    "updateDeveloperMetadata", "deleteDeveloperMetadata", "updateEmbeddedObjectPosition",
-    "updateFilterView", "duplicateFilterView", "updateDimensionGroup", "addDataSource",
-    "updateDataSource", "deleteDataSource", "refreshDataSource", "cancelDataSourceRefresh",
-    "addTable", "updateTable", "deleteTable", "updateEmbeddedObjectBorder",
+    "addChart",
+    "updateChartSpec",
+    "deleteEmbeddedObject",
+    "findReplace",
+    "addBanding",
+    "updateBanding",
+    "deleteBanding",
+    "addFilterView",
+    "deleteFilterView",
+    "addSlicer",
+    "insertRange",
+    "deleteRange",
+    "moveDimension",
+    "pasteData",
+    "textToColumns",
+    "trimWhitespace",
+    "deleteDuplicates",
+    "randomizeRange",
+    "autoFill",
+    "createDeveloperMetadata",
+    "updateDeveloperMetadata",
+    "deleteDeveloperMetadata",
+    "updateEmbeddedObjectPosition",
+    "updateFilterView",
+    "duplicateFilterView",
+    "updateDimensionGroup",
+    "addDataSource",
+    "updateDataSource",
+    "deleteDataSource",
+    "refreshDataSource",
+    "cancelDataSourceRefresh",
+    "addTable",
+    "updateTable",
+    "deleteTable",
+    "updateEmbeddedObjectBorder",
 }
 
 
-def apply_requests(spreadsheet: Spreadsheet, requests: Any, caller: str = "") -> list[
-        dict[str, Any]]:
-    """Apply batchUpdate requests in order to a working copy; raises ApiError on the first bad one."""
+def apply_requests(
+    spreadsheet: Spreadsheet, requests: Any, caller: str = ""
+) -> list[dict[str, Any]]:
+    """Apply requests in order to a working copy; raises ApiError at the first bad one."""
     if not isinstance(requests, list) or not requests:
         raise bad_request("Invalid requests: Must specify at least one request.")
     replies = []
     for index, request in enumerate(requests):
         if not isinstance(request, dict):
-            raise bad_request(f"Invalid JSON payload received. Invalid value at "
-                              f"'requests[{index}]'")
+            raise bad_request(
+                f"Invalid JSON payload received. Invalid value at 'requests[{index}]'"
+            )
         kinds = [k for k, v in request.items() if v is not None]
         for kind in kinds:
             if kind not in HANDLERS and kind not in _KNOWN_UNSUPPORTED:
-                raise bad_request(f'Invalid JSON payload received. Unknown name "{kind}" at '
-                                  f"'requests[{index}]': Cannot find field.")
+                raise bad_request(
+                    f'Invalid JSON payload received. Unknown name "{kind}" at '
+                    f"'requests[{index}]': Cannot find field."
+                )
         if len(kinds) != 1:
             raise bad_request(f"Invalid requests[{index}]: request must have exactly one kind set")
         kind = kinds[0]

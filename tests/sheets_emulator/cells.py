@@ -9,9 +9,9 @@ Cells are immutable so that a spreadsheet can be copied cheaply for atomic batch
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Union
+from typing import Any
 
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +36,7 @@ class Cell:
         """This cell with its value cleared (formats and notes stay, as with values.clear)."""
         if self.note is None and self.fmt is None and self.validation is None:
             return None
-        return replace(self, value=None, formula=None, display=None, is_date=False,
-                       is_error=False)
+        return replace(self, value=None, formula=None, display=None, is_date=False, is_error=False)
 
 
 EMPTY = Cell()
@@ -52,8 +51,9 @@ def json_number(value: float | int) -> int | float:
 
 def format_number(value: float | int) -> str:
     """Render a number in the automatic format (en_US): up to 10 decimals, no exponent."""
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
-                                  and abs(value) < 1e15):
+    if isinstance(value, int) or (
+        isinstance(value, float) and value.is_integer() and abs(value) < 1e15
+    ):
         return str(int(value))
     if abs(value) >= 1e15 or abs(value) < 1e-10:
         mantissa, _, exp = f"{value:.5E}".partition("E")

@@ -18,8 +18,13 @@ _STATUS = {
 class ApiError(Exception):
     """An error the emulator answers with ``{"error": {"code", "message", "status"}}``."""
 
-    def __init__(self, code: int, message: str, status: str | None = None,
-                 details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        status: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -28,8 +33,7 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """Return the JSON body Google sends for this error."""
-        error: dict[str, Any] = {"code": self.code, "message": self.message,
-                                 "status": self.status}
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
         if self.details:
             error["details"] = self.details
         return {"error": error}
@@ -42,10 +46,17 @@ def bad_request(message: str) -> ApiError:
 
 def invalid_field(field: str, message: str) -> ApiError:
     """A 400 for a malformed request field, with the BadRequest details Google adds."""
-    return ApiError(400, message, "INVALID_ARGUMENT", [{
-        "@type": "type.googleapis.com/google.rpc.BadRequest",
-        "fieldViolations": [{"field": field, "description": message}],
-    }])
+    return ApiError(
+        400,
+        message,
+        "INVALID_ARGUMENT",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [{"field": field, "description": message}],
+            }
+        ],
+    )
 
 
 def not_found() -> ApiError:

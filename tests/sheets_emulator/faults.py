@@ -34,8 +34,14 @@ class FaultInjector:
         self._faults: list[Fault] = []
         self._latency = 0.0
 
-    def add(self, kind: str, count: int = 1, endpoint: str | None = None,
-            retry_after: int = 1, delay: float = 0.0) -> Fault:
+    def add(
+        self,
+        kind: str,
+        count: int = 1,
+        endpoint: str | None = None,
+        retry_after: int = 1,
+        delay: float = 0.0,
+    ) -> Fault:
         """Arm a fault for the next ``count`` requests (of ``endpoint`` kind, if given)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
@@ -46,8 +52,9 @@ class FaultInjector:
             self._faults.append(fault)
         return fault
 
-    def rate_limit(self, count: int = 1, endpoint: str | None = None,
-                   retry_after: int = 1) -> Fault:
+    def rate_limit(
+        self, count: int = 1, endpoint: str | None = None, retry_after: int = 1
+    ) -> Fault:
         """Answer 429 RESOURCE_EXHAUSTED with a Retry-After header."""
         return self.add("429", count, endpoint, retry_after=retry_after)
 
@@ -115,5 +122,10 @@ class FaultInjector:
         for item in spec.get("faults", []):
             self.configure(item)
         if "kind" in spec:
-            self.add(str(spec["kind"]), int(spec.get("count", 1)), spec.get("endpoint"),
-                     int(spec.get("retry_after", 1)), float(spec.get("delay", 0.0)))
+            self.add(
+                str(spec["kind"]),
+                int(spec.get("count", 1)),
+                spec.get("endpoint"),
+                int(spec.get("retry_after", 1)),
+                float(spec.get("delay", 0.0)),
+            )

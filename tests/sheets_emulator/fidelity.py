@@ -38,17 +38,53 @@ _DRIVE_COPY_RE = re.compile(r"/drive/v3/files/([^/?]+)/copy")
 _DRIVE_UPLOAD_RE = re.compile(r"/upload/drive/v2/files/([^/?]+)")
 
 # Values that differ between Google and the emulator by nature (ids, links, rendering sizes).
-_VOLATILE_KEYS = {"spreadsheetId", "spreadsheetUrl", "sheetId", "protectedRangeId",
-                  "namedRangeId", "pixelSize", "title", "message", "description", "users",
-                  "details"}
+_VOLATILE_KEYS = {
+    "spreadsheetId",
+    "spreadsheetUrl",
+    "sheetId",
+    "protectedRangeId",
+    "namedRangeId",
+    "pixelSize",
+    "title",
+    "message",
+    "description",
+    "users",
+    "details",
+}
 # Keys whose values must match exactly (beyond their type).
-_EXACT_KEYS = {"range", "updatedRange", "clearedRange", "tableRange", "clearedRanges",
-               "majorDimension", "updatedRows", "updatedColumns", "updatedCells",
-               "totalUpdatedRows", "totalUpdatedColumns", "totalUpdatedCells",
-               "totalUpdatedSheets", "values", "status", "code", "index", "rowCount",
-               "columnCount", "frozenRowCount", "frozenColumnCount", "hidden",
-               "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex", "note",
-               "formattedValue", "depth", "startIndex", "endIndex"}
+_EXACT_KEYS = {
+    "range",
+    "updatedRange",
+    "clearedRange",
+    "tableRange",
+    "clearedRanges",
+    "majorDimension",
+    "updatedRows",
+    "updatedColumns",
+    "updatedCells",
+    "totalUpdatedRows",
+    "totalUpdatedColumns",
+    "totalUpdatedCells",
+    "totalUpdatedSheets",
+    "values",
+    "status",
+    "code",
+    "index",
+    "rowCount",
+    "columnCount",
+    "frozenRowCount",
+    "frozenColumnCount",
+    "hidden",
+    "startRowIndex",
+    "endRowIndex",
+    "startColumnIndex",
+    "endColumnIndex",
+    "note",
+    "formattedValue",
+    "depth",
+    "startIndex",
+    "endIndex",
+}
 _MAPPED_ID_KEYS = ("sheetId", "protectedRangeId", "namedRangeId")
 
 
@@ -69,7 +105,7 @@ def endpoint_kind(method: str, uri: str) -> str:
     if rest == ":batchUpdate":
         return "spreadsheets.batchUpdate"
     if rest.startswith("/values:"):
-        return "values." + rest[len("/values:"):]
+        return "values." + rest[len("/values:") :]
     if rest.endswith(":append"):
         return "values.append"
     if rest.endswith(":clear"):
@@ -144,8 +180,12 @@ def _scalar_type(value: Any) -> str:
 
 def _same_number(a: Any, b: Any) -> bool:
     numbers = (int, float)
-    return (isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool)
-            and abs(float(a) - float(b)) < 1e-9)
+    return (
+        isinstance(a, numbers)
+        and isinstance(b, numbers)
+        and not isinstance(a, bool)
+        and abs(float(a) - float(b)) < 1e-9
+    )
 
 
 class _Replayer:
@@ -169,8 +209,10 @@ class _Replayer:
 
     def map_body(self, body: Any) -> Any:
         if isinstance(body, dict):
-            return {k: (self.ids.get((k, v), v) if k in _MAPPED_ID_KEYS else self.map_body(v))
-                    for k, v in body.items()}
+            return {
+                k: (self.ids.get((k, v), v) if k in _MAPPED_ID_KEYS else self.map_body(v))
+                for k, v in body.items()
+            }
         if isinstance(body, list):
             return [self.map_body(v) for v in body]
         return body
@@ -182,22 +224,30 @@ class _Replayer:
             answer = json.loads(response["body"]["string"] or "null")
         except json.JSONDecodeError:
             answer = None
-        if method == "POST" and urlsplit(uri).path == "/drive/v3/files" and \
-                isinstance(answer, dict) and "id" in answer:
+        if (
+            method == "POST"
+            and urlsplit(uri).path == "/drive/v3/files"
+            and isinstance(answer, dict)
+            and "id" in answer
+        ):
             self.spreadsheets[answer["id"]] = self.emu.create_spreadsheet(
-                title=answer.get("name", "Untitled"))
-        elif method == "GET" and urlsplit(uri).path == "/drive/v3/files" and \
-                isinstance(answer, dict):
+                title=answer.get("name", "Untitled")
+            )
+        elif (
+            method == "GET" and urlsplit(uri).path == "/drive/v3/files" and isinstance(answer, dict)
+        ):
             # Listing files shows spreadsheets created outside this recording: they exist.
             for item in answer.get("files", []):
                 if item.get("id") and item["id"] not in self.spreadsheets:
                     self.spreadsheets[item["id"]] = self.emu.create_spreadsheet(
-                        title=item.get("name", "Untitled"))
+                        title=item.get("name", "Untitled")
+                    )
         elif method == "POST" and _DRIVE_COPY_RE.search(uri) and isinstance(answer, dict):
             source = self.spreadsheets.get(_DRIVE_COPY_RE.search(uri).group(1))  # type: ignore[union-attr]
             if source is not None and "id" in answer:
                 self.spreadsheets[answer["id"]] = self.emu.store.copy_spreadsheet(
-                    source, title=answer.get("name"))
+                    source, title=answer.get("name")
+                )
         elif method == "PUT" and _DRIVE_UPLOAD_RE.search(uri):
             target = self.spreadsheets.get(_DRIVE_UPLOAD_RE.search(uri).group(1))  # type: ignore[union-attr]
             if target is not None and request.get("body"):
@@ -223,8 +273,9 @@ class _Replayer:
                 data = json.dumps(self.map_body(json.loads(request["body"]))).encode()
             except json.JSONDecodeError:
                 data = str(request["body"]).encode()
-        reply = self.session.request(request["method"], url, data=data,
-                                     headers={"Content-Type": "application/json"})
+        reply = self.session.request(
+            request["method"], url, data=data, headers={"Content-Type": "application/json"}
+        )
         try:
             body = reply.json() if reply.content else None
         except ValueError:
@@ -232,8 +283,9 @@ class _Replayer:
         return reply.status_code, body
 
 
-def replay_file(path: Path, emu: EmulatorServer | None = None,
-                session: requests.Session | None = None) -> FileResult:
+def replay_file(
+    path: Path, emu: EmulatorServer | None = None, session: requests.Session | None = None
+) -> FileResult:
     """Replay one recording against an emulator (a fresh one unless given)."""
     own = emu is None
     server = emu or EmulatorServer(require_auth=False).start()
@@ -255,9 +307,14 @@ def replay_file(path: Path, emu: EmulatorServer | None = None,
             recorded_body = json.loads(raw) if raw else None
             if status != recorded_status:
                 detail = body.get("error", {}).get("message") if isinstance(body, dict) else ""
-                result.mismatches.append(Mismatch(
-                    path.name, index, kind,
-                    f"status {status} != recorded {recorded_status} ({detail})"))
+                result.mismatches.append(
+                    Mismatch(
+                        path.name,
+                        index,
+                        kind,
+                        f"status {status} != recorded {recorded_status} ({detail})",
+                    )
+                )
                 continue
             replayer.learn_ids(recorded_body, body)
             diff = compare(recorded_body, body)
@@ -295,8 +352,9 @@ def summary(results: list[FileResult]) -> dict[str, Any]:
         "matched": totals["matched"],
         "mismatched": totals["total"] - totals["matched"],
         "files": len(results),
-        "mismatches_by_kind": {k: {"count": len(v), "examples": v} for k, v in
-                               sorted(by_kind.items())},
+        "mismatches_by_kind": {
+            k: {"count": len(v), "examples": v} for k, v in sorted(by_kind.items())
+        },
     }
 
 

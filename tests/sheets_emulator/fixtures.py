@@ -27,22 +27,30 @@ def routed_http_client(base_url: str) -> type[HTTPClient]:
     """An HTTPClient subclass that sends Sheets calls to ``base_url`` instead of Google."""
 
     class RoutedHTTPClient(HTTPClient):
-        def request(self, method: str, endpoint: str, params: Any = None,
-                    data: bytes | None = None, json: Mapping[str, Any] | None = None,
-                    files: Any = None,
-                    headers: MutableMapping[str, str] | None = None) -> Response:
+        def request(
+            self,
+            method: str,
+            endpoint: str,
+            params: Any = None,
+            data: bytes | None = None,
+            json: Mapping[str, Any] | None = None,
+            files: Any = None,
+            headers: MutableMapping[str, str] | None = None,
+        ) -> Response:
             if endpoint.startswith(GOOGLE_SHEETS):
-                endpoint = base_url + endpoint[len(GOOGLE_SHEETS):]
-            return super().request(method, endpoint, params=params, data=data, json=json,
-                                   files=files, headers=headers)
+                endpoint = base_url + endpoint[len(GOOGLE_SHEETS) :]
+            return super().request(
+                method, endpoint, params=params, data=data, json=json, files=files, headers=headers
+            )
 
     return RoutedHTTPClient
 
 
 def gspread_client(emulator: EmulatorServer, key_file: str | Path) -> gspread.Client:
     """A real ``gspread.Client`` authenticated with ``key_file`` and routed to ``emulator``."""
-    return gspread.service_account(filename=str(key_file),
-                                   http_client=routed_http_client(emulator.base_url))
+    return gspread.service_account(
+        filename=str(key_file), http_client=routed_http_client(emulator.base_url)
+    )
 
 
 @pytest.fixture

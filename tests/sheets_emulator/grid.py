@@ -28,8 +28,9 @@ def _shift_index(value: int, start: int, count: int, inserting: bool) -> int:
     return value
 
 
-def _shift_grid_range(gr: dict[str, Any], rows: bool, start: int, count: int,
-                      inserting: bool) -> bool:
+def _shift_grid_range(
+    gr: dict[str, Any], rows: bool, start: int, count: int, inserting: bool
+) -> bool:
     """Shift one GridRange in place; returns False when a deletion removed it entirely."""
     lo_key, hi_key = _ROW_KEYS if rows else _COL_KEYS
     lo, hi = gr.get(lo_key), gr.get(hi_key)
@@ -41,13 +42,13 @@ def _shift_grid_range(gr: dict[str, Any], rows: bool, start: int, count: int,
         if inserting and int(hi) == start:
             new_hi = int(hi)
         gr[hi_key] = new_hi
-    if lo is not None and hi is not None and gr[lo_key] >= gr[hi_key]:
-        return False
-    return True
+    return not (lo is not None and hi is not None and gr[lo_key] >= gr[hi_key])
 
 
-def _ranges_on_sheet(spreadsheet: Spreadsheet, sheet: Sheet) -> Iterable[tuple[list[Any], Any,
-                                                                                  Callable[[Any], dict[str, Any]]]]:
+RangeRef = tuple[list[Any], Any, Callable[[Any], dict[str, Any]]]
+
+
+def _ranges_on_sheet(spreadsheet: Spreadsheet, sheet: Sheet) -> Iterable[RangeRef]:
     """Yield (container, item, getter-of-GridRange) for every range that lives on ``sheet``."""
     for merge in sheet.merges:
         yield sheet.merges, merge, lambda m: m
@@ -64,8 +65,9 @@ def _ranges_on_sheet(spreadsheet: Spreadsheet, sheet: Sheet) -> Iterable[tuple[l
             yield spreadsheet.named_ranges, named, lambda n: n["range"]
 
 
-def _shift_ranges(spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int, count: int,
-                  inserting: bool) -> None:
+def _shift_ranges(
+    spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int, count: int, inserting: bool
+) -> None:
     removals: list[tuple[list[Any], Any]] = []
     for container, item, getter in list(_ranges_on_sheet(spreadsheet, sheet)):
         if not _shift_grid_range(getter(item), rows, start, count, inserting):
@@ -77,8 +79,9 @@ def _shift_ranges(spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int
             container[:] = [x for x in container if x is not item]
 
 
-def _shift_meta(meta: dict[int, dict[str, Any]], start: int, count: int,
-                inserting: bool) -> dict[int, dict[str, Any]]:
+def _shift_meta(
+    meta: dict[int, dict[str, Any]], start: int, count: int, inserting: bool
+) -> dict[int, dict[str, Any]]:
     shifted: dict[int, dict[str, Any]] = {}
     for index, value in meta.items():
         if not inserting and start <= index < start + count:
@@ -87,8 +90,9 @@ def _shift_meta(meta: dict[int, dict[str, Any]], start: int, count: int,
     return shifted
 
 
-def insert_dimension(spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int,
-                     end: int) -> None:
+def insert_dimension(
+    spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int, end: int
+) -> None:
     """Insert empty rows/columns [start, end) and grow the grid."""
     count = end - start
     if rows:
@@ -105,8 +109,9 @@ def insert_dimension(spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: 
     _shift_ranges(spreadsheet, sheet, rows, start, count, True)
 
 
-def delete_dimension(spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int,
-                     end: int) -> None:
+def delete_dimension(
+    spreadsheet: Spreadsheet, sheet: Sheet, rows: bool, start: int, end: int
+) -> None:
     """Delete rows/columns [start, end) and shrink the grid."""
     count = end - start
     if rows:
@@ -133,8 +138,10 @@ def clear_values(sheet: Sheet, rect: Rect) -> None:
 
 def read_rect(sheet: Sheet, rect: Rect) -> list[list[Cell | None]]:
     """The cells of a rectangle, row by row."""
-    return [[sheet.cell(r, c) for c in range(rect.start_col, rect.end_col)]
-            for r in range(rect.start_row, rect.end_row)]
+    return [
+        [sheet.cell(r, c) for c in range(rect.start_col, rect.end_col)]
+        for r in range(rect.start_row, rect.end_row)
+    ]
 
 
 def write_rect(sheet: Sheet, top: int, left: int, cells: list[list[Cell | None]]) -> None:
@@ -170,14 +177,22 @@ def sort_rect(sheet: Sheet, rect: Rect, specs: list[tuple[int, bool]]) -> None:
 
 def overlaps(a: Rect, b: Rect) -> bool:
     """Whether two rectangles share a cell."""
-    return (a.start_row < b.end_row and b.start_row < a.end_row
-            and a.start_col < b.end_col and b.start_col < a.end_col)
+    return (
+        a.start_row < b.end_row
+        and b.start_row < a.end_row
+        and a.start_col < b.end_col
+        and b.start_col < a.end_col
+    )
 
 
 def rect_of(gr: dict[str, Any]) -> Rect:
     """A merge/GridRange dict as a Rect (indices must be present)."""
-    return Rect(int(gr.get("startRowIndex", 0)), int(gr.get("endRowIndex", 0)),
-                int(gr.get("startColumnIndex", 0)), int(gr.get("endColumnIndex", 0)))
+    return Rect(
+        int(gr.get("startRowIndex", 0)),
+        int(gr.get("endRowIndex", 0)),
+        int(gr.get("startColumnIndex", 0)),
+        int(gr.get("endColumnIndex", 0)),
+    )
 
 
 def merge(sheet: Sheet, rect: Rect, merge_type: str) -> None:
@@ -186,11 +201,15 @@ def merge(sheet: Sheet, rect: Rect, merge_type: str) -> None:
     Values other than each block's top-left are dropped, as the Sheets UI does.
     """
     if merge_type == "MERGE_ROWS":
-        blocks = [Rect(r, r + 1, rect.start_col, rect.end_col)
-                  for r in range(rect.start_row, rect.end_row)]
+        blocks = [
+            Rect(r, r + 1, rect.start_col, rect.end_col)
+            for r in range(rect.start_row, rect.end_row)
+        ]
     elif merge_type == "MERGE_COLUMNS":
-        blocks = [Rect(rect.start_row, rect.end_row, c, c + 1)
-                  for c in range(rect.start_col, rect.end_col)]
+        blocks = [
+            Rect(rect.start_row, rect.end_row, c, c + 1)
+            for c in range(rect.start_col, rect.end_col)
+        ]
     else:
         blocks = [rect]
     sheet.merges = [m for m in sheet.merges if not overlaps(rect_of(m), rect)]
@@ -203,10 +222,14 @@ def merge(sheet: Sheet, rect: Rect, merge_type: str) -> None:
                     cell = sheet.cell(r, c)
                     if cell is not None:
                         sheet.put(r, c, cell.without_value())
-        sheet.merges.append({
-            "startRowIndex": block.start_row, "endRowIndex": block.end_row,
-            "startColumnIndex": block.start_col, "endColumnIndex": block.end_col,
-        })
+        sheet.merges.append(
+            {
+                "startRowIndex": block.start_row,
+                "endRowIndex": block.end_row,
+                "startColumnIndex": block.start_col,
+                "endColumnIndex": block.end_col,
+            }
+        )
 
 
 def unmerge(sheet: Sheet, rect: Rect) -> None:

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 class _Registers(Protocol):
-    token_uri: str
+    @property
+    def token_uri(self) -> str: ...
 
-    def register_service_account(self, email: str, public_key_pem: bytes,
-                                 key_id: str) -> None: ...
+    def register_service_account(self, email: str, public_key_pem: bytes, key_id: str) -> None: ...
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,8 +28,9 @@ def _private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def service_account_info(emulator: _Registers, client_email: str | None = None,
-                         register: bool = True) -> dict[str, Any]:
+def service_account_info(
+    emulator: _Registers, client_email: str | None = None, register: bool = True
+) -> dict[str, Any]:
     """A service-account key dict whose ``token_uri`` points at the emulator.
 
     With ``register=False`` the emulator does not know the key, so its token requests are
@@ -45,7 +46,8 @@ def service_account_info(emulator: _Registers, client_email: str | None = None,
     ).decode()
     if register:
         public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         emulator.register_service_account(email, public_pem, key_id)
     return {
         "type": "service_account",
@@ -62,8 +64,9 @@ def service_account_info(emulator: _Registers, client_email: str | None = None,
     }
 
 
-def write_service_account_file(path: str | Path, emulator: _Registers,
-                               client_email: str | None = None, register: bool = True) -> str:
+def write_service_account_file(
+    path: str | Path, emulator: _Registers, client_email: str | None = None, register: bool = True
+) -> str:
     """Write a key file for the emulator at ``path`` and return its client email."""
     info = service_account_info(emulator, client_email, register)
     target = Path(path)

@@ -45,15 +45,23 @@ def grid_data(sheet: Sheet, rect: Rect) -> dict[str, Any]:
         data["startColumn"] = rect.start_col
     rows = []
     for r in range(rect.start_row, min(rect.end_row, len(sheet.rows))):
-        rows.append({"values": [
-            cell_data(cell) if (cell := sheet.cell(r, c)) is not None else {}
-            for c in range(rect.start_col, rect.end_col)
-        ]})
+        rows.append(
+            {
+                "values": [
+                    cell_data(cell) if (cell := sheet.cell(r, c)) is not None else {}
+                    for c in range(rect.start_col, rect.end_col)
+                ]
+            }
+        )
     data["rowData"] = rows
-    data["rowMetadata"] = [_dimension_meta(sheet.row_meta, r, DEFAULT_ROW_PIXELS)
-                           for r in range(rect.start_row, rect.end_row)]
-    data["columnMetadata"] = [_dimension_meta(sheet.col_meta, c, DEFAULT_COL_PIXELS)
-                              for c in range(rect.start_col, rect.end_col)]
+    data["rowMetadata"] = [
+        _dimension_meta(sheet.row_meta, r, DEFAULT_ROW_PIXELS)
+        for r in range(rect.start_row, rect.end_row)
+    ]
+    data["columnMetadata"] = [
+        _dimension_meta(sheet.col_meta, c, DEFAULT_COL_PIXELS)
+        for c in range(rect.start_col, rect.end_col)
+    ]
     return data
 
 
@@ -99,8 +107,12 @@ def sheet_json(sheet: Sheet, data_rects: Sequence[Rect] | None) -> dict[str, Any
     return out
 
 
-def spreadsheet_json(spreadsheet: Spreadsheet, include_grid_data: bool = False,
-                     ranges: Sequence[str] = (), fields: str | None = None) -> dict[str, Any]:
+def spreadsheet_json(
+    spreadsheet: Spreadsheet,
+    include_grid_data: bool = False,
+    ranges: Sequence[str] = (),
+    fields: str | None = None,
+) -> dict[str, Any]:
     """The body of spreadsheets.get."""
     mask = parse_mask(fields) if fields else {}
     wants_data = include_grid_data or "data" in mask.get("sheets", {})
@@ -128,7 +140,8 @@ def spreadsheet_json(spreadsheet: Spreadsheet, include_grid_data: bool = False,
             for n in copy.deepcopy(spreadsheet.named_ranges)
         ]
     body["spreadsheetUrl"] = (
-        f"https://docs.google.com/spreadsheets/d/{spreadsheet.spreadsheet_id}/edit")
+        f"https://docs.google.com/spreadsheets/d/{spreadsheet.spreadsheet_id}/edit"
+    )
     if mask:
         body = apply_mask(body, mask)
     for sheet_body in body.get("sheets", []):

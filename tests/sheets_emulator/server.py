@@ -33,16 +33,25 @@ from .tokens import TokenError, TokenIssuer
 # Who owns edits made without a token (require_auth=False).
 ANONYMOUS_CALLER = "anonymous@sheets-emulator.invalid"
 _SPREADSHEET_RE = re.compile(r"^/v4/spreadsheets/(?P<id>[^/:]+)(?P<rest>.*)$")
-_WRITE_KINDS = {"values.update", "values.batchUpdate", "values.append", "values.clear",
-                "values.batchClear", "spreadsheets.batchUpdate", "spreadsheets.create"}
+_WRITE_KINDS = {
+    "values.update",
+    "values.batchUpdate",
+    "values.append",
+    "values.clear",
+    "values.batchClear",
+    "spreadsheets.batchUpdate",
+    "spreadsheets.create",
+}
 _UNAUTHENTICATED = (
     "Request is missing required authentication credential. Expected OAuth 2 access token, "
     "login cookie or other valid authentication credential. See "
-    "https://developers.google.com/identity/sign-in/web/devconsole-project.")
+    "https://developers.google.com/identity/sign-in/web/devconsole-project."
+)
 _INVALID_CREDENTIALS = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "
     "cookie or other valid authentication credential. See "
-    "https://developers.google.com/identity/sign-in/web/devconsole-project.")
+    "https://developers.google.com/identity/sign-in/web/devconsole-project."
+)
 
 
 def _route(method: str, path: str) -> tuple[str, str | None, str | None]:
@@ -59,13 +68,15 @@ def _route(method: str, path: str) -> tuple[str, str | None, str | None]:
         return "spreadsheets.get", sid, None
     if rest == ":batchUpdate" and method == "POST":
         return "spreadsheets.batchUpdate", sid, None
-    fixed = {("GET", "/values:batchGet"): "values.batchGet",
-             ("POST", "/values:batchUpdate"): "values.batchUpdate",
-             ("POST", "/values:batchClear"): "values.batchClear"}
+    fixed = {
+        ("GET", "/values:batchGet"): "values.batchGet",
+        ("POST", "/values:batchUpdate"): "values.batchUpdate",
+        ("POST", "/values:batchClear"): "values.batchClear",
+    }
     if (method, rest) in fixed:
         return fixed[(method, rest)], sid, None
     if rest.startswith("/values/"):
-        raw = rest[len("/values/"):]
+        raw = rest[len("/values/") :]
         # The :append / :clear suffix is never percent-encoded; a ':' inside the range is.
         head, sep, suffix = raw.rpartition(":")
         if sep and suffix == "append" and method == "POST":
@@ -87,20 +98,20 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.emulator.verbose:
             super().log_message(format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._handle("PUT")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._handle("DELETE")
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -147,10 +158,14 @@ class _Handler(BaseHTTPRequestHandler):
         if kind != "token":
             caller = emu.tokens.caller(self.headers.get("Authorization"))
             if caller is None and emu.require_auth:
-                message = _INVALID_CREDENTIALS if self.headers.get("Authorization") \
-                    else _UNAUTHENTICATED
-                self._send(401, ApiError(401, message, "UNAUTHENTICATED").body(),
-                           {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'})
+                message = (
+                    _INVALID_CREDENTIALS if self.headers.get("Authorization") else _UNAUTHENTICATED
+                )
+                self._send(
+                    401,
+                    ApiError(401, message, "UNAUTHENTICATED").body(),
+                    {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
+                )
                 return
         else:
             caller = None
@@ -172,8 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             params = parse_qs(url.query, keep_blank_values=True)
             body = self._json_body(raw_body) if method in ("POST", "PUT") else {}
-            result = self._dispatch(kind, sid, range_text, params, body,
-                                    caller or ANONYMOUS_CALLER)
+            result = self._dispatch(kind, sid, range_text, params, body, caller or ANONYMOUS_CALLER)
             self._send(200, result)
         except ApiError as err:
             self._send(err.code, err.body())
@@ -184,14 +198,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_fault(self, kind: str, status: int, retry_after: int) -> None:
         if status == 429:
             metric = "Write requests" if kind in _WRITE_KINDS else "Read requests"
-            message = (f"Quota exceeded for quota metric '{metric}' and limit '{metric} per "
-                       "minute per user' of service 'sheets.googleapis.com' for consumer "
-                       "'project_number:000000000000'.")
-            self._send(429, ApiError(429, message, "RESOURCE_EXHAUSTED").body(),
-                       {"Retry-After": str(retry_after)})
+            message = (
+                f"Quota exceeded for quota metric '{metric}' and limit '{metric} per "
+                "minute per user' of service 'sheets.googleapis.com' for consumer "
+                "'project_number:000000000000'."
+            )
+            self._send(
+                429,
+                ApiError(429, message, "RESOURCE_EXHAUSTED").body(),
+                {"Retry-After": str(retry_after)},
+            )
         elif status == 503:
-            self._send(503, ApiError(503, "The service is currently unavailable.",
-                                     "UNAVAILABLE").body())
+            self._send(
+                503, ApiError(503, "The service is currently unavailable.", "UNAVAILABLE").body()
+            )
         else:
             self._send(500, ApiError(500, "Internal error encountered.", "INTERNAL").body())
 
@@ -202,15 +222,22 @@ class _Handler(BaseHTTPRequestHandler):
         except TokenError as err:
             self._send(400, err.body)
 
-    def _dispatch(self, kind: str, sid: str | None, range_text: str | None,
-                  params: dict[str, list[str]], body: dict[str, Any], caller: str) -> Any:
+    def _dispatch(
+        self,
+        kind: str,
+        sid: str | None,
+        range_text: str | None,
+        params: dict[str, list[str]],
+        body: dict[str, Any],
+        caller: str,
+    ) -> Any:
         store = self.server.emulator.store
         if kind == "spreadsheets.create":
             return self.server.emulator.create_from_body(body)
         assert sid is not None
         if kind == "spreadsheets.get":
             include = (params.get("includeGridData") or ["false"])[0].lower() == "true"
-            fields = (params.get("fields") or [None])[0]
+            fields = params["fields"][0] if params.get("fields") else None
             with store.read(sid) as spreadsheet:
                 return spreadsheet_json(spreadsheet, include, params.get("ranges", []), fields)
         if kind == "spreadsheets.batchUpdate":
@@ -219,8 +246,10 @@ class _Handler(BaseHTTPRequestHandler):
                 result: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
                 if body.get("includeSpreadsheetInResponse"):
                     result["updatedSpreadsheet"] = spreadsheet_json(
-                        spreadsheet, bool(body.get("responseIncludeGridData")),
-                        body.get("responseRanges") or [])
+                        spreadsheet,
+                        bool(body.get("responseIncludeGridData")),
+                        body.get("responseRanges") or [],
+                    )
                 return result
         if kind == "values.get":
             return values.values_get(store, sid, range_text or "", params)
@@ -256,9 +285,11 @@ class _Handler(BaseHTTPRequestHandler):
                 emu.faults.clear()
                 self._send(200, {"faults": [], "latency": 0.0})
             elif path == "/_emulator/spreadsheets" and method == "POST":
-                sid = emu.create_spreadsheet(title=body.get("title", "Untitled spreadsheet"),
-                                             sheets=body.get("sheets"),
-                                             spreadsheet_id=body.get("spreadsheetId"))
+                sid = emu.create_spreadsheet(
+                    title=body.get("title", "Untitled spreadsheet"),
+                    sheets=body.get("sheets"),
+                    spreadsheet_id=body.get("spreadsheetId"),
+                )
                 self._send(200, {"spreadsheetId": sid})
             elif path == "/_emulator/health" and method == "GET":
                 self._send(200, {"ok": True})
@@ -282,8 +313,13 @@ class _Server(ThreadingHTTPServer):
 class EmulatorServer:
     """A running Sheets v4 emulator on 127.0.0.1 (``with EmulatorServer() as emu: ...``)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, require_auth: bool = True,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        require_auth: bool = True,
+        verbose: bool = False,
+    ) -> None:
         self.host = host
         self.store = Store()
         self.faults = FaultInjector()
@@ -314,9 +350,12 @@ class EmulatorServer:
         """Serve in a background thread."""
         if self._thread is None:
             # A short poll interval makes stop() quick (the default waits up to 0.5 s).
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.02},
-                                            name=f"sheets-emulator-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.02},
+                name=f"sheets-emulator-{self.port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -339,21 +378,28 @@ class EmulatorServer:
         self.stop()
 
     # -- Python API -------------------------------------------------------------------------
-    def create_spreadsheet(self, title: str = "Untitled spreadsheet",
-                           sheets: Mapping[str, Sequence[Sequence[Scalar | None]]] | None = None,
-                           spreadsheet_id: str | None = None) -> str:
+    def create_spreadsheet(
+        self,
+        title: str = "Untitled spreadsheet",
+        sheets: Mapping[str, Sequence[Sequence[Scalar | None]]] | None = None,
+        spreadsheet_id: str | None = None,
+    ) -> str:
         """Create a spreadsheet; ``sheets`` maps tab titles to rows of values (stored RAW)."""
-        return self.store.create_spreadsheet(title=title, sheets=sheets,
-                                             spreadsheet_id=spreadsheet_id)
+        return self.store.create_spreadsheet(
+            title=title, sheets=sheets, spreadsheet_id=spreadsheet_id
+        )
 
     def create_from_body(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """spreadsheets.create: title and sheet titles from a Spreadsheet body."""
         props = body.get("properties") or {}
-        titles = [((s.get("properties") or {}).get("title") or f"Sheet{i + 1}")
-                  for i, s in enumerate(body.get("sheets") or [])]
+        titles = [
+            ((s.get("properties") or {}).get("title") or f"Sheet{i + 1}")
+            for i, s in enumerate(body.get("sheets") or [])
+        ]
         sid = self.store.create_spreadsheet(
             title=props.get("title") or "Untitled spreadsheet",
-            sheets={t: [] for t in titles} if titles else None)
+            sheets={t: [] for t in titles} if titles else None,
+        )
         with self.store.read(sid) as spreadsheet:
             return spreadsheet_json(spreadsheet)
 

@@ -44,7 +44,7 @@ _DEFAULT_FORMAT: dict[str, Any] = {
     },
     "backgroundColorStyle": {"rgbColor": {"red": 1, "green": 1, "blue": 1}},
 }
-_THEME_COLORS = [
+_THEME_COLORS: list[tuple[str, dict[str, float]]] = [
     ("TEXT", {}),
     ("BACKGROUND", {"red": 1, "green": 1, "blue": 1}),
     ("ACCENT1", {"red": 0.25882354, "green": 0.52156866, "blue": 0.95686275}),
@@ -351,8 +351,9 @@ class Store:
             self._spreadsheets[spreadsheet_id] = working
 
     # -- Drive-like operations (used to replay recordings) ----------------------------------
-    def copy_spreadsheet(self, source_id: str, title: str | None = None,
-                         new_id: str | None = None) -> str:
+    def copy_spreadsheet(
+        self, source_id: str, title: str | None = None, new_id: str | None = None
+    ) -> str:
         """Copy a spreadsheet (as Drive's files.copy does); returns the new id."""
         with self._lock:
             source = self._get(source_id)
@@ -373,12 +374,18 @@ class Store:
         rows = list(csv.reader(io.StringIO(text)))
         with self._lock:
             spreadsheet = self._get(spreadsheet_id)
-            sheet = Sheet(properties={
-                "sheetId": 0, "title": spreadsheet.properties["title"], "index": 0,
-                "sheetType": "GRID",
-                "gridProperties": {"rowCount": max(DEFAULT_ROWS, len(rows)),
-                                   "columnCount": max([DEFAULT_COLS] + [len(r) for r in rows])},
-            })
+            sheet = Sheet(
+                properties={
+                    "sheetId": 0,
+                    "title": spreadsheet.properties["title"],
+                    "index": 0,
+                    "sheetType": "GRID",
+                    "gridProperties": {
+                        "rowCount": max(DEFAULT_ROWS, len(rows)),
+                        "columnCount": max([DEFAULT_COLS] + [len(r) for r in rows]),
+                    },
+                }
+            )
             for r, line in enumerate(rows):
                 for c, value in enumerate(line):
                     if value != "":

@@ -71,21 +71,31 @@ class TokenIssuer:
             payload = json.loads(_b64decode(payload_b64))
             signature = _b64decode(signature_b64)
         except (ValueError, json.JSONDecodeError):
-            raise TokenError("invalid_grant", "Invalid JWT: Token must be a short-lived "
-                             "token (60 minutes) and in a reasonable timeframe.") from None
+            raise TokenError(
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived "
+                "token (60 minutes) and in a reasonable timeframe.",
+            ) from None
         with self._lock:
             account = self._accounts.get(str(header.get("kid", "")))
         if account is None or account.email != payload.get("iss"):
             raise TokenError("invalid_grant", "Invalid JWT Signature.")
         try:
-            account.public_key.verify(signature, f"{header_b64}.{payload_b64}".encode(),
-                                      padding.PKCS1v15(), hashes.SHA256())
+            account.public_key.verify(
+                signature,
+                f"{header_b64}.{payload_b64}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except InvalidSignature:
             raise TokenError("invalid_grant", "Invalid JWT Signature.") from None
         now = time.time()
         if float(payload.get("exp", 0)) < now - 60:
-            raise TokenError("invalid_grant", "Invalid JWT: Token must be a short-lived token "
-                             "(60 minutes) and in a reasonable timeframe.")
+            raise TokenError(
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token "
+                "(60 minutes) and in a reasonable timeframe.",
+            )
         token = "ya29.emu-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = (account.email, now + TOKEN_LIFETIME)
@@ -95,7 +105,7 @@ class TokenIssuer:
         """The service account a ``Bearer`` header belongs to, or None if not valid."""
         if not authorization or not authorization.startswith("Bearer "):
             return None
-        token = authorization[len("Bearer "):].strip()
+        token = authorization[len("Bearer ") :].strip()
         with self._lock:
             entry = self._tokens.get(token)
         if entry is None or entry[1] < time.time():

@@ -4,7 +4,8 @@
   ``=2^3``, parentheses) is evaluated; any other formula (functions such as ``IMPORTXML``,
   cell references) is stored and its value is the error ``#NAME?``, so FORMULA rendering
   returns the text and tests can see that a formula was entered.
-- Numbers (``42``, ``0042``, ``-1.5``, ``1e3``, ``2,000,000.01``, ``50%``, ``$12.50``) become numbers.
+- Numbers (``42``, ``0042``, ``-1.5``, ``1e3``, ``2,000,000.01``, ``50%``, ``$12.50``) become
+  numbers.
 - ``TRUE``/``FALSE`` (any case) become booleans.
 - Dates ``YYYY-MM-DD``, ``M/D/YYYY`` (optionally with ``HH:MM[:SS]``) become serial numbers
   (days since 1899-12-30) shown in the form they were typed.
@@ -17,7 +18,8 @@ import ast
 import datetime as dt
 import operator
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .cells import Cell, Scalar, format_number
 
@@ -26,10 +28,8 @@ _PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED_NUMBER_RE = re.compile(r"^[+-]?\$?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY_RE = re.compile(r"^[+-]?\$(\d+\.?\d*|\.\d+)$")
 _PERCENT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)%$")
-_ISO_DATE_RE = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_US_DATE_RE = re.compile(
-    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 _BINOPS: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add,
@@ -67,8 +67,10 @@ def _parse_date(text: str) -> float | None:
 
 
 def _eval_node(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
-        node.value, bool
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
     ):
         return float(node.value)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:

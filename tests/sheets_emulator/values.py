@@ -41,8 +41,10 @@ def _choice(value: str | None, allowed: Sequence[str], name: str, default: str) 
     if value is None or value == "":
         return default
     if value not in allowed:
-        raise bad_request(f'Invalid value at \'{name}\' (type.googleapis.com/'
-                          f'google.apps.sheets.v4.{name}), "{value}"')
+        raise bad_request(
+            f"Invalid value at '{name}' (type.googleapis.com/"
+            f'google.apps.sheets.v4.{name}), "{value}"'
+        )
     return value
 
 
@@ -50,23 +52,28 @@ def _check_in_grid(sheet: Sheet, rect: Rect, text: str) -> None:
     if rect.end_row > sheet.row_count or rect.end_col > sheet.col_count:
         raise bad_request(
             f"Range ({text}) exceeds grid limits. Max rows: {sheet.row_count}, "
-            f"max columns: {sheet.col_count}")
+            f"max columns: {sheet.col_count}"
+        )
 
 
-def value_range(sheet: Sheet, rect: Rect, major: str, value_render: str,
-                date_render: str) -> dict[str, Any]:
+def value_range(
+    sheet: Sheet, rect: Rect, major: str, value_render: str, date_render: str
+) -> dict[str, Any]:
     """A ValueRange for a rectangle with Google's trimming rules."""
     grid: list[list[Scalar]] = []
     for r in range(rect.start_row, rect.end_row):
         line: list[Scalar | None] = []
         for c in range(rect.start_col, rect.end_col):
             cell = sheet.cell(r, c)
-            line.append(render(cell, value_render, date_render)
-                        if cell is not None and cell.has_value else None)
+            line.append(
+                render(cell, value_render, date_render)
+                if cell is not None and cell.has_value
+                else None
+            )
         grid.append(line)  # type: ignore[arg-type]
     rows: list[list[Scalar | None]] = grid  # type: ignore[assignment]
     if major == "COLUMNS":
-        rows = [list(col) for col in zip(*grid)] if grid else []
+        rows = [list(col) for col in zip(*grid, strict=True)] if grid else []
     trimmed: list[list[Scalar]] = []
     for line in rows:
         end = len(line)
@@ -82,12 +89,16 @@ def value_range(sheet: Sheet, rect: Rect, major: str, value_render: str,
 
 
 def _read_options(params: Params) -> tuple[str, str, str]:
-    major = _choice(_param(params, "majorDimension"), ("ROWS", "COLUMNS"), "majorDimension",
-                    "ROWS")
-    vr = _choice(_param(params, "valueRenderOption"), _VALUE_RENDER, "valueRenderOption",
-                 "FORMATTED_VALUE")
-    dr = _choice(_param(params, "dateTimeRenderOption"), _DATE_RENDER, "dateTimeRenderOption",
-                 "SERIAL_NUMBER")
+    major = _choice(_param(params, "majorDimension"), ("ROWS", "COLUMNS"), "majorDimension", "ROWS")
+    vr = _choice(
+        _param(params, "valueRenderOption"), _VALUE_RENDER, "valueRenderOption", "FORMATTED_VALUE"
+    )
+    dr = _choice(
+        _param(params, "dateTimeRenderOption"),
+        _DATE_RENDER,
+        "dateTimeRenderOption",
+        "SERIAL_NUMBER",
+    )
     return major, vr, dr
 
 
@@ -121,8 +132,11 @@ def _input_values(values: Any, field: str, major: str) -> list[list[Any]]:
         return []
     if not isinstance(values, list) or any(not isinstance(v, list) for v in values):
         shown = values if isinstance(values, str) else repr(values)
-        raise invalid_field(field, f"Invalid value at '{field}' (type.googleapis.com/"
-                            f'google.protobuf.ListValue), "{shown}"')
+        raise invalid_field(
+            field,
+            f"Invalid value at '{field}' (type.googleapis.com/"
+            f'google.protobuf.ListValue), "{shown}"',
+        )
     rows: list[list[Any]] = values
     if major == "COLUMNS":
         width = max((len(c) for c in rows), default=0)
@@ -147,8 +161,14 @@ def _write(sheet: Sheet, top: int, left: int, rows: list[list[Any]], input_optio
     return written
 
 
-def _update_one(spreadsheet: Spreadsheet, range_text: str, values: Any, major: str,
-                input_option: str, field: str) -> tuple[Sheet, Rect | None, int, dict[str, Any]]:
+def _update_one(
+    spreadsheet: Spreadsheet,
+    range_text: str,
+    values: Any,
+    major: str,
+    input_option: str,
+    field: str,
+) -> tuple[Sheet, Rect | None, int, dict[str, Any]]:
     rows = _input_values(values, field, major)
     sheet, rect = spreadsheet.resolve(range_text)
     n_rows = len(rows)
@@ -156,17 +176,22 @@ def _update_one(spreadsheet: Spreadsheet, range_text: str, values: Any, major: s
     single = rect.rows == 1 and rect.cols == 1
     if not single and n_rows and (n_rows > rect.rows or n_cols > rect.cols):
         over_row = n_rows > rect.rows
-        where = f"row [{rect.start_row + n_rows}]" if over_row else \
-            f"column [{rect.start_col + n_cols}]"
-        raise bad_request(f"Requested writing within range [{range_text}], but tried writing "
-                          f"to {where}")
+        where = (
+            f"row [{rect.start_row + n_rows}]"
+            if over_row
+            else f"column [{rect.start_col + n_cols}]"
+        )
+        raise bad_request(
+            f"Requested writing within range [{range_text}], but tried writing to {where}"
+        )
     body: dict[str, Any] = {"spreadsheetId": spreadsheet.spreadsheet_id}
     if not n_rows or not n_cols:
         _check_in_grid(sheet, rect, range_text)
         body["updatedRange"] = a1.format_rect(sheet.title, rect)
         return sheet, None, 0, body
-    written_rect = Rect(rect.start_row, rect.start_row + n_rows, rect.start_col,
-                        rect.start_col + n_cols)
+    written_rect = Rect(
+        rect.start_row, rect.start_row + n_rows, rect.start_col, rect.start_col + n_cols
+    )
     _check_in_grid(sheet, written_rect, range_text)
     cells = _write(sheet, rect.start_row, rect.start_col, rows, input_option)
     # Null cells are skipped and not counted: Google reports the rows, columns and bounding
@@ -177,14 +202,20 @@ def _update_one(spreadsheet: Spreadsheet, range_text: str, values: Any, major: s
         return sheet, None, 0, body
     used_rows = sorted({r for r, _ in given})
     used_cols = sorted({c for _, c in given})
-    written_rect = Rect(rect.start_row + used_rows[0], rect.start_row + used_rows[-1] + 1,
-                        rect.start_col + used_cols[0], rect.start_col + used_cols[-1] + 1)
-    body.update({
-        "updatedRange": a1.format_rect(sheet.title, written_rect),
-        "updatedRows": len(used_rows),
-        "updatedColumns": len(used_cols),
-        "updatedCells": cells,
-    })
+    written_rect = Rect(
+        rect.start_row + used_rows[0],
+        rect.start_row + used_rows[-1] + 1,
+        rect.start_col + used_cols[0],
+        rect.start_col + used_cols[-1] + 1,
+    )
+    body.update(
+        {
+            "updatedRange": a1.format_rect(sheet.title, written_rect),
+            "updatedRows": len(used_rows),
+            "updatedColumns": len(used_cols),
+            "updatedCells": cells,
+        }
+    )
     return sheet, written_rect, cells, body
 
 
@@ -195,10 +226,18 @@ def _response_options(source: Params | Mapping[str, Any], from_query: bool) -> t
             return raw[0] if raw else None
         return raw if isinstance(raw, str) else None
 
-    vr = _choice(get("responseValueRenderOption"), _VALUE_RENDER, "responseValueRenderOption",
-                 "FORMATTED_VALUE")
-    dr = _choice(get("responseDateTimeRenderOption"), _DATE_RENDER,
-                 "responseDateTimeRenderOption", "SERIAL_NUMBER")
+    vr = _choice(
+        get("responseValueRenderOption"),
+        _VALUE_RENDER,
+        "responseValueRenderOption",
+        "FORMATTED_VALUE",
+    )
+    dr = _choice(
+        get("responseDateTimeRenderOption"),
+        _DATE_RENDER,
+        "responseDateTimeRenderOption",
+        "SERIAL_NUMBER",
+    )
     return vr, dr
 
 
@@ -208,8 +247,9 @@ def _input_option(value: str | None) -> str:
     return _choice(value, _INPUT_OPTIONS, "valueInputOption", "RAW")
 
 
-def values_update(store: Store, sid: str, range_text: str, params: Params,
-                  body: Mapping[str, Any]) -> dict[str, Any]:
+def values_update(
+    store: Store, sid: str, range_text: str, params: Params, body: Mapping[str, Any]
+) -> dict[str, Any]:
     """PUT /v4/spreadsheets/{id}/values/{range}?valueInputOption=..."""
     major = body.get("majorDimension") or "ROWS"
     values = body.get("values")
@@ -217,8 +257,9 @@ def values_update(store: Store, sid: str, range_text: str, params: Params,
     del rows_check
     input_option = _input_option(_param(params, "valueInputOption"))
     with store.transaction(sid) as spreadsheet:
-        sheet, rect, _, reply = _update_one(spreadsheet, range_text, values, major,
-                                            input_option, "data.values")
+        sheet, rect, _, reply = _update_one(
+            spreadsheet, range_text, values, major, input_option, "data.values"
+        )
         if _flag(params, "includeValuesInResponse") and rect is not None:
             vr, dr = _response_options(params, True)
             reply["updatedData"] = value_range(sheet, rect, major, vr, dr)
@@ -238,8 +279,13 @@ def values_batch_update(store: Store, sid: str, body: Mapping[str, Any]) -> dict
         for i, item in enumerate(data):
             major = item.get("majorDimension") or "ROWS"
             sheet, rect, cells, reply = _update_one(
-                spreadsheet, item.get("range", ""), item.get("values"), major, input_option,
-                f"data[{i}].values")
+                spreadsheet,
+                item.get("range", ""),
+                item.get("values"),
+                major,
+                input_option,
+                f"data[{i}].values",
+            )
             if rect is not None:
                 rows_set, cols_set = touched.setdefault(sheet.sheet_id, (set(), set()))
                 rows_set.update(range(rect.start_row, rect.end_row))
@@ -261,6 +307,7 @@ def values_batch_update(store: Store, sid: str, body: Mapping[str, Any]) -> dict
 
 def _current_region(sheet: Sheet, row: int, col: int) -> Rect:
     """The block of data around a cell, bounded by empty rows and columns (diagonals connect)."""
+
     def filled(r: int, c: int) -> bool:
         cell = sheet.cell(r, c)
         return cell is not None and cell.has_value
@@ -303,14 +350,19 @@ def find_table(sheet: Sheet, rect: Rect) -> Rect | None:
     return None
 
 
-def values_append(store: Store, sid: str, range_text: str, params: Params,
-                  body: Mapping[str, Any]) -> dict[str, Any]:
+def values_append(
+    store: Store, sid: str, range_text: str, params: Params, body: Mapping[str, Any]
+) -> dict[str, Any]:
     """POST /v4/spreadsheets/{id}/values/{range}:append."""
     major = body.get("majorDimension") or "ROWS"
     rows = _input_values(body.get("values"), "data.values", major)
     input_option = _input_option(_param(params, "valueInputOption"))
-    insert = _choice(_param(params, "insertDataOption"), ("OVERWRITE", "INSERT_ROWS"),
-                     "insertDataOption", "OVERWRITE")
+    insert = _choice(
+        _param(params, "insertDataOption"),
+        ("OVERWRITE", "INSERT_ROWS"),
+        "insertDataOption",
+        "OVERWRITE",
+    )
     with store.transaction(sid) as spreadsheet:
         sheet, rect = spreadsheet.resolve(range_text)
         _check_in_grid(sheet, rect, range_text)
@@ -334,12 +386,14 @@ def values_append(store: Store, sid: str, range_text: str, params: Params,
                 sheet.set_size(cols=left + n_cols)
             cells = _write(sheet, top, left, rows, input_option)
             written = Rect(top, top + n_rows, left, left + n_cols)
-            updates.update({
-                "updatedRange": a1.format_rect(sheet.title, written),
-                "updatedRows": n_rows,
-                "updatedColumns": n_cols,
-                "updatedCells": cells,
-            })
+            updates.update(
+                {
+                    "updatedRange": a1.format_rect(sheet.title, written),
+                    "updatedRows": n_rows,
+                    "updatedColumns": n_cols,
+                    "updatedCells": cells,
+                }
+            )
             if _flag(params, "includeValuesInResponse"):
                 vr, dr = _response_options(params, True)
                 updates["updatedData"] = value_range(sheet, written, major, vr, dr)
@@ -368,6 +422,16 @@ def values_batch_clear(store: Store, sid: str, body: Mapping[str, Any]) -> dict[
         return {"spreadsheetId": sid, "clearedRanges": cleared}
 
 
-__all__ = ["ApiError", "Cell", "find_table", "value_range", "values_append",
-           "values_batch_clear", "values_batch_get", "values_batch_update", "values_clear",
-           "values_get", "values_update"]
+__all__ = [
+    "ApiError",
+    "Cell",
+    "find_table",
+    "value_range",
+    "values_append",
+    "values_batch_clear",
+    "values_batch_get",
+    "values_batch_update",
+    "values_clear",
+    "values_get",
+    "values_update",
+]
