@@ -60,18 +60,23 @@ def value_range(
     sheet: Sheet, rect: Rect, major: str, value_render: str, date_render: str
 ) -> dict[str, Any]:
     """A ValueRange for a rectangle with Google's trimming rules."""
-    grid: list[list[Scalar]] = []
-    for r in range(rect.start_row, rect.end_row):
+    # Only rows and columns that were ever written can hold values; everything past them
+    # would be trimmed anyway, so large empty grids cost nothing to read.
+    last_row = min(rect.end_row, len(sheet.rows))
+    width = max((len(sheet.rows[r]) for r in range(rect.start_row, last_row)), default=0)
+    last_col = min(rect.end_col, width)
+    grid: list[list[Scalar | None]] = []
+    for r in range(rect.start_row, last_row):
         line: list[Scalar | None] = []
-        for c in range(rect.start_col, rect.end_col):
+        for c in range(rect.start_col, last_col):
             cell = sheet.cell(r, c)
             line.append(
                 render(cell, value_render, date_render)
                 if cell is not None and cell.has_value
                 else None
             )
-        grid.append(line)  # type: ignore[arg-type]
-    rows: list[list[Scalar | None]] = grid  # type: ignore[assignment]
+        grid.append(line)
+    rows = grid
     if major == "COLUMNS":
         rows = [list(col) for col in zip(*grid, strict=True)] if grid else []
     trimmed: list[list[Scalar]] = []
