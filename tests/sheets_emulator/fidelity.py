@@ -1,15 +1,17 @@
 """Replay gspread's recordings of real Google traffic against the emulator and compare.
 
-Every Sheets v4 interaction of a recording is sent, in order, to a fresh emulator over HTTP.
-Drive calls are not sent, but Drive's "create file" and "copy file" answers tell which
-spreadsheet (id, title) to create, and recorded ids are mapped to the emulator's ids
-(spreadsheet ids, and sheetIds / protectedRangeIds / namedRangeIds learnt from replies).
-A spreadsheet that the recording accesses without creating it, and that Google refused with
-403, is created as not shared with the caller.
+Every Sheets v4 interaction of a recording is sent, in order, to a freshly reset emulator over
+HTTP.  Drive calls are not sent, but Drive's answers tell which spreadsheets exist: "create
+file", "copy file" and "list files" create them (id, title), a CSV upload fills one, and
+recorded ids are mapped to the emulator's ids (spreadsheet ids, and sheetIds /
+protectedRangeIds / namedRangeIds learnt from replies).  A spreadsheet that the recording
+accesses without Drive knowing it, and that Google refused with 403, is created as not shared
+with the caller.
 
 Compared: the status code and the body *shape* -- keys recursively, list lengths, scalar
-types, and exact values where they are deterministic (values, echoed ranges, counts, error
-status); ids, URLs, titles, sizes in pixels and error messages are ignored.
+types, and exact values where they are deterministic (values, echoed ranges, counts, titles,
+indexes, error code and status); ids, URLs, sizes in pixels, error messages and editor emails
+are ignored.
 
 ``python -m tests.sheets_emulator.fidelity`` prints a JSON summary.
 """
@@ -45,15 +47,16 @@ _VOLATILE_KEYS = {
     "protectedRangeId",
     "namedRangeId",
     "pixelSize",
-    "title",
     "message",
-    "description",
     "users",
     "details",
 }
 # Keys whose values must match exactly (beyond their type).
 _EXACT_KEYS = {
     "range",
+    "title",
+    "name",
+    "description",
     "updatedRange",
     "clearedRange",
     "tableRange",
