@@ -470,9 +470,8 @@ def test_module_entry_point_serves_stats(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()
         base_url = proc.stdout.readline().strip()
-        assert "service account" in first
+        assert "service account" in proc.stdout.readline()
         assert base_url.startswith("http://127.0.0.1:")
         assert requests.get(f"{base_url}/_emulator/stats", timeout=5).json()["total"] == 0
         info = json.loads(key_file.read_text())
@@ -484,3 +483,30 @@ def test_module_entry_point_serves_stats(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_values_batch_update_with_a_bad_range_writes_nothing(
+    client: gspread.Client, crm_id: str
+) -> None:
+    sh = client.open_by_key(crm_id)
+    with pytest.raises(APIError) as err:
+        sh.values_batch_update(
+            {
+                "valueInputOption": "RAW",
+                "data": [
+                    {"range": "Customers!A3", "values": [["C-0002"]]},
+                    {"range": "Nowhere!A1", "values": [["x"]]},
+                ],
+            }
+        )
+    assert err.value.code == 400
+    assert sh.worksheet("Customers").col_values(1) == ["ID", "C-0001"]
+
+
+def test_columns_major_reads_and_clears(client: gspread.Client, crm_id: str) -> None:
+    sh = client.open_by_key(crm_id)
+    body = sh.values_get("Customers!A1:B2", params={"majorDimension": "COLUMNS"})
+    assert body["values"] == [["ID", "C-0001"], ["Name", "Ana"]]
+    cleared = sh.values_batch_clear(body={"ranges": ["Customers!B:B", "Deals"]})
+    assert cleared["clearedRanges"] == ["Customers!B1:B1000", "Deals!A1:Z1000"]
+    assert sh.worksheet("Customers").get_all_values() == [["ID"], ["C-0001"]]

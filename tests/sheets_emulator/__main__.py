@@ -38,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     emu = EmulatorServer(args.host, args.port, require_auth=not args.no_auth, verbose=args.verbose)
     for sid in args.seed_spreadsheet:
         emu.create_spreadsheet(title=args.seed_title, spreadsheet_id=sid)
-    if args.write_key_file:
-        email = write_service_account_file(args.write_key_file, emu)
-        print(f"service account {email} -> {args.write_key_file}", flush=True)
+    email = write_service_account_file(args.write_key_file, emu) if args.write_key_file else ""
+    # The base URL is always the first line, for scripts that start the emulator and read it.
     print(emu.base_url, flush=True)
+    if email:
+        print(f"service account {email} -> {args.write_key_file}", flush=True)
     try:
         emu.serve_forever()
     except KeyboardInterrupt:
