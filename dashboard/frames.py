@@ -1,0 +1,195 @@
+"""Turn a :class:`~sheet_schema.model.Snapshot` into pandas DataFrames, in one place.
+
+Every tab becomes a frame whose columns are the schema's column keys, plus ``row`` (the sheet row
+number, for messages). Dates and datetimes become ``datetime64`` (NaT when empty or unreadable),
+money and numbers become floats (NaN when empty), text stays text (``None`` when empty). Choice
+values are already canonical (the cells layer matched them ignoring case and accents).
+
+Two conveniences are added so every page filters the same way:
+
+* Deals get ``customer_name``, and their ``source`` and ``manager`` fall back to the customer's
+  when the deal's own cell is empty (``deal_source``/``deal_manager`` keep what the deal says).
+* Stage history ``from``/``to`` are matched to the Deals stage choices (the bot writes canonical
+  names, but people may edit the log), in ``stage_from``/``stage_to``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from sheet_schema.cells import match_choice
+from sheet_schema.model import Row, Snapshot
+from sheet_schema.schema import ColumnType, Schema, Tab, load_schema
+from sheet_schema.settings import Settings
+
+# Tabs the dashboard shows, in the order they appear in data-quality listings.
+DASHBOARD_TABS = (
+    "Customers",
+    "Deals",
+    "Interactions",
+    "Sources",
+    "Campaigns",
+    "Mail log",
+    "Stage history",
+    "Templates",
+    "Automations",
+    "Settings",
+)
+PROBLEM_COLUMNS = ["tab", "row", "id", "column", "kind", "code", "raw", "message"]
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Every tab the dashboard needs, as DataFrames, and what they were read from."""
+
+    customers: pd.DataFrame
+    deals: pd.DataFrame
+    interactions: pd.DataFrame
+    sources: pd.DataFrame
+    campaigns: pd.DataFrame
+    mail_log: pd.DataFrame
+    stage_history: pd.DataFrame
+    problems: pd.DataFrame
+    settings: Settings
+    read_at: datetime
+    source: str
+    stages: tuple[str, ...]
+
+    def replace_tables(self, **tables: pd.DataFrame) -> Frames:
+        """A copy with some frames replaced (used by filters)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields.update(tables)
+        return Frames(**fields)
+
+
+def _convert(values: list[object], kind: ColumnType) -> pd.Series:
+    if kind in (ColumnType.DATE, ColumnType.DATETIME):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce"))
+    if kind in (ColumnType.MONEY, ColumnType.NUMBER):
+        return pd.Series(
+            [float(v) if isinstance(v, (int, float, Decimal)) else None for v in values],
+            dtype="float64",
+        )
+    if kind is ColumnType.BOOLEAN:
+        return pd.Series(values, dtype=object)
+    return pd.Series([None if v is None or v == "" else str(v) for v in values], dtype=object)
+
+
+def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
+    """One tab's rows as a DataFrame: a column per schema key, plus ``row``."""
+    data: dict[str, pd.Series] = {"row": pd.Series([r.number for r in rows], dtype="int64")}
+    for column in tab.columns:
+        key = column.key
+        data[key] = _convert([r.values.get(key) for r in rows], column.type)
+    return pd.DataFrame(data)
+
+
+def _canonical_stages(values: pd.Series, schema: Schema) -> pd.Series:
+    stage = schema.tab("Deals").column("stage")
+    lookup: dict[str, str | None] = {}
+    out = []
+    for value in values:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            out.append(None)
+            continue
+        text = str(value)
+        if text not in lookup:
+            lookup[text] = match_choice(stage, text)
+        out.append(lookup[text])
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    deals = deals.copy()
+    deals["deal_source"] = deals["source"]
+    deals["deal_manager"] = deals["manager"]
+    known = customers.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
+    deals["customer_name"] = deals["customer_id"].map(known["name"])
+    deals["source"] = deals["source"].fillna(deals["customer_id"].map(known["source"]))
+    deals["manager"] = deals["manager"].fillna(deals["customer_id"].map(known["manager"]))
+    return deals
+
+
+def problem_rows(snapshot: Snapshot, schema: Schema) -> pd.DataFrame:
+    """Rows with problems: the Problems column, unreadable cells and whole-tab issues."""
+    records: list[dict[str, object]] = []
+    for issue in snapshot.tab_issues:
+        records.append(
+            {
+                "tab": issue.tab,
+                "row": None,
+                "id": None,
+                "column": issue.column,
+                "kind": "tab",
+                "code": issue.code,
+                "raw": "",
+                "message": issue.message,
+            }
+        )
+    for name in DASHBOARD_TABS:
+        tab = schema.tab(name)
+        for row in snapshot.tab(name):
+            problems = row.values.get("problems") if tab.has_column("problems") else None
+            if problems:
+                records.append(
+                    {
+                        "tab": name,
+                        "row": row.number,
+                        "id": row.row_id,
+                        "column": None,
+                        "kind": "problems",
+                        "code": "",
+                        "raw": "",
+                        "message": str(problems),
+                    }
+                )
+            for cell in row.issues:
+                header = tab.column(cell.column).header if tab.has_column(cell.column) else ""
+                records.append(
+                    {
+                        "tab": name,
+                        "row": row.number,
+                        "id": row.row_id,
+                        "column": header or cell.column,
+                        "kind": "cell",
+                        "code": cell.code,
+                        "raw": cell.raw,
+                        "message": cell.params.get("allowed", ""),
+                    }
+                )
+    frame = pd.DataFrame.from_records(records, columns=PROBLEM_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def build_frames(snapshot: Snapshot, schema: Schema | None = None) -> Frames:
+    """Every frame the dashboard and ``sheetcrm report`` use, from one snapshot."""
+    schema = schema or load_schema()
+
+    def frame(name: str) -> pd.DataFrame:
+        return tab_frame(schema.tab(name), snapshot.tab(name))
+
+    customers = frame("Customers")
+    deals = _with_customer_fallbacks(frame("Deals"), customers)
+    history = frame("Stage history")
+    history["stage_from"] = _canonical_stages(history["from"], schema)
+    history["stage_to"] = _canonical_stages(history["to"], schema)
+    return Frames(
+        customers=customers,
+        deals=deals,
+        interactions=frame("Interactions"),
+        sources=frame("Sources"),
+        campaigns=frame("Campaigns"),
+        mail_log=frame("Mail log"),
+        stage_history=history,
+        problems=problem_rows(snapshot, schema),
+        settings=snapshot.settings,
+        read_at=snapshot.read_at,
+        source=snapshot.source,
+        stages=schema.tab("Deals").column("stage").choices,
+    )

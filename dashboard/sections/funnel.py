@@ -1,0 +1,83 @@
+"""Funnel: how far the period's deals got, where they were lost, and how long stages take."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, metrics
+from dashboard.tables import display_table
+from dashboard.view import View, current_view
+
+
+def render(view: View) -> None:
+    """Draw the page."""
+    tr, frames, period = view.tr, view.frames, view.period
+    st.title(tr("page.funnel"))
+    totals = metrics.deal_totals(frames.deals, period)
+    cells = st.columns(5)
+    cells[0].metric(tr("funnel.deals"), tr.number(totals.deals), border=True)
+    cells[1].metric(tr("funnel.won"), tr.number(totals.won), border=True)
+    cells[2].metric(tr("funnel.lost"), tr.number(totals.lost), border=True)
+    cells[3].metric(tr("funnel.open"), tr.number(totals.open), border=True)
+    cells[4].metric(tr("funnel.won_revenue"), tr.money(totals.won_revenue), border=True)
+    st.caption(tr("funnel.explain"))
+
+    table = metrics.funnel(frames.deals, frames.stage_history, frames.stages, period)
+    left, right = st.columns([2, 3])
+    left.plotly_chart(charts.funnel_chart(table, tr), key="funnel_chart")
+    right.subheader(tr("funnel.table"))
+    right.dataframe(
+        display_table(
+            table,
+            [
+                ("stage", tr("col.stage"), None),
+                ("reached", tr("col.reached"), tr.number),
+                ("conversion", tr("col.conversion"), tr.percent),
+                ("overall", tr("col.overall"), tr.percent),
+                ("lost_here", tr("col.lost_here"), tr.number),
+                ("median_days", tr("col.median_days"), lambda v: tr.number(v, 1)),
+            ],
+        ),
+        hide_index=True,
+        key="funnel_table",
+    )
+
+    left, right = st.columns(2)
+    left.subheader(tr("funnel.lost_reasons"))
+    reasons = metrics.lost_reasons(frames.deals, period)
+    if reasons.empty:
+        left.info(tr("funnel.no_lost"))
+    else:
+        left.dataframe(
+            display_table(
+                reasons,
+                [
+                    ("reason", tr("col.reason"), None),
+                    ("deals", tr("col.deals"), tr.number),
+                    ("value", tr("col.value"), tr.money),
+                ],
+            ),
+            hide_index=True,
+            key="lost_reasons",
+        )
+    right.subheader(tr("funnel.competitors"))
+    rivals = metrics.competitors(frames.deals, period)
+    if rivals.empty:
+        right.info(tr("funnel.no_competitors"))
+    else:
+        right.dataframe(
+            display_table(
+                rivals,
+                [
+                    ("competitor", tr("col.competitor"), None),
+                    ("deals", tr("col.deals"), tr.number),
+                    ("value", tr("col.value"), tr.money),
+                ],
+            ),
+            hide_index=True,
+            key="competitors",
+        )
+
+
+if __name__ == "__main__":
+    render(current_view())

@@ -1,0 +1,63 @@
+"""Overview: headline numbers for the period, each compared with the period before."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import charts, metrics
+from dashboard.view import View, current_view
+
+_MONEY = {"won_revenue", "marketing_cost"}
+# A rise in these is bad news, so Streamlit colours it red.
+_INVERSE = {"marketing_cost"}
+
+
+def _value(view: View, key: str, value: float) -> str:
+    if key in _MONEY:
+        return view.tr.money(value)
+    if key == "win_rate":
+        return view.tr.percent(value)
+    return view.tr.number(value)
+
+
+def render(view: View) -> None:
+    """Draw the page."""
+    tr = view.tr
+    st.title(tr("page.overview"))
+    table = metrics.kpis(view.frames, view.period)
+    columns = st.columns(4)
+    for index, row in enumerate(table.itertuples(index=False)):
+        change = row.change
+        delta = None if math.isnan(change) else f"{'+' if change >= 0 else ''}{tr.percent(change)}"
+        columns[index % 4].metric(
+            tr(f"kpi.{row.kpi}"),
+            _value(view, str(row.kpi), float(row.current)),
+            delta=delta,
+            delta_color="inverse" if row.kpi in _INVERSE else "normal",
+            border=True,
+        )
+    totals = metrics.deal_totals(view.frames.deals, metrics.Period())
+    columns[len(table) % 4].metric(
+        tr("overview.pipeline"), tr.money(totals.open_value), border=True
+    )
+    previous = view.period.previous()
+    if previous is not None and previous.start and previous.end:
+        st.caption(tr("kpi.vs_previous", start=tr.date(previous.start), end=tr.date(previous.end)))
+    else:
+        st.caption(tr("kpi.no_previous"))
+    monthly = metrics.revenue_by_month(view.frames.deals, view.period)
+    if monthly.empty:
+        st.info(tr("empty.period"))
+    else:
+        st.plotly_chart(
+            charts.monthly_chart(
+                monthly["month"], monthly["revenue"], tr("overview.revenue_by_month")
+            ),
+            key="revenue_by_month",
+        )
+
+
+if __name__ == "__main__":
+    render(current_view())
