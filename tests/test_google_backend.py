@@ -395,3 +395,42 @@ def test_connect_builds_a_backend_that_only_talks_on_read(
 
     assert sheets_emulator.stats()["total"] == 0
     assert backend.read().tab("Customers") == ()
+
+
+def test_a_column_inserted_before_the_id_column_meanwhile_skips_that_tab_this_cycle(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    sid = sheets_emulator.create_spreadsheet("CRM", crm_workbook(schema, customer_rows(schema, 3)))
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    snapshot = backend.read()
+    with sheets_emulator.store.read(sid) as spreadsheet:
+        sheet = spreadsheet.sheet_by_title("Customers")
+        assert sheet is not None
+        sheet_id = sheet.sheet_id
+    sheets_emulator.edits.apply(
+        sid,
+        [
+            {
+                "insertDimension": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": 0,
+                        "endIndex": 1,
+                    }
+                }
+            }
+        ],
+    )
+    before = tab_values(sheets_emulator, sid, "Customers")
+
+    report = backend.apply(write_bot_column(snapshot, "Customers", "reminder"))
+
+    assert report.cells_written == 0
+    assert ["columns were moved" in s.reason for s in report.skipped] == [True]
+    assert tab_values(sheets_emulator, sid, "Customers") == before
+    # The next cycle reads the new layout and writes where the columns are now.
+    report = backend.apply(write_bot_column(backend.read(), "Customers", "reminder"))
+    assert report.cells_written == 3
+    grid = tab_values(sheets_emulator, sid, "Customers")
+    assert grid[1][column_of(schema, "Customers", "reminder") + 1] == "for C-0001"
