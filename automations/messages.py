@@ -19,6 +19,7 @@ from babel.numbers import format_decimal
 
 LANGUAGES: Final = ("en", "es", "pt", "el")
 _LOCALES: Final = {"en": "en_GB", "es": "es_ES", "pt": "pt_PT", "el": "el_GR"}
+_SHOWN_CHARACTERS: Final = 80
 
 Catalog = Mapping[str, Mapping[str, str]]
 
@@ -320,7 +321,16 @@ def render(code: str, language: str, params: Mapping[str, object]) -> str:
     renders every code catches it.
     """
     entry = CATALOG[code]
-    return entry[language_of(language)].format_map({k: str(v) for k, v in params.items()})
+    return entry[language_of(language)].format_map({k: shown(v) for k, v in params.items()})
+
+
+def shown(value: object, limit: int = _SHOWN_CHARACTERS) -> str:
+    """A value as quoted in a sentence: on one line, and cut with an ellipsis when very long.
+
+    Line breaks typed in a cell would split one problem over several lines of the Problems cell.
+    """
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def locale_of(language: str) -> str:

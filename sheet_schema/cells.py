@@ -22,6 +22,8 @@ from sheet_schema.schema import Column, ColumnType, fold
 
 # Spreadsheet serial dates count days from 1899-12-30 (Lotus 1-2-3's leap-year bug included).
 SERIAL_EPOCH = datetime(1899, 12, 30)
+# The serial of 10000-01-01: spreadsheets have no later date.
+_MAX_SERIAL = 2958466
 _LOCALES = {"en": "en_US", "es": "es_ES", "pt": "pt_PT", "el": "el_GR"}
 _TRUE = {"true", "yes", "y", "si", "sim", "ναι", "x", "1", "✓", "✔", "verdadero", "verdadeiro"}
 _FALSE = {"false", "no", "n", "nao", "οχι", "0", "falso", "-"}
@@ -151,7 +153,7 @@ def _parse_datetime_text(column: Column, text: str, context: CellContext) -> Rea
     except ValueError:
         return ReadCell(None, text, _issue(column, text, "date.invalid"))
     # A bare number in a date column is a serial that lost its date format.
-    if 1 <= serial < 2958466:
+    if 1 <= serial < _MAX_SERIAL:
         return ReadCell(_as_column_time(column, serial_to_datetime(serial)), text)
     return ReadCell(None, text, _issue(column, text, "date.invalid"))
 
@@ -245,6 +247,9 @@ def read_cell(column: Column, value: object, context: CellContext) -> ReadCell:
         if isinstance(value, date):
             return ReadCell(value, text)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Outside the calendar's serials (e.g. 10**12) there is no date, and no crash either.
+            if not 1 <= value < _MAX_SERIAL:
+                return ReadCell(None, text, _issue(column, text, "date.invalid"))
             return ReadCell(_as_column_time(column, serial_to_datetime(float(value))), text)
         return _parse_datetime_text(column, text, context)
     if kind in (ColumnType.MONEY, ColumnType.NUMBER):
