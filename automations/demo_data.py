@@ -626,7 +626,7 @@ def _deals(
             number += 1
             deal.row_id = format_id("D", number)
     rows = [_deal_row(rng, deal) for deal in deals]
-    _add_deal_mistakes(rng, rows, people)
+    _add_deal_mistakes(rng, rows, deals, people)
     return rows, deals
 
 
@@ -655,12 +655,15 @@ def _deal_row(rng: random.Random, deal: _Deal) -> dict[str, object]:
 
 
 def _add_deal_mistakes(
-    rng: random.Random, rows: list[dict[str, object]], people: list[_Customer]
+    rng: random.Random, rows: list[dict[str, object]], deals: list[_Deal], people: list[_Customer]
 ) -> None:
-    impossible, unknown, orphan = rng.sample(range(len(rows)), 3)
+    # "Wonn" is a won deal mistyped. The orphan is not a won deal: its purchase would then name
+    # a deal of "another" customer, a second mistake nobody planned.
+    won = [i for i, d in enumerate(deals) if d.stage == "Won"]
+    unknown = rng.choice(won)
+    impossible, orphan = rng.sample([i for i, d in enumerate(deals) if d.stage != "Won"], 2)
     rows[impossible]["expected_close"] = IMPOSSIBLE_DATE
     rows[unknown]["stage"] = UNKNOWN_STAGE
-    rows[unknown]["lost_reason"] = rows[unknown]["competitor"] = None
     numbered = sum(1 for p in people if p.row_id is not None)
     rows[orphan]["customer_id"] = format_id("C", numbered + 731)
 

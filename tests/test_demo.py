@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
 import unicodedata
+import urllib.request
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -99,7 +106,7 @@ def test_deals_form_a_funnel_with_consistent_dates(demo_rows: Rows) -> None:
         assert isinstance(created, date) and created <= DEMO_TODAY
         if stage in ("Won", "Lost"):
             assert isinstance(closed, date) and created <= closed <= DEMO_TODAY
-        else:
+        elif stage is not None:  # (not the "Wonn" typo)
             assert closed is None
         if stage == "Lost":
             assert deal["lost_reason"] in SCHEMA.tab("Deals").column("lost_reason").choices
@@ -415,3 +422,44 @@ def test_demo_without_a_dashboard_app_explains_instead_of_crashing(
     assert "dashboard is not installed" in captured.err
     assert (tmp_path / "sheetcrm-demo.xlsx").exists()
     assert f"http://127.0.0.1:{port}" in captured.out
+
+
+@pytest.mark.slow
+def test_demo_serves_the_dashboard_until_ctrl_c(tmp_path: Path) -> None:
+    if demo.find_dashboard_app() is None:
+        pytest.skip("dashboard/app.py is not there yet")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "automations", "demo", "--dir", str(tmp_path)]
+    command += ["--customers", "40", "--port", str(port)]
+    # A session of its own, so the Ctrl+C below reaches the command and streamlit as in a terminal.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if any("Dashboard running at" in line for line in lines):
+                break
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as answer:
+            assert answer.status == 200
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    reader.join(timeout=5)
+    text = "".join(lines)
+    assert process.returncode == 0, text
+    assert f"Dashboard running at http://127.0.0.1:{port}" in text
+    assert "Dashboard stopped." in text
+    with socket.socket() as again:  # the port is free again: nothing was left running
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))
