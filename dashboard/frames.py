@@ -92,7 +92,7 @@ def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
 def _canonical_stages(values: pd.Series, schema: Schema) -> pd.Series:
     stage = schema.tab("Deals").column("stage")
     lookup: dict[str, str | None] = {}
-    out = []
+    out: list[str | None] = []
     for value in values:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             out.append(None)

@@ -507,7 +507,8 @@ STRINGS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """True for None, NaN and NaT."""
     if value is None or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -530,7 +531,7 @@ class Translator:
 
     def money(self, value: object, digits: int = 0) -> str:
         """An amount in the workbook's currency, e.g. "€1,200" or "1.200 €"."""
-        if _is_missing(value):
+        if is_missing(value):
             return DASH
         pattern = None if digits else "¤#,##0"
         if pattern is not None and self.language in ("es", "pt", "el"):
@@ -547,21 +548,21 @@ class Translator:
 
     def number(self, value: object, digits: int = 0) -> str:
         """A number with this locale's separators."""
-        if _is_missing(value):
+        if is_missing(value):
             return DASH
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return str(format_decimal(float(value), format=pattern, locale=self.locale))  # type: ignore[arg-type]
 
     def percent(self, value: object, digits: int = 0) -> str:
         """A share (0.25) as a percentage ("25%")."""
-        if _is_missing(value):
+        if is_missing(value):
             return DASH
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
         return str(format_percent(float(value), format=pattern, locale=self.locale))  # type: ignore[arg-type]
 
     def date(self, value: object) -> str:
         """A date in this locale's medium form, e.g. "5 Mar 2024"."""
-        if _is_missing(value):
+        if is_missing(value):
             return ""
         moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         if isinstance(moment, datetime):
@@ -571,7 +572,7 @@ class Translator:
 
     def datetime(self, value: object) -> str:
         """A date and time in this locale's short form."""
-        if _is_missing(value):
+        if is_missing(value):
             return ""
         moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         assert isinstance(moment, datetime)
@@ -579,7 +580,7 @@ class Translator:
 
     def month(self, value: object) -> str:
         """A month, e.g. "Mar 2024"."""
-        if _is_missing(value):
+        if is_missing(value):
             return ""
         moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         assert isinstance(moment, date)

@@ -326,7 +326,7 @@ SOURCE_COLUMNS = [
 
 
 def _month(moments: pd.Series) -> pd.Series:
-    return moments.dt.to_period("M").dt.to_timestamp()
+    return pd.Series(moments.dt.to_period("M").dt.to_timestamp(), index=moments.index)
 
 
 def _ratios(table: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, metrics
-from dashboard.tables import display_table, plain, text_or_blank
+from dashboard.tables import Column, display_table, plain, text_or_blank
 from dashboard.view import View, current_view
 
 LIFECYCLES = ("Lead", "Active", "Dormant", "Lost", "Churned")
@@ -31,7 +31,7 @@ def _history(view: View, customer_id: str) -> None:
     person = history.customer
     st.markdown(f"**{plain(person['name'])}** · {plain(person['id'])} · {plain(person['email'])}")
     tabs = st.tabs([tr("customers.deals"), tr("customers.interactions"), tr("customers.emails")])
-    parts = [
+    parts: list[tuple[pd.DataFrame, list[Column]]] = [
         (
             history.deals,
             [

@@ -28,14 +28,16 @@ def render(view: View) -> None:
     st.title(tr("page.overview"))
     table = metrics.kpis(view.frames, view.period)
     columns = st.columns(4)
-    for index, row in enumerate(table.itertuples(index=False)):
-        change = row.change
+    rows = zip(
+        table["kpi"], table["current"].astype(float), table["change"].astype(float), strict=True
+    )
+    for index, (kpi, current, change) in enumerate(rows):
         delta = None if math.isnan(change) else f"{'+' if change >= 0 else ''}{tr.percent(change)}"
         columns[index % 4].metric(
-            tr(f"kpi.{row.kpi}"),
-            _value(view, str(row.kpi), float(row.current)),
+            tr(f"kpi.{kpi}"),
+            _value(view, str(kpi), float(current)),
             delta=delta,
-            delta_color="inverse" if row.kpi in _INVERSE else "normal",
+            delta_color="inverse" if kpi in _INVERSE else "normal",
             border=True,
         )
     totals = metrics.deal_totals(view.frames.deals, metrics.Period())

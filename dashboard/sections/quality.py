@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import metrics
-from dashboard.i18n import Translator
+from dashboard.i18n import Translator, is_missing
 from dashboard.tables import display_table, text_or_blank
 from dashboard.view import View, current_view
 
@@ -59,7 +59,11 @@ def render(view: View) -> None:
             table,
             [
                 ("tab", tr("col.tab"), None),
-                ("row", tr("col.row"), lambda r: tr("quality.whole_tab") if pd.isna(r) else str(r)),
+                (
+                    "row",
+                    tr("col.row"),
+                    lambda r: tr("quality.whole_tab") if is_missing(r) or r is pd.NA else str(r),
+                ),
                 ("id", tr("col.id"), text_or_blank),
                 ("column", tr("col.column"), text_or_blank),
                 ("text", tr("col.problem"), None),

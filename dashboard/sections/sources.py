@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, metrics
-from dashboard.i18n import Translator
+from dashboard.i18n import Translator, is_missing
 from dashboard.tables import Column, display_table
 from dashboard.view import View, current_view
 
@@ -17,7 +17,7 @@ def _columns(tr: Translator, table: pd.DataFrame) -> list[Column]:
         ("leads", tr("col.leads"), tr.number),
         ("customers_won", tr("col.customers_won"), tr.number),
         ("revenue", tr("col.revenue"), tr.money),
-        ("cost", tr("col.cost"), lambda v: no_cost if pd.isna(v) else tr.money(v)),
+        ("cost", tr("col.cost"), lambda v: no_cost if is_missing(v) else tr.money(v)),
         ("cost_per_lead", tr("col.cost_per_lead"), tr.money),
         ("cost_per_customer", tr("col.cost_per_customer"), tr.money),
         ("roi", tr("col.roi"), tr.percent),

@@ -1,0 +1,225 @@
+"""The Streamlit app through AppTest: every page, demo-like, hand-made, empty and broken workbooks,
+filters, language, and the login gate."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from automations.demo import write_demo_workbook
+from dashboard import metrics
+from dashboard.auth import hash_password
+from dashboard.frames import Frames, build_frames
+from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from tests.fixtures_dashboard import SCHEMA, write_empty, write_small
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+PAGES = ("overview", "funnel", "sources", "customers", "reminders", "mailings", "quality")
+
+
+@pytest.fixture
+def served_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Serve on loopback, as `sheetcrm demo` does (restored afterwards)."""
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
+
+
+def app_for(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setattr(sys, "argv", ["app.py", "--workbook", str(workbook)])
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"sections/{page}.py").run()
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    return at
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.xlsx"
+    # Anchored on the real today, so the default period (last 12 months) holds the data.
+    write_demo_workbook(path, SCHEMA, seed=7, customers=300, today=date.today())
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_path: Path) -> Frames:
+    return build_frames(XlsxBackend(demo_path, SCHEMA).read())
+
+
+@pytest.fixture(scope="module")
+def small_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_small(tmp_path_factory.mktemp("small") / "small.xlsx")
+
+
+@pytest.mark.usefixtures("served_on")
+def test_every_page_renders_the_demo_with_its_numbers(
+    demo_path: Path, demo_frames: Frames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(demo_path, monkeypatch).run()
+    assert not at.exception
+    period = metrics.Period(date.fromordinal(date.today().toordinal() - 364), date.today())
+    totals = metrics.deal_totals(demo_frames.deals, period)
+    assert totals.deals > 0
+    for page in PAGES:
+        open_page(at, page)
+        if page == "funnel":
+            shown = metric_values(at)
+            assert shown["Deals created"] == f"{totals.deals:,}"
+            assert shown["Won"] == f"{totals.won:,}"
+            reached = at.dataframe[0].value["Reached"].tolist()
+            table = metrics.funnel(
+                demo_frames.deals, demo_frames.stage_history, demo_frames.stages, period
+            )
+            assert reached == [f"{n:,}" for n in table["reached"]]
+        if page == "sources":
+            by_source = at.dataframe[0].value
+            assert "Google Ads" in by_source["Source"].tolist()
+        if page == "customers":
+            assert len(at.dataframe[0].value) == 300
+        if page == "mailings":
+            assert "Emails left today" in metric_values(at)
+        if page == "quality":
+            assert len(at.dataframe[1].value) == len(demo_frames.problems) > 0
+
+
+@pytest.mark.usefixtures("served_on")
+def test_hand_made_workbook_shows_hand_computed_figures(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(small_path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    open_page(at, "funnel")
+    assert metric_values(at)["Won revenue"] == "€3,000"
+    assert at.dataframe[0].value["Reached"].tolist() == ["7", "6", "5", "3", "2"]
+    open_page(at, "sources")
+    totals = at.dataframe[0].value.set_index("Source")
+    assert totals.loc["Referral", "Cost"] == "no cost data"
+    assert totals.loc["Google Ads", "Cost per lead"] == "€150"
+    assert totals.loc["Facebook", "ROI"] == "1,233%"
+    open_page(at, "mailings")
+    # The fixture's sends are in 2024, so today the whole cap of 10 is left.
+    assert metric_values(at)["Emails left today"] == "10"
+    open_page(at, "quality")
+    problems = at.dataframe[1].value
+    assert "“soon” is not a date" in problems["Problem"].tolist()
+    assert problems["Row"].tolist() == ["3", "3", "3"]
+
+
+@pytest.mark.usefixtures("served_on")
+def test_manager_filter_applies_to_every_page(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(small_path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    at.sidebar.multiselect(key="managers").select("João").run()
+    open_page(at, "funnel")
+    assert metric_values(at)["Deals created"] == "3"  # D3, D4, D6
+    open_page(at, "customers")
+    assert sorted(at.dataframe[0].value["ID"]) == ["C-0003", "C-0004", "C-0006"]
+    open_page(at, "overview")
+    assert metric_values(at)["New leads"] == "3"
+
+
+@pytest.mark.usefixtures("served_on")
+def test_every_page_works_on_an_empty_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(write_empty(tmp_path / "empty.xlsx"), monkeypatch).run()
+    assert not at.exception
+    for page in PAGES:
+        open_page(at, page)
+    open_page(at, "funnel")
+    assert metric_values(at)["Deals created"] == "0"
+    open_page(at, "mailings")
+    assert metric_values(at)["Emails left today"] == "450"
+
+
+@pytest.mark.usefixtures("served_on")
+def test_workbook_language_translates_the_interface(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "es.xlsx"
+    create_workbook(path, SCHEMA, settings=[("Language", "es"), ("Currency", "EUR")])
+    at = app_for(path, monkeypatch).run()
+    assert at.title[0].value == "Resumen"
+    open_page(at, "funnel")
+    assert at.title[0].value == "Embudo"
+    assert metric_values(at)["Ingresos ganados"] == "0 €"
+    at.sidebar.selectbox(key="language").set_value("el").run()
+    assert at.title[0].value == "Χοάνη πωλήσεων"
+
+
+@pytest.mark.usefixtures("served_on")
+@pytest.mark.parametrize("kind", ["missing", "not-xlsx"])
+def test_unreadable_workbook_shows_an_error_not_a_traceback(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crm.xlsx"
+    if kind == "not-xlsx":
+        path.write_text("name,email\nAna,ana@example.com\n")
+    at = app_for(path, monkeypatch).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "The workbook cannot be read" in message
+    assert str(path) in message
+    assert ("no such workbook" in message) if kind == "missing" else ("not a readable" in message)
+
+
+def test_served_beyond_localhost_without_a_login_shows_no_data(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(small_path, monkeypatch)
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at.run()
+    finally:
+        config.set_option("server.address", before)
+    assert "needs a login" in at.error[0].value
+    assert not at.metric and not at.dataframe
+
+
+def test_password_login_guards_the_data(small_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app_for(small_path, monkeypatch)
+    at.secrets["auth"] = {"password_hash": hash_password("correct horse")}
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at.run()
+        assert not at.metric and not at.dataframe
+        at.text_input(key="login_password").input("wrong")
+        at.button[0].click().run()
+        assert at.error[0].value == "Wrong password."
+        assert not at.metric
+        at.text_input(key="login_password").input("correct horse")
+        at.button[0].click().run()
+        assert not at.exception
+        assert "New leads" in metric_values(at)
+    finally:
+        config.set_option("server.address", before)
+
+
+@pytest.mark.usefixtures("served_on")
+def test_sheet_text_is_escaped_in_the_customer_history(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(small_path, monkeypatch).run()
+    open_page(at, "customers")
+    at.selectbox(key="customer_pick").set_value("C-0005").run()
+    header = next(m.value for m in at.markdown if "C\\-0005" in m.value)
+    assert "\\<script\\>" in header
+    assert all("<script>" not in m.value for m in at.markdown)
