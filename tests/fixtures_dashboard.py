@@ -9,6 +9,8 @@ marketing costs, mail log, campaigns, some bad cells).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -392,3 +394,92 @@ def write_demo_like(
     create_workbook(path, schema)
     append_rows(path, schema, demo_like_records(customers, seed, today))
     return path
+
+
+# --- a real dashboard server, for the browser test and the benchmark -------------------------
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TITLES = {
+    "overview": "Overview",
+    "funnel": "Funnel",
+    "sources": "Marketing sources",
+    "customers": "Customers",
+    "reminders": "Reminders",
+    "mailings": "Mailings",
+    "quality": "Data quality",
+}
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def dashboard_server(workbook: Path, timeout: float = 60.0) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on a free loopback port; yields its base URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--", "--workbook", str(workbook),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=APP.parents[1]
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer on {url} in {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_render(page: object, title: str, timeout_ms: float = 60_000) -> None:
+    """Wait until a Streamlit page shows its title and has finished running."""
+    page.wait_for_selector(f'h1:has-text("{title}")', timeout=timeout_ms)  # type: ignore[attr-defined]
+    # The status widget ("Running...") is shown while the script runs.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+               && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0""",
+        timeout=timeout_ms,
+    )
