@@ -434,3 +434,46 @@ def test_a_column_inserted_before_the_id_column_meanwhile_skips_that_tab_this_cy
     assert report.cells_written == 3
     grid = tab_values(sheets_emulator, sid, "Customers")
     assert grid[1][column_of(schema, "Customers", "reminder") + 1] == "for C-0001"
+
+
+def test_the_grid_grows_when_a_write_needs_more_rows_or_columns(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    history = [headers(schema, "Stage history"), [45000.5, "D-0001", "Lead", "Won", "bot"]]
+    sheets = crm_workbook(schema, customer_rows(schema, 1), {"Stage history": history})
+    sheets["Customers"] = [["ID", "Name"], ["C-0001", "Ana"]]
+    sid = sheets_emulator.create_spreadsheet("CRM", sheets)
+    with sheets_emulator.store.read(sid) as spreadsheet:
+        ids = {s.title: s.sheet_id for s in spreadsheet.sheets}
+    # Shrink the grids to their data: 2 columns of Customers, 2 rows of Stage history.
+    sheets_emulator.edits.apply(
+        sid,
+        [
+            {
+                "deleteDimension": {
+                    "range": {"sheetId": ids["Customers"], "dimension": "COLUMNS", "startIndex": 2}
+                }
+            },
+            {
+                "deleteDimension": {
+                    "range": {"sheetId": ids["Stage history"], "dimension": "ROWS", "startIndex": 2}
+                }
+            },
+        ],
+    )
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    backend.read()
+    appended = tuple(Append("Stage history", {"deal_id": f"D-{n:04d}"}) for n in range(2, 5))
+
+    report = backend.apply(
+        Plan(writes=(CellWrite("Customers", "C-0001", "reminder", "hi"),), appends=appended)
+    )
+
+    assert report.cells_written == 1 and report.rows_appended == 3
+    assert tab_values(sheets_emulator, sid, "Customers") == [
+        ["ID", "Name", "Reminder"],
+        ["C-0001", "Ana", "hi"],
+    ]
+    grid = tab_values(sheets_emulator, sid, "Stage history")
+    assert [row[1] for row in grid[1:]] == ["D-0001", "D-0002", "D-0003", "D-0004"]
+    assert sheets_emulator.stats()["requests"]["spreadsheets.batchUpdate"] == 1

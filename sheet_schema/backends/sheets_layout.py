@@ -179,7 +179,7 @@ class Layout:
                 "dropdowns": "dropdowns on choice columns",
                 "date_checks": "date checks on date columns",
                 "date_formats": "date formats on bot date columns",
-                "frozen": "tabs with a frozen header row",
+                "frozen": "tab(s) given a frozen header row",
                 "bold": "header cells made bold",
                 "highlights": "highlight rules (overdue follow-ups, rows with problems)",
                 "protected": "bot columns that warn before a person edits them",
