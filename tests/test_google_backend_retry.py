@@ -7,6 +7,7 @@ Waits run on a fake clock, so every test here takes milliseconds.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from automations.cli import main
 from sheet_schema.backends.base import WorkbookError
+from sheet_schema.backends.google_sheets import GoogleSheetsBackend
 from sheet_schema.backends.sheets_http import call_kind
 from sheet_schema.backends.sheets_retry import (
     Failure,
@@ -23,7 +25,7 @@ from sheet_schema.backends.sheets_retry import (
     RetryPolicy,
     parse_retry_after,
 )
-from sheet_schema.model import CellWrite, Plan
+from sheet_schema.model import Append, CellWrite, Plan
 from sheet_schema.schema import Schema
 from tests.fixtures_google import (
     FakeTime,
@@ -38,6 +40,7 @@ from tests.fixtures_google import (
     tab_values,
 )
 from tests.sheets_emulator import EmulatorServer, write_service_account_file
+from tests.sheets_emulator.fixtures import gspread_client
 
 __all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator"]
 
@@ -226,8 +229,6 @@ def test_an_unreachable_api_fails_with_the_address_after_bounded_retries(
 ) -> None:
     sid = _sheet(sheets_emulator, schema)
     time = FakeTime()
-    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-
     backend = GoogleSheetsBackend.connect(
         sid,
         service_account_file,
@@ -253,8 +254,6 @@ def test_an_unreachable_api_fails_with_the_address_after_bounded_retries(
 def test_bad_key_files_are_explained(
     tmp_path: Path, schema: Schema, content: str | None, expected: str
 ) -> None:
-    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-
     key = tmp_path / "key.json"
     if content is not None:
         key.write_text(content)
@@ -263,8 +262,6 @@ def test_bad_key_files_are_explained(
 
 
 def test_the_example_key_file_is_recognised(schema: Schema) -> None:
-    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-
     example = REPO / "credentials.example.json"
     fields = json.loads(example.read_text())
     assert set(fields) == {
@@ -282,3 +279,38 @@ def test_the_example_key_file_is_recognised(schema: Schema) -> None:
     }
     with pytest.raises(WorkbookError, match="placeholder values"):
         GoogleSheetsBackend.connect("1abc", example, schema)
+
+
+def test_a_write_retried_after_a_timeout_lands_once_even_with_appended_rows(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    sid = _sheet(sheets_emulator, schema)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    backend.read()
+    backend.client.set_timeout(0.4)
+    # The first write is answered too late: the client gives up and retries while the server
+    # still applies it. Both carry the same cells, so the result is the same as one write.
+    sheets_emulator.faults.slow(1.0, endpoint="values.batchUpdate")
+    plan = Plan(
+        writes=_plan().writes,
+        appends=(Append("Stage history", {"deal_id": "D-0001", "to": "Won"}),),
+    )
+
+    report = backend.apply(plan)
+
+    assert report.api_calls["retries"] >= 1 and report.rows_appended == 1
+    time.sleep(1.0)  # let the late first request finish on the server
+    history = tab_values(sheets_emulator, sid, "Stage history")
+    assert [row[1] for row in history[1:]] == ["D-0001"]
+
+
+def test_a_backend_can_wrap_an_existing_gspread_client(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema
+) -> None:
+    sid = _sheet(sheets_emulator, schema)
+    client = gspread_client(sheets_emulator, service_account_file)
+
+    backend = GoogleSheetsBackend(client, sid, schema)
+
+    assert len(backend.read().tab("Customers")) == 3
+    assert backend.apply(_plan()).cells_written == 1
