@@ -38,7 +38,6 @@ import gspread
 from sheet_schema.backends.sheets_auth import load_service_account
 from sheet_schema.backends.sheets_http import (
     GOOGLE_SHEETS_URL,
-    SheetsHTTPClient,
     routed_client_class,
 )
 from sheet_schema.backends.sheets_layout import (
@@ -455,7 +454,7 @@ def initialize_spreadsheet(
     Returns a human summary of what was added.
     """
     client = build_client(spreadsheet_id, credentials_file, api_url, retrier)
-    http: SheetsHTTPClient | Any = client.http_client
+    http = client.http_client
     metadata = http.fetch_sheet_metadata(
         spreadsheet_id, params={"includeGridData": "false", "fields": init_metadata_fields()}
     )
