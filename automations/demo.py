@@ -24,10 +24,11 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from automations.cycle import CycleReport, run_cycle
-from automations.demo_data import SETTINGS_OVERRIDES, generate_demo
+from automations.demo_data import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
 from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.model import Plan
+from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Schema
 
 DEMO_WORKBOOK_NAME = "sheetcrm-demo.xlsx"
@@ -107,6 +108,9 @@ def run_demo(
     Only that one file is ever replaced, and only when it is a SheetCRM workbook. Returns the
     exit code: 0 when everything asked for happened (Ctrl+C stopping the dashboard included).
     """
+    if customers < MIN_CUSTOMERS:
+        print(f"sheetcrm demo: --customers must be at least {MIN_CUSTOMERS}.", file=sys.stderr)
+        return 2
     if dashboard and not port_is_free(port):
         print(
             f"sheetcrm demo: port {port} on 127.0.0.1 is already in use (another dashboard?). "
@@ -141,7 +145,7 @@ def _prepare_path(directory: Path, schema: Schema) -> Path:
     if directory.exists() and not directory.is_dir():
         raise WorkbookError(f"{directory} is a file, not a folder; pick another --dir.")
     directory.mkdir(parents=True, exist_ok=True)
-    workbook = directory / DEMO_WORKBOOK_NAME
+    workbook = (directory / DEMO_WORKBOOK_NAME).absolute()
     if workbook.is_symlink() or (workbook.exists() and not workbook.is_file()):
         raise WorkbookError(
             f"{workbook} exists and is not a regular file; nothing was replaced. "
@@ -161,15 +165,16 @@ def _is_sheetcrm_workbook(path: Path, schema: Schema) -> bool:
     except Exception:  # any unreadable file is "not ours": refuse rather than guess
         return False
     try:
-        titles = set(book.sheetnames)
+        titles, _ = match_worksheets(schema, book.sheetnames)
     finally:
         book.close()
-    return all(tab.name in titles for tab in schema.tabs if not tab.append_only)
+    # Customers and Settings are enough: a demo made by an older version counts too.
+    return {"Customers", "Settings"} <= set(titles)
 
 
 def _write_replacing(workbook: Path, schema: Schema, seed: int, customers: int) -> None:
     """Build the new workbook beside the old one, then rename it over: never half a demo."""
-    building = workbook.with_name(f".{workbook.stem}.building{workbook.suffix}")
+    building = workbook.with_name(f".{workbook.stem}.{os.getpid()}.building{workbook.suffix}")
     try:
         write_demo_workbook(building, schema, seed=seed, customers=customers, today=demo_today())
         os.replace(building, workbook)
@@ -209,7 +214,7 @@ def summary(
         lines.append("  Rows appended: " + ", ".join(f"{t} {n}" for t, n in appended.items()))
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
     lines.extend(f"Skipped: {reason}" for reason in report.skipped)
-    lines.append(f"Workbook: {workbook.resolve()}")
+    lines.append(f"Workbook: {workbook}")
     if port is not None:
         lines.append(f"Dashboard: http://127.0.0.1:{port}")
     return "\n".join(lines)

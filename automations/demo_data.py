@@ -312,6 +312,8 @@ class _Deal:
     value: float
     created: date
     closed: date | None
+    # False for the deal whose Customer ID was mistyped: nothing else may point at it.
+    linkable: bool = True
 
 
 def generate_demo(seed: int = 7, customers: int = 300, today: date | None = None) -> Rows:
@@ -667,6 +669,7 @@ def _add_deal_mistakes(
     rows[unknown]["stage"] = UNKNOWN_STAGE
     numbered = sum(1 for p in people if p.row_id is not None)
     rows[orphan]["customer_id"] = format_id("C", numbered + 731)
+    deals[orphan].linkable = False
 
 
 # ----------------------------------------------------------------------------- interactions
@@ -689,6 +692,19 @@ def _interactions(
                 _interaction(
                     rng, deal.customer, "Purchase", _working_time(rng, day), deal_id, amount
                 )
+            )
+    # Calls and emails about most open deals of customers who are not dormant, in the last few
+    # days: those deals were followed up in time, the others are overdue.
+    for deal in deals:
+        customer = deal.customer
+        if deal.closed is not None or not (deal.row_id and deal.linkable):
+            continue
+        if customer.last_active >= today - timedelta(days=60) and rng.random() < 0.7:
+            day = max(deal.created, today - timedelta(days=rng.randint(1, 4)))
+            customer.last_active = max(customer.last_active, day)
+            kind = rng.choice(("Call", "Email", "Meeting"))
+            records.append(
+                _interaction(rng, deal.customer, kind, _working_time(rng, day), deal.row_id, None)
             )
     numbered = [p for p in people if p.row_id is not None]
     year_ago = today - timedelta(days=365)

@@ -368,7 +368,7 @@ def test_demo_command_writes_the_workbook_and_runs_the_bot(
     assert main(["demo", "--dir", str(folder), "--no-dashboard", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     workbook = folder / "sheetcrm-demo.xlsx"
-    assert str(workbook.resolve()) in out
+    assert str(workbook.absolute()) in out
     assert "Customers 300" in out and "Problems found:" in out
     assert "The bot assigned" in out
     snapshot = XlsxBackend(workbook, SCHEMA).read()
@@ -470,3 +470,11 @@ def test_demo_serves_the_dashboard_until_ctrl_c(tmp_path: Path) -> None:
     with socket.socket() as again:  # the port is free again: nothing was left running
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))
+
+
+def test_demo_needs_enough_customers_for_its_mistakes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--dir", str(tmp_path), "--no-dashboard", "--customers", "5"]) == 2
+    assert "--customers must be at least" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
