@@ -13,6 +13,7 @@ from typing import Any
 
 from automations.cycle import build_plan, run_cycle
 from sheet_schema.backends.google_sheets import GoogleSheetsBackend
+from sheet_schema.backends.sheets_values import pack
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Append, CellWrite, Plan
 from sheet_schema.schema import Schema
@@ -477,3 +478,38 @@ def test_the_grid_grows_when_a_write_needs_more_rows_or_columns(
     grid = tab_values(sheets_emulator, sid, "Stage history")
     assert [row[1] for row in grid[1:]] == ["D-0001", "D-0002", "D-0003", "D-0004"]
     assert sheets_emulator.stats()["requests"]["spreadsheets.batchUpdate"] == 1
+
+
+def test_writing_nothing_to_a_cell_clears_it(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    rows = customer_rows(schema, 2)
+    for row in rows:
+        row[column_of(schema, "Customers", "problems")] = "Email is not valid"
+    sid = sheets_emulator.create_spreadsheet("CRM", crm_workbook(schema, rows))
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    backend.read()
+
+    backend.apply(Plan(writes=(CellWrite("Customers", "C-0002", "problems", None),)))
+
+    grid = tab_values(sheets_emulator, sid, "Customers")
+    problems = column_of(schema, "Customers", "problems")
+    assert [_cell(grid, r, problems) for r in (2, 3)] == ["Email is not valid", ""]
+
+
+def test_changed_cells_are_sent_as_few_rectangles_that_skip_untouched_cells() -> None:
+    cells: dict[tuple[int, int], object] = {
+        (2, 0): "C-0001",
+        (2, 15): "p",
+        (2, 17): "r",
+        (3, 15): "q",
+        (5, 15): "s",
+    }
+
+    blocks = pack(cells)
+
+    assert [(b.top, b.left, b.rows) for b in blocks] == [
+        (2, 0, [["C-0001"], [None]]),  # rows 2-3, column A
+        (2, 15, [["p", None, "r"], ["q", None, None]]),  # rows 2-3, columns P-R
+        (5, 15, [["s"]]),
+    ]

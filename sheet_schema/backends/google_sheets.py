@@ -50,10 +50,10 @@ from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.backends.sheets_values import (
     cells_range,
     column_range,
+    pack,
     pad,
     raw_value,
     row_range,
-    runs,
     whole_sheet,
 )
 from sheet_schema.headers import HeaderError, HeaderMap, map_headers
@@ -343,20 +343,23 @@ class GoogleSheetsBackend:
             rows, columns = extent.get(title, (0, 0))
             extent[title] = (max(rows, row), max(columns, column + 1))
 
-        by_row: dict[tuple[str, int], list[tuple[int, object]]] = defaultdict(list)
+        cells: dict[str, dict[tuple[int, int], object]] = defaultdict(dict)
         for update in resolved.updates:
-            by_row[(update.title, update.row)].append((update.column, update.value))
-        for (title, row), cells in sorted(by_row.items()):
-            for first, values in runs(cells):
-                last = first + len(values) - 1
+            # An explicit empty value clears the cell; a JSON null would leave it as it is.
+            value = "" if update.value is None else raw_value(update.value, zone)
+            cells[update.title][(update.row, update.column)] = value
+        for title, title_cells in sorted(cells.items()):
+            for block in pack(title_cells):
                 data.append(
                     {
-                        "range": cells_range(title, row, first, last),
+                        "range": cells_range(
+                            title, block.top, block.left, block.right, rows=len(block.rows)
+                        ),
                         "majorDimension": "ROWS",
-                        "values": [[raw_value(v, zone) for v in values]],
+                        "values": block.rows,
                     }
                 )
-                reach(title, row, last)
+                reach(title, block.top + len(block.rows) - 1, block.right)
         new_titles = {tab.name for tab in resolved.new_tabs}
         for tab in resolved.new_tabs:
             headers = [c.header for c in tab.columns]

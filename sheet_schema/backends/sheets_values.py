@@ -7,7 +7,8 @@ serial numbers, because RAW would otherwise keep "2024-03-05" as text).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -60,15 +61,53 @@ def raw_value(value: object, zone: ZoneInfo) -> object:
     return value
 
 
-def runs(cells: Iterable[tuple[int, object]]) -> list[tuple[int, list[object]]]:
-    """Group (column, value) pairs of one row into runs of adjacent columns."""
-    out: list[tuple[int, list[object]]] = []
-    for column, value in sorted(cells, key=lambda pair: pair[0]):
-        if out and out[-1][0] + len(out[-1][1]) == column:
-            out[-1][1].append(value)
+@dataclass(frozen=True)
+class Block:
+    """A rectangle of values to write: 1-based top row, 0-based left column, rows of values.
+
+    ``None`` inside means "leave this cell alone" (the API skips JSON nulls), so a block may
+    cover cells it does not change.
+    """
+
+    top: int
+    left: int
+    rows: list[list[object]]
+
+    @property
+    def right(self) -> int:
+        """The 0-based last column."""
+        return self.left + max(len(r) for r in self.rows) - 1
+
+
+def _spans(sorted_numbers: Sequence[int], bridge: int) -> list[tuple[int, int]]:
+    """Runs of numbers, joining runs separated by at most ``bridge`` missing numbers."""
+    spans: list[tuple[int, int]] = []
+    for number in sorted_numbers:
+        if spans and number - spans[-1][1] <= bridge + 1:
+            spans[-1] = (spans[-1][0], number)
         else:
-            out.append((column, [value]))
-    return out
+            spans.append((number, number))
+    return spans
+
+
+def pack(cells: Mapping[tuple[int, int], object], bridge: int = 3) -> list[Block]:
+    """Few rectangles covering every (row, column) -> value; values must not be None.
+
+    Consecutive rows form a block; within it, columns closer than ``bridge`` empty columns
+    share a rectangle. A first cycle that fills the same bot columns on every row of a tab
+    becomes a couple of rectangles instead of one range per row, which keeps the request small.
+    """
+    blocks: list[Block] = []
+    by_row: dict[int, dict[int, object]] = {}
+    for (row, column), value in cells.items():
+        by_row.setdefault(row, {})[column] = value
+    for first, last in _spans(sorted(by_row), 0):
+        block_rows = range(first, last + 1)
+        columns = sorted({c for r in block_rows for c in by_row[r]})
+        for left, right in _spans(columns, bridge):
+            rows = [[by_row[r].get(c) for c in range(left, right + 1)] for r in block_rows]
+            blocks.append(Block(first, left, rows))
+    return blocks
 
 
 def pad(cells: Sequence[object], width: int) -> list[object]:
