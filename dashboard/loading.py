@@ -1,14 +1,19 @@
 """Reading the workbook for the dashboard: cached, refreshable, and never a traceback.
 
 The cache TTL is the workbook's own ``Cache TTL seconds`` setting, which is only known after a
-read. So the cached loader takes a *time bucket*, ``floor(now / ttl)``, as part of its key, with
-the TTL remembered from the previous read of the same workbook (300 s before the first read): a
-new bucket means a fresh read, and st.cache_data's own TTL only evicts old entries. The frames are
-cached, not the snapshot, so a cache hit hands the pages ready DataFrames.
+read. So the cached loader is keyed by a *generation* number per workbook: the first run reads
+generation 0 and remembers when, and with which TTL; once that TTL has passed since the read, the
+next run asks for the next generation, which is a fresh read. The refresh button forgets all.
+
+The frames are kept with ``st.cache_resource`` rather than ``st.cache_data``: cache_data hands
+every rerun an unpickled copy, which for a 50,000-customer workbook costs about 0.3 s a rerun
+(measured with benchmarks/dashboard.py), more than half the re-render budget. Nothing mutates
+the frames: metrics are pure functions that return new frames.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -22,23 +27,31 @@ DEFAULT_TTL_SECONDS = Settings().cache_ttl_seconds
 EVICT_AFTER_SECONDS = 24 * 3600
 
 
+@dataclass
+class _Freshness:
+    generation: int = 0
+    read_at: float | None = None  # time.monotonic() of the read, None until it succeeded
+    ttl: float = DEFAULT_TTL_SECONDS
+
+
+class _Memory:
+    """Per workbook: which generation is current, when it was read and its TTL."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.workbooks: dict[str, _Freshness] = {}
+
+
 @st.cache_resource
-def _ttl_memory() -> dict[str, int]:
-    # The last TTL each workbook asked for, shared by every session of this server.
-    return {}
+def _memory() -> _Memory:
+    # Shared by every session of this server, like the cache it steers.
+    return _Memory()
 
 
-@st.cache_data(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
-def _read_frames(source_key: str, bucket: int, _backend: Backend) -> Frames:
-    del source_key, bucket  # cache key only
+@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
+def _read_frames(source_key: str, generation: int, _backend: Backend) -> Frames:
+    del source_key, generation  # cache key only
     return build_frames(_backend.read())
-
-
-def time_bucket(ttl_seconds: int, now: float) -> int:
-    """The cache bucket for ``now``; a TTL of 0 means a new bucket on every run (no caching)."""
-    if ttl_seconds <= 0:
-        return time.time_ns()
-    return int(now // ttl_seconds)
 
 
 @dataclass(frozen=True)
@@ -48,20 +61,37 @@ class LoadFailure:
     message: str
 
 
+def current_generation(memory: _Memory, source_key: str, now: float) -> int:
+    """The generation to read: the next one once the last read is older than its TTL."""
+    with memory.lock:
+        state = memory.workbooks.setdefault(source_key, _Freshness())
+        if state.read_at is not None and now - state.read_at >= state.ttl:
+            state.generation += 1
+            state.read_at = None
+        return state.generation
+
+
 def load_frames(backend: Backend, source_key: str) -> Frames | LoadFailure:
     """The workbook's frames, from the cache while the workbook's TTL lasts."""
-    memory = _ttl_memory()
-    ttl = memory.get(source_key, DEFAULT_TTL_SECONDS)
+    memory = _memory()
+    generation = current_generation(memory, source_key, time.monotonic())
     try:
-        frames = _read_frames(source_key, time_bucket(ttl, time.time()), backend)
+        frames = _read_frames(source_key, generation, backend)
     except WorkbookError as error:
         return LoadFailure(str(error))
     except Exception as error:  # a page must explain, not crash: e.g. a network error
         return LoadFailure(f"{backend.describe()}: {type(error).__name__}: {error}")
-    memory[source_key] = frames.settings.cache_ttl_seconds
+    with memory.lock:
+        state = memory.workbooks[source_key]
+        if state.read_at is None and state.generation == generation:
+            state.read_at = time.monotonic()
+            state.ttl = frames.settings.cache_ttl_seconds
     return frames
 
 
 def clear_cache() -> None:
     """Forget every cached read, so the next run reads the workbook again."""
     _read_frames.clear()
+    memory = _memory()
+    with memory.lock:
+        memory.workbooks.clear()

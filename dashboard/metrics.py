@@ -89,9 +89,14 @@ class Period:
 
 def filter_options(frames: Frames) -> tuple[list[str], list[str]]:
     """The managers and sources a filter can offer (sorted, from customers and deals)."""
-    managers = pd.concat([frames.customers["manager"], frames.deals["manager"]]).dropna()
-    sources = pd.concat([frames.customers["source"], frames.deals["source"]]).dropna()
-    return sorted(set(managers.astype(str))), sorted(set(sources.astype(str)))
+
+    def distinct(key: str) -> list[str]:
+        values = set(frames.customers[key].dropna().unique()) | set(
+            frames.deals[key].dropna().unique()
+        )
+        return sorted(str(v) for v in values)
+
+    return distinct("manager"), distinct("source")
 
 
 def filter_frames(
