@@ -54,6 +54,7 @@ Deliberate mistakes (for the validator to find)
 
 from __future__ import annotations
 
+import bisect
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -193,7 +194,7 @@ _SOURCES = (
     _Source("Facebook", 0.12, 1400.0, 0.9, 0.8, ("FB",)),
     _Source("Instagram", 0.08, 700.0, 0.8, 0.7),
     _Source("Email", 0.07, 80.0, 1.2, 0.9, ("Newsletter",)),
-    _Source("Event", 0.06, 2600.0, 0.3, 0.8, ("Feria", "Trade show")),
+    _Source("Event", 0.06, 2600.0, 0.25, 0.7, ("Feria", "Trade show")),
     _Source("Partner", 0.06, 800.0, 1.0, 1.3),
     _Source("Referral", 0.15, None, 1.6, 1.1, ("Word of mouth", "Referido")),
     _Source("Walk-in", 0.05, None, 1.0, 0.6, ("Shop",)),
@@ -601,26 +602,26 @@ def _add_customer_specials(
 def _deals(
     rng: random.Random, people: list[_Customer], count: int, today: date
 ) -> tuple[list[dict[str, object]], list[_Deal]]:
-    numbered = [p for p in people if p.row_id is not None]
+    numbered = [p for p in people if p.row_id is not None]  # in order of creation
+    starts = [p.created for p in numbered]
     deals: list[_Deal] = []
     for _ in range(count):
-        customer = rng.choice(numbered)
         stage = rng.choices(_STAGES, weights=_STAGE_WEIGHTS)[0]
-        factor = customer.source.win_factor
-        if stage == "Won" and factor < 1 and rng.random() > factor:
-            stage = "Lost"
-        elif stage == "Lost" and factor > 1 and rng.random() < factor - 1:
-            stage = "Won"
+        closed: date | None
+        if stage in ("Won", "Lost"):
+            customer, created, closed = _closed_deal(rng, numbered, starts, today)
+            factor = customer.source.win_factor
+            if stage == "Won" and factor < 1 and rng.random() > factor:
+                stage = "Lost"
+            elif stage == "Lost" and factor > 1 and rng.random() < factor - 1:
+                stage = "Won"
+        else:
+            customer = _pick(rng, numbered, len(numbered), today - timedelta(days=90), 3)
+            latest = min(customer.last_active, today)
+            oldest = max(customer.created, latest - timedelta(days=_OPEN_AGE_DAYS[stage]))
+            created, closed = _random_day(rng, oldest, latest), None
         title, typical = rng.choice(_DEAL_TITLES)
         value = round(typical * customer.source.value_factor * rng.lognormvariate(0, 0.35), -1)
-        latest = min(customer.last_active, today)
-        if stage in ("Won", "Lost"):
-            created = _random_day(rng, max(customer.created, today - timedelta(days=365)), latest)
-            closed: date | None = min(created + timedelta(days=rng.randint(5, 90)), latest)
-        else:
-            age = _OPEN_AGE_DAYS[stage]
-            created = _random_day(rng, max(customer.created, latest - timedelta(days=age)), latest)
-            closed = None
         deals.append(_Deal(None, customer, title, stage, value, created, closed))
     deals.sort(key=lambda d: d.created)
     number = 0
@@ -631,6 +632,37 @@ def _deals(
     rows = [_deal_row(rng, deal) for deal in deals]
     _add_deal_mistakes(rng, rows, deals, people)
     return rows, deals
+
+
+def _pick(
+    rng: random.Random, customers: list[_Customer], known: int, active_on: date, tries: int
+) -> _Customer:
+    """One of the first ``known`` customers, preferably one still active on ``active_on``."""
+    customer = customers[rng.randrange(known)]
+    for _ in range(tries - 1):
+        if customer.last_active >= active_on:
+            break
+        customer = customers[rng.randrange(known)]
+    return customer
+
+
+def _closed_deal(
+    rng: random.Random, customers: list[_Customer], starts: list[date], today: date
+) -> tuple[_Customer, date, date]:
+    """A customer and the created and closed dates of one of their won or lost deals.
+
+    Deals close all year round, a little more often lately (the business grows); the customer
+    existed when the deal was created and was still active when it closed.
+    """
+    closed = today - timedelta(days=1 + int(364 * rng.random() ** 1.3))
+    created = closed - timedelta(days=rng.randint(5, 90))
+    known = max(1, bisect.bisect_right(starts, created))
+    customer = _pick(rng, customers, known, closed, 10)
+    created = max(created, customer.created)
+    closed = max(closed, created)
+    # Someone who bought then was not dormant then.
+    customer.last_active = max(customer.last_active, closed)
+    return customer, created, closed
 
 
 def _deal_row(rng: random.Random, deal: _Deal) -> dict[str, object]:
