@@ -16,7 +16,8 @@ from automations.demo import write_demo_workbook
 from dashboard import metrics
 from dashboard.auth import hash_password
 from dashboard.frames import Frames, build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from dashboard.loading import _Memory, current_generation
+from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from tests.fixtures_dashboard import SCHEMA, write_empty, write_small
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -223,3 +224,28 @@ def test_sheet_text_is_escaped_in_the_customer_history(
     header = next(m.value for m in at.markdown if "C\\-0005" in m.value)
     assert "\\<script\\>" in header
     assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_cache_generation_follows_the_workbooks_ttl() -> None:
+    memory = _Memory()
+    assert current_generation(memory, "crm.xlsx", 1000.0) == 0
+    memory.workbooks["crm.xlsx"].read_at = 1000.0
+    memory.workbooks["crm.xlsx"].ttl = 60
+    assert current_generation(memory, "crm.xlsx", 1059.0) == 0  # still fresh
+    assert current_generation(memory, "crm.xlsx", 1060.0) == 1  # read again
+    assert current_generation(memory, "other.xlsx", 1060.0) == 0
+
+
+@pytest.mark.usefixtures("served_on")
+def test_refresh_button_reads_the_workbook_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_small(tmp_path / "crm.xlsx")
+    at = app_for(path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    assert metric_values(at)["New leads"] == "6"
+    append_rows(path, SCHEMA, {"Customers": [{"name": "Gus", "created": date(2024, 6, 1)}]})
+    at.run()
+    assert metric_values(at)["New leads"] == "6"  # cached for the workbook's TTL (300 s)
+    at.sidebar.button(key="refresh").click().run()
+    assert metric_values(at)["New leads"] == "7"
