@@ -49,7 +49,11 @@ def id_key(value: object) -> str:
 
 def is_ready(tab: Tab, row: Row) -> bool:
     """True when every key column of the tab is filled in this row (the row is typed enough)."""
-    return all(row.raw.get(key, "").strip() for key in tab.key_columns)
+    raw = row.raw
+    for key in tab.key_columns:  # noqa: SIM110 - a plain loop: this runs for every row, often
+        if not raw.get(key, "").strip():
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -113,26 +117,28 @@ def gather_activity(
     activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
     last_on_deal: dict[str, date] = {}
     for row in snapshot.tab(interactions.name):
-        if not is_ready(interactions, row):
-            continue
-        when = as_date(row.get("date"))
-        customer = id_key(row.get("customer_id"))
+        values = row.values
+        when = as_date(values.get("date"))
+        customer = id_key(values.get("customer_id"))
+        # Date and Customer ID are the tab's key columns: both read means the row is ready.
         if when is None or when > today or not customer:
             continue
         record = activity[customer]
-        record.last_contact = _latest(record.last_contact, when)
-        deal = id_key(row.get("deal_id"))
+        if record.last_contact is None or when > record.last_contact:
+            record.last_contact = when
+        deal = values.get("deal_id")
         if deal:
+            deal = id_key(deal)
             last_on_deal[deal] = _latest(last_on_deal.get(deal), when)
-        kind = row.get("kind")
+        kind = values.get("kind")
         if kind == "Purchase":
-            amount = row.get("amount")
+            amount = values.get("amount")
             record.purchases.append(
                 Purchase(
                     when, amount if isinstance(amount, Decimal) else Decimal(0), row.row_id or ""
                 )
             )
-        elif kind == "Complaint" and row.get("answered") is not True:
+        elif kind == "Complaint" and values.get("answered") is not True:
             record.complaints.append(Complaint(when, row.row_id or ""))
     for row in snapshot.tab(deals.name):
         if not is_ready(deals, row) or not row.row_id:

@@ -21,6 +21,7 @@ not change from one day to the next while the stage stays. "Segment" is the RFM 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -89,10 +90,17 @@ def classify(
 
 def lifecycle(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     """The lifecycle rule: Lifecycle, Lifecycle reason and Segment of every ready customer."""
-    settings = snapshot.settings
     today = local_today(snapshot, now)
-    customers = schema.tab("Customers")
     activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
+    return Plan(writes=lifecycle_writes(schema, snapshot, today, activity))
+
+
+def lifecycle_writes(
+    schema: Schema, snapshot: Snapshot, today: date, activity: Mapping[str, CustomerActivity]
+) -> tuple[CellWrite, ...]:
+    """The lifecycle cells that change, given the customers' activity (gathered once a cycle)."""
+    settings = snapshot.settings
+    customers = schema.tab("Customers")
     ready = [r for r in snapshot.tab(customers.name) if r.row_id and is_ready(customers, r)]
     wanted = {id_key(r.row_id) for r in ready}
     segment_of = segments(
@@ -117,4 +125,4 @@ def lifecycle(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
         for column, value in new_values.items():
             if cell_changed(row, column, value):
                 writes.append(CellWrite(customers.name, row.row_id, column, value))
-    return Plan(writes=tuple(writes))
+    return tuple(writes)

@@ -155,10 +155,17 @@ def reminder_text(found: list[Reminder], language: str) -> str:
 
 def reminders(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     """The reminders rule: Follow-up due on deals; Last contact, Next action date, Reminder."""
-    settings = snapshot.settings
     today = local_today(snapshot, now)
+    activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
+    return Plan(writes=reminder_writes(schema, snapshot, today, activity))
+
+
+def reminder_writes(
+    schema: Schema, snapshot: Snapshot, today: date, activity: Mapping[str, CustomerActivity]
+) -> tuple[CellWrite, ...]:
+    """The reminder cells that change, given the customers' activity (gathered once a cycle)."""
+    settings = snapshot.settings
     deals_tab, customers_tab = schema.tab("Deals"), schema.tab("Customers")
-    activity = gather_activity(deals_tab, schema.tab("Interactions"), snapshot, today)
     sla = settings.stage_sla_days
     writes: list[CellWrite] = []
     due_by_deal: dict[str, date | None] = {}
@@ -187,4 +194,4 @@ def reminders(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
         for key, value in new_values.items():
             if cell_changed(row, key, value):
                 writes.append(CellWrite(customers_tab.name, row.row_id, key, value))
-    return Plan(writes=tuple(writes))
+    return tuple(writes)

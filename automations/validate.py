@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
@@ -40,10 +40,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
 from automations.activity import as_date, id_key, is_ready, local_today
-from automations.incremental import RowMemo
+from automations.incremental import RowMemo, row_key
 from sheet_schema.cells import is_ambiguous_numeric_date
 from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot
-from sheet_schema.reading import row_fingerprint
+from sheet_schema.reading import team_keys
 from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
 
 PROBLEMS = "problems"
@@ -87,6 +87,13 @@ class Checker:
         self.country_display = Locale.parse(messages.locale_of(self.language)).territories
         # Built per cycle, never at import; autoescape matches how templates.py renders HTML.
         self.jinja = SandboxedEnvironment(autoescape=True)
+        self._columns: dict[str, tuple[Column, ...]] = {}
+
+    def _team_columns(self, tab: Tab) -> tuple[Column, ...]:
+        columns = self._columns.get(tab.name)
+        if columns is None:
+            columns = self._columns[tab.name] = tuple(c for c in tab.columns if not c.bot_owned)
+        return columns
 
     @property
     def signature(self) -> tuple[str, str, str]:
@@ -111,26 +118,30 @@ class Checker:
                 )
             else:
                 region = found
-        issue_columns = {i.column for i in row.issues}
-        for column in tab.columns:
-            if column.bot_owned:
-                continue
-            text = row.text(column.key).strip()
+        issue_columns = {i.column for i in row.issues} if row.issues else ()
+        raw, values = row.raw, row.values
+        for column in self._team_columns(tab):
+            key = column.key
+            text = raw.get(key, "").strip()
             if not text:
                 if column.required:
-                    problems.append(Problem(column.key, "required.missing"))
+                    problems.append(Problem(key, "required.missing"))
                 continue
-            if column.key in issue_columns:
+            if key in issue_columns:
                 continue
-            value = row.get(column.key)
-            if column.type in (ColumnType.DATE, ColumnType.DATETIME):
-                problems.extend(self._ambiguous(column, text, value))
-            elif column.type is ColumnType.MONEY and isinstance(value, Decimal) and value < 0:
-                problems.append(Problem(column.key, "number.negative", {"value": text}))
-            elif column.type is ColumnType.EMAIL:
+            kind = column.type
+            if kind is ColumnType.DATE or kind is ColumnType.DATETIME:
+                # ISO text (what date cells read as) is never ambiguous: skip the regex.
+                if not text[:4].isdigit():
+                    problems.extend(self._ambiguous(column, text, values.get(key)))
+            elif kind is ColumnType.MONEY:
+                value = values.get(key)
+                if isinstance(value, Decimal) and value < 0:
+                    problems.append(Problem(key, "number.negative", {"value": text}))
+            elif kind is ColumnType.EMAIL:
                 found_problem, email = _check_email(column, text)
                 problems.extend(found_problem)
-            elif column.type is ColumnType.PHONE:
+            elif kind is ColumnType.PHONE:
                 found_problem, phone = self._check_phone(column, text, region)
                 problems.extend(found_problem)
         problems.extend(self._tab_checks(tab, row))
@@ -306,43 +317,48 @@ def checked_tabs(schema: Schema) -> tuple[Tab, ...]:
 
 
 RowProblems = dict[str, dict[str, list[Problem]]]
+ReadyRows = dict[str, dict[str, Row]]
 
 
 def find_problems(
     schema: Schema, snapshot: Snapshot, now: datetime, memo: RowMemo[RowFacts] | None = None
 ) -> RowProblems:
-    """Problems per tab and row ID, for every ready row (rows without problems map to [])."""
+    """Problems per tab and row ID of the ready rows that have any (others are absent)."""
     checker = Checker(snapshot)
     memo = memo if memo is not None else RowMemo()
     memo.start(checker.signature)
     today = local_today(snapshot, now)
     found: RowProblems = {}
-    facts: dict[str, dict[str, RowFacts]] = {}
+    ready: ReadyRows = {}
+    facts: dict[str, RowFacts] = {}
     for tab in checked_tabs(schema):
-        found[tab.name] = {}
-        facts[tab.name] = {}
+        found[tab.name] = tab_found = {}
+        ready[tab.name] = tab_ready = {}
+        keys = team_keys(tab)
+        future = _NOT_IN_FUTURE.get(tab.name)
+        customers = tab.name == "Customers"
         for row in snapshot.tab(tab.name):
-            if row.row_id is None or not is_ready(tab, row):
+            row_id = row.row_id
+            if row_id is None or not is_ready(tab, row):
                 continue
+            tab_ready[row_id] = row
             row_facts = memo.get_or_compute(
-                tab.name, row_fingerprint(tab, row), partial(checker.check, tab, row)
+                tab.name, row_key(row.raw, keys), partial(checker.check, tab, row)
             )
-            facts[tab.name][row.row_id] = row_facts
-            found[tab.name][row.row_id] = list(row_facts.problems)
-            future = _NOT_IN_FUTURE.get(tab.name)
+            if row_facts.problems:
+                tab_found[row_id] = list(row_facts.problems)
+            if customers:
+                facts[row_id] = row_facts
             if future is not None:
-                _check_not_future(tab, row, future, today, found[tab.name][row.row_id])
+                when = as_date(row.values.get(future))
+                if when is not None and when > today:
+                    problem = Problem(future, "date.future", {"value": when.isoformat()})
+                    tab_found.setdefault(row_id, []).append(problem)
     memo.finish()
-    _check_duplicates(snapshot, facts.get("Customers", {}), found.get("Customers", {}), checker)
-    _check_references(schema, snapshot, found)
-    _check_template_keys(snapshot, found)
+    _check_duplicates(ready.get("Customers", {}), facts, found.get("Customers", {}), checker)
+    _check_references(schema, snapshot, ready, found)
+    _check_template_keys(snapshot, ready, found)
     return found
-
-
-def _check_not_future(tab: Tab, row: Row, key: str, today: date, into: list[Problem]) -> None:
-    when = as_date(row.get(key))
-    if when is not None and when > today:
-        into.append(Problem(key, "date.future", {"value": when.isoformat()}))
 
 
 def _others(ids: Iterable[str], language: str) -> str:
@@ -354,12 +370,11 @@ def _others(ids: Iterable[str], language: str) -> str:
 
 
 def _check_duplicates(
-    snapshot: Snapshot,
+    rows: Mapping[str, Row],
     facts: Mapping[str, RowFacts],
     found: dict[str, list[Problem]],
     checker: Checker,
 ) -> None:
-    rows = snapshot.by_id("Customers")
     by_email: dict[str, list[str]] = defaultdict(list)
     by_phone: dict[str, list[str]] = defaultdict(list)
     for row_id, row_facts in facts.items():
@@ -377,63 +392,69 @@ def _check_duplicates(
                 params = {"value": rows[row_id].text(column).strip(), "others": others}
                 if column == "phone":
                     params["e164"] = key
-                found[row_id].append(Problem(column, code, params))
+                found.setdefault(row_id, []).append(Problem(column, code, params))
 
 
-def _check_references(schema: Schema, snapshot: Snapshot, found: RowProblems) -> None:
+def _known_ids(snapshot: Snapshot, tab: str) -> set[str]:
+    return {id_key(r.row_id) for r in snapshot.tab(tab) if r.row_id}
+
+
+def _check_references(
+    schema: Schema, snapshot: Snapshot, ready: ReadyRows, found: RowProblems
+) -> None:
     known: dict[str, set[str]] = {}
     for tab in checked_tabs(schema):
-        references = [c for c in tab.columns if c.type is ColumnType.REFERENCE and not c.bot_owned]
-        if not references:
+        references = [
+            c
+            for c in tab.columns
+            if c.type is ColumnType.REFERENCE
+            and not c.bot_owned
+            and c.references
+            and snapshot.readable(c.references)
+        ]
+        tab_found = found[tab.name]
+        for column in references:
+            target = column.references or ""
+            if target not in known:
+                known[target] = _known_ids(snapshot, target)
+            ids, key = known[target], column.key
+            for row_id, row in ready[tab.name].items():
+                value = row.raw.get(key, "").strip()
+                if value and value.upper() not in ids:
+                    problem = Problem(key, "ref.missing", {"value": value, "tab": target})
+                    tab_found.setdefault(row_id, []).append(problem)
+    _check_deal_owners(snapshot, ready.get("Interactions", {}), found.get("Interactions", {}))
+
+
+def _check_deal_owners(
+    snapshot: Snapshot, interactions: Mapping[str, Row], found: dict[str, list[Problem]]
+) -> None:
+    owners = {id_key(r.row_id): id_key(r.values.get("customer_id")) for r in snapshot.tab("Deals")}
+    for row_id, row in interactions.items():
+        deal = row.raw.get("deal_id", "")
+        if not deal:
             continue
-        rows = snapshot.by_id(tab.name)
-        for row_id, problems in found.get(tab.name, {}).items():
-            row = rows[row_id]
-            for column in references:
-                target = column.references or ""
-                value = id_key(row.get(column.key))
-                if not value or not snapshot.readable(target):
-                    continue
-                if target not in known:
-                    known[target] = {id_key(r.row_id) for r in snapshot.tab(target) if r.row_id}
-                if value not in known[target]:
-                    problems.append(
-                        Problem(
-                            column.key,
-                            "ref.missing",
-                            {"value": row.text(column.key).strip(), "tab": target},
-                        )
-                    )
-    _check_deal_owners(snapshot, found.get("Interactions", {}))
-
-
-def _check_deal_owners(snapshot: Snapshot, found: dict[str, list[Problem]]) -> None:
-    owners = {id_key(r.row_id): id_key(r.get("customer_id")) for r in snapshot.tab("Deals")}
-    interactions = snapshot.by_id("Interactions")
-    for row_id, problems in found.items():
-        row = interactions[row_id]
-        deal, customer = id_key(row.get("deal_id")), id_key(row.get("customer_id"))
-        owner = owners.get(deal)
-        if deal and customer and owner and owner != customer:
-            problems.append(
-                Problem(
-                    "deal_id",
-                    "ref.mismatch",
-                    {"value": row.text("deal_id").strip(), "owner": owner, "customer": customer},
-                )
+        owner = owners.get(id_key(deal))
+        customer = id_key(row.values.get("customer_id"))
+        if customer and owner and owner != customer:
+            problem = Problem(
+                "deal_id",
+                "ref.mismatch",
+                {"value": deal.strip(), "owner": owner, "customer": customer},
             )
+            found.setdefault(row_id, []).append(problem)
 
 
-def _check_template_keys(snapshot: Snapshot, found: RowProblems) -> None:
+def _check_template_keys(snapshot: Snapshot, ready: ReadyRows, found: RowProblems) -> None:
     if not snapshot.readable("Templates"):
         return
     keys = {fold(r.text("key")) for r in snapshot.tab("Templates") if r.text("key").strip()}
     for tab_name, column in _TEMPLATE_REFERENCES.items():
-        rows = snapshot.by_id(tab_name)
-        for row_id, problems in found.get(tab_name, {}).items():
-            text = rows[row_id].text(column).strip()
+        for row_id, row in ready.get(tab_name, {}).items():
+            text = row.text(column).strip()
             if text and fold(text) not in keys:
-                problems.append(Problem(column, "template.unknown", {"value": text}))
+                problem = Problem(column, "template.unknown", {"value": text})
+                found[tab_name].setdefault(row_id, []).append(problem)
 
 
 # --- sentences and the plan ---------------------------------------------------------------------
