@@ -21,6 +21,7 @@ from tests.fixtures_dashboard import (
 pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = playwright_api.expect
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +44,13 @@ def test_every_page_opens_without_an_exception(server: str, tmp_path: Path) -> N
                 wait_for_render(page, title)
                 exceptions = page.locator('[data-testid="stException"]')
                 assert exceptions.count() == 0, f"{name}: {exceptions.first.inner_text()}"
-                page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+                # Charts draw after the page title appears; under load that takes a while, so
+                # wait for them instead of counting once.
                 if name == "funnel":
-                    assert page.locator(".js-plotly-plot").count() >= 1  # the funnel chart drew
+                    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
                 if name == "sources":
-                    assert page.get_by_text("Google Ads").count() >= 1
+                    expect(page.get_by_text("Google Ads").first).to_be_visible(timeout=20_000)
+                page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
             # The shared sidebar (filters) is drawn on every page.
             page.goto(f"{server}/funnel")
             wait_for_render(page, "Funnel")

@@ -337,6 +337,16 @@ def test_init_lays_out_every_tab_for_people(
     assert not [i for i in snapshot.tab_issues if i.code != "tab.missing"]
 
 
+def test_a_new_workbook_is_readable_by_others_like_any_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "shared.xlsx"
+    old = os.umask(0o022)
+    try:
+        create_workbook(path, SCHEMA)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_init_refuses_to_overwrite_without_force(
     workbook: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -196,14 +196,21 @@ def last_used_row(ws: Worksheet) -> int:
     return 0
 
 
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save_atomically(book: Workbook, path: Path) -> None:
     """Save to a temporary file beside ``path`` and rename it over the original."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
     os.close(handle)
     try:
         book.save(temporary)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
+        # mkstemp makes the file private (0600); keep the old file's mode, or give a new one the
+        # mode any program would (0666 less the umask).
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
