@@ -55,6 +55,10 @@ _NOT_IN_FUTURE = {"Customers": "birthday", "Interactions": "date"}
 _COUNTRY_LANGUAGES = ("en", "es", "pt", "el", "fr", "de", "it")
 _COUNTRY_ALIASES = {"uk": "GB", "usa": "US", "eeuu": "US", "ee uu": "US", "eua": "US"}
 _SHOWN_DUPLICATES = 3
+# Column types whose cells get a check of their own (others are fully checked by reading).
+_CELL_CHECKED = frozenset(
+    {ColumnType.DATE, ColumnType.DATETIME, ColumnType.MONEY, ColumnType.EMAIL, ColumnType.PHONE}
+)
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,14 @@ class Checker:
         self._columns: dict[str, tuple[Column, ...]] = {}
 
     def _team_columns(self, tab: Tab) -> tuple[Column, ...]:
+        """The team columns whose cells need a check beyond reading (the rest cost nothing)."""
         columns = self._columns.get(tab.name)
         if columns is None:
-            columns = self._columns[tab.name] = tuple(c for c in tab.columns if not c.bot_owned)
+            columns = self._columns[tab.name] = tuple(
+                c
+                for c in tab.columns
+                if not c.bot_owned and (c.required or c.type in _CELL_CHECKED)
+            )
         return columns
 
     @property

@@ -10,7 +10,9 @@ Prints one JSON line per size (1k, 10k, 50k customers by default). What is measu
   plan was applied, with the memo the first cycle left (the scheduler's normal case); and the
   number of writes/appends it plans (should be near zero).
 - ``peak_rss_mb``: the peak resident memory of the process that ran this size (each size runs in
-  its own process, so sizes do not inflate each other).
+  its own process, so sizes do not inflate each other). It includes the generated demo rows and
+  the grids the snapshot is built from; ``peak_rss_after_data_and_snapshot_mb`` is the peak
+  before any rule ran, so the difference is what the rules added.
 
 Backend I/O (openpyxl or the Sheets API) is NOT included. Data comes from
 ``automations.demo_data.generate_demo`` (about 1.3 deals and 3.3 interactions per customer).
@@ -56,22 +58,32 @@ def _records(customers: int) -> tuple[dict[str, list[dict[str, object]]], dict[s
     return {k: [dict(r) for r in v] for k, v in data.items()}, settings, "demo_data"
 
 
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def measure(customers: int) -> dict[str, object]:
     """Run the first and the steady-state cycle for one size; return the figures."""
     schema = load_schema()
     records, settings, origin = _records(customers)
+    rows = {tab: len(found) for tab, found in records.items()}
     memo: RowMemo[RowFacts] = RowMemo()
 
     started = time.perf_counter()
     snapshot = build_snapshot(schema, grids_for(records, settings, schema), NOW)
     snapshot_seconds = time.perf_counter() - started
+    rss_after_snapshot = _peak_rss_mb()
 
     started = time.perf_counter()
     plan, _ = plan_cycle(schema, snapshot, NOW, default_rules(memo))
     first_seconds = time.perf_counter() - started
+    first_writes, first_appends = len(plan.writes), len(plan.appends)
 
+    # Like the bot between cycles: the old snapshot and plan are gone, the memo stays.
     after = apply_to_records(records, plan)
+    del snapshot, plan, records
     steady_snapshot = build_snapshot(schema, grids_for(after, settings, schema), NOW)
+    del after
     started = time.perf_counter()
     steady, _ = plan_cycle(schema, steady_snapshot, NOW, default_rules(memo))
     steady_seconds = time.perf_counter() - started
@@ -80,17 +92,18 @@ def measure(customers: int) -> dict[str, object]:
         "benchmark": "rules",
         "data": origin,
         "customers": customers,
-        "rows": {tab: len(rows) for tab, rows in records.items()},
+        "rows": rows,
         "backend_io_included": False,
         "snapshot_seconds": round(snapshot_seconds, 3),
         "first_cycle_seconds": round(first_seconds, 3),
-        "first_cycle_writes": len(plan.writes),
-        "first_cycle_appends": len(plan.appends),
+        "first_cycle_writes": first_writes,
+        "first_cycle_appends": first_appends,
         "steady_cycle_seconds": round(steady_seconds, 3),
         "steady_cycle_writes": len(steady.writes),
         "steady_cycle_appends": len(steady.appends),
         "rows_rechecked_in_steady_cycle": memo.stats.checked,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_after_data_and_snapshot_mb": rss_after_snapshot,
+        "peak_rss_mb": _peak_rss_mb(),
     }
 
 
