@@ -101,23 +101,20 @@ class CycleReport:
 def count_problems(schema: Schema, snapshot: Snapshot, plan: Plan) -> dict[str, int]:
     """Rows per tab whose Problems cell holds text once the plan is applied.
 
-    That is what the validator found this cycle (its writes) and, for rows it did not change,
-    what the cell already says. Tabs without a Problems column count rows with unreadable cells.
+    That is what the validator found this cycle (its writes) and, for rows whose cell it left
+    alone, what the cell already says. Tabs without a Problems column are not counted: their
+    issues (Settings, tab headers) are in the report's ``tab_issues``.
     """
     planned = {(w.tab, w.row_id): str(w.value or "") for w in plan.writes if w.column == PROBLEMS}
-    checked = {tab.name for tab in checked_tabs(schema)}
     counts: dict[str, int] = {}
-    for name, rows in snapshot.rows.items():
-        if name in checked:
-            found = sum(
-                1
-                for row in rows
-                if planned.get((name, row.row_id or ""), row.text(PROBLEMS)).strip()
-            )
-        else:
-            found = sum(1 for row in rows if row.issues)
+    for tab in checked_tabs(schema):
+        found = sum(
+            1
+            for row in snapshot.tab(tab.name)
+            if planned.get((tab.name, row.row_id or ""), row.text(PROBLEMS)).strip()
+        )
         if found:
-            counts[name] = found
+            counts[tab.name] = found
     return counts
 
 
