@@ -435,3 +435,44 @@ def test_a_date_text_cell_is_read_in_the_settings_order() -> None:
     )
     assert "2 January 2000" in month_first["C-0001"]
     assert NOW - timedelta(days=1) < NOW  # the fixed clock is aware UTC
+
+
+def test_every_unreadable_cell_kind_gets_its_own_sentence() -> None:
+    found = customer_problems(
+        [
+            {
+                "name": "Ana",
+                "marketing_consent": "maybe",
+                "language": "Klingon",
+                "created": "5 March",
+                "birthday": "12/05/1990 25:61",
+            }
+        ],
+        Language="el",
+    )
+    assert found["C-0001"].split("\n") == [
+        "Language: το 'Klingon' δεν είναι ένα από en, es, pt ή el.",
+        "Birthday: το '12/05/1990 25:61' έχει ώρα που δεν υπάρχει.",
+        "Created: το '5 March' δεν έχει έτος· γράψτε όλη την ημερομηνία, όπως 2024-12-31.",
+        "Marketing consent: το 'maybe' δεν είναι ναι ή όχι· γράψτε ναι ή όχι.",
+    ]
+    greek_month = customer_problems([{"name": "A", "birthday": "30/02/2001"}], Language="el")
+    assert "Φεβρουάριος 2001" in greek_month["C-0001"]
+
+
+def test_values_quoted_in_sentences_stay_on_one_line_and_short() -> None:
+    long_name = "x" * 200
+    found = customer_problems([{"name": "Ana", "email": f"line one\nline two {long_name}"}])
+    text = found["C-0001"]
+    assert "\n" not in text
+    assert "line one line two" in text
+    assert "…" in text and len(text) < 200
+
+
+def test_row_keys_tell_apart_cells_whose_text_contains_the_separator() -> None:
+    from automations.incremental import row_key
+
+    keys = ("a", "b")
+    assert row_key({"a": "x\x1f", "b": "y"}, keys) != row_key({"a": "x", "b": "\x1fy"}, keys)
+    assert row_key({"a": "x", "b": "y"}, keys) == row_key({"b": "y", "a": "x"}, keys)
+    assert row_key({"a": "x", "b": ""}, keys) == row_key({"a": "x"}, keys)
