@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from automations.activity import as_date, cell_changed, id_key, is_ready, local_today
+from sheet_schema.cells import match_choice
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
-from sheet_schema.schema import Schema, fold
+from sheet_schema.schema import Schema
 
 HISTORY = "Stage history"
 
@@ -68,6 +69,7 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     if _history_unreadable(snapshot):
         return Plan()
     deals = schema.tab("Deals")
+    stage_column = deals.column("stage")
     today = local_today(snapshot, now)
     moment = now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
     recorded = last_recorded(snapshot)
@@ -79,8 +81,11 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
             continue
         previous = recorded.get(id_key(row.row_id))
         since: date | None = None
-        # Exact text first: folding every deal's stage each cycle is most of this rule's time.
-        if previous is None or (previous.stage != stage and fold(previous.stage) != fold(stage)):
+        # Exact text first: matching every deal's stage each cycle is most of this rule's time.
+        # A stage typed into the history by hand ("ganado") counts as its choice ("Won").
+        if previous is None or (
+            previous.stage != stage and match_choice(stage_column, previous.stage) != stage
+        ):
             appends.append(
                 Append(
                     HISTORY,
