@@ -82,9 +82,10 @@ def test_the_latest_row_by_time_counts_even_if_someone_sorted_the_tab() -> None:
         "Stage history": [
             {
                 "time": datetime(2026, 10, 9, 9),
+                # Typed by hand: lower-case ID, the stage in Spanish.
                 "deal_id": "d-0001",
                 "from": "Proposal",
-                "to": "Negotiation",
+                "to": "negociación",
             },
             {"time": datetime(2026, 10, 1, 9), "deal_id": "D-0001", "from": None, "to": "Proposal"},
         ],
