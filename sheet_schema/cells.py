@@ -202,14 +202,7 @@ def _read_number(column: Column, value: object, text: str, context: CellContext)
 
 def match_choice(column: Column, text: str) -> str | None:
     """The allowed value that ``text`` stands for, ignoring case, accents and extra spaces."""
-    wanted = fold(text)
-    for choice in column.choices:
-        if fold(choice) == wanted:
-            return choice
-    for choice, aliases in column.choice_aliases.items():
-        if wanted in {fold(a) for a in aliases}:
-            return choice
-    return None
+    return column.choice_lookup.get(fold(text))
 
 
 def _read_choice(column: Column, text: str) -> ReadCell:
@@ -233,6 +226,11 @@ def _read_boolean(column: Column, value: object, text: str) -> ReadCell:
     if folded in _FALSE:
         return ReadCell(False, text)
     return ReadCell(None, text, _issue(column, text, "boolean.invalid"))
+
+
+TEXT_LIKE = frozenset(
+    {ColumnType.TEXT, ColumnType.EMAIL, ColumnType.PHONE, ColumnType.ID, ColumnType.REFERENCE}
+)
 
 
 def read_cell(column: Column, value: object, context: CellContext) -> ReadCell:

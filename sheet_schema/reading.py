@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sheet_schema.cells import CellContext, cell_text, read_cell
+from sheet_schema.cells import TEXT_LIKE, CellContext, cell_text, read_cell
 from sheet_schema.headers import HeaderError, HeaderMap, column_letter, map_headers
 from sheet_schema.model import CellIssue, Row, Snapshot, TabIssue, fingerprint
 from sheet_schema.schema import Schema, Tab
@@ -100,6 +100,10 @@ def read_settings(schema: Schema, grid: Grid | None) -> tuple[Settings, list[Tab
 def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) -> tuple[Row, ...]:
     """Typed rows of one tab; blank rows are skipped but keep their place in the numbering."""
     id_at = headers.positions.get("id")
+    columns = [
+        (key, tab.column(key), tab.column(key).type in TEXT_LIKE, index)
+        for key, index in headers.positions.items()
+    ]
     rows: list[Row] = []
     for number, cells in enumerate(grid[1:], start=2):
         if not any(cell_text(v).strip() for v in cells):
@@ -107,9 +111,17 @@ def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) ->
         values: dict[str, object] = {}
         raw: dict[str, str] = {}
         issues: list[CellIssue] = []
-        for key, index in headers.positions.items():
+        for key, column, text_like, index in columns:
             value = cells[index] if index < len(cells) else None
-            cell = read_cell(tab.column(key), value, context)
+            # Fast paths for the two commonest cells (empty, and text in a text column): the
+            # same result read_cell gives, without its dispatch, 4 million times at 50k rows.
+            if value is None or value == "":
+                values[key], raw[key] = None, ""
+                continue
+            if text_like and isinstance(value, str):
+                values[key], raw[key] = value.strip() or None, value
+                continue
+            cell = read_cell(column, value, context)
             values[key], raw[key] = cell.value, cell.text
             if cell.issue is not None:
                 issues.append(cell.issue)

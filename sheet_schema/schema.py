@@ -6,6 +6,7 @@ share: which tabs exist, which columns each has, their types, and who owns them.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -44,6 +45,7 @@ class Owner(StrEnum):
     BOT = "bot"
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Fold text for matching headers and choices: no accents, no case, single spaces.
 
@@ -79,6 +81,16 @@ class Column:
     def bot_owned(self) -> bool:
         """True when the bot fills this column and people should not type in it."""
         return self.owner is Owner.BOT
+
+    @functools.cached_property
+    def choice_lookup(self) -> Mapping[str, str]:
+        """Every folded spelling of an allowed value (the value itself or an alias) -> value."""
+        lookup = {
+            fold(a): choice for choice, aliases in self.choice_aliases.items() for a in aliases
+        }
+        # The allowed values themselves win over an alias that folds the same way.
+        lookup.update({fold(choice): choice for choice in self.choices})
+        return lookup
 
     def header_names(self) -> tuple[str, ...]:
         """The header and every alias, as written in the schema."""
