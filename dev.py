@@ -33,7 +33,7 @@ def _run(command: list[str], **kwargs: object) -> None:
 
 def ensure_venv(extras: str) -> None:
     """Create .venv and install the project (editable) with the given extras, once per change."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs under any python3 a user has)
         sys.exit(f"SheetCRM needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     stamp = VENV / f".installed-{extras or 'base'}"
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -55,13 +55,19 @@ def ensure_chromium() -> None:
     apt = shutil.which("apt-get")
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if not apt or not is_root:
-        print("Note: chromium is not installed and cannot be installed here (needs root and "
-              "apt-get); the browser tests will be skipped.", flush=True)
+        print(
+            "Note: chromium is not installed and cannot be installed here (needs root and "
+            "apt-get); the browser tests will be skipped.",
+            flush=True,
+        )
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     _run([apt, "-qq", "update"], env=env)
-    _run([apt, "-qq", "install", "-y", "--no-install-recommends", "chromium", "fonts-dejavu-core"],
-         env=env, stdout=subprocess.DEVNULL)
+    _run(
+        [apt, "-qq", "install", "-y", "--no-install-recommends", "chromium", "fonts-dejavu-core"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def demo(arguments: list[str]) -> int:
