@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.schema import Schema, SchemaError, load_schema
@@ -157,6 +158,62 @@ def describe_report(report: object) -> str:
     return "\n".join(lines)
 
 
+def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
+    import signal
+    import threading
+
+    from automations.cycle import run_cycle
+    from automations.incremental import RowMemo
+    from automations.scheduler import AlreadyRunning, run_schedule, single_instance
+
+    backend = build_backend(args, schema)
+    memo: RowMemo[Any] = RowMemo()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def cycle() -> str:
+        report, _ = run_cycle(backend, schema, datetime.now(UTC), memo=memo)
+        if args.json:
+            return report.to_json()
+        return (
+            f"{report.source}: {report.problems_found} rows with problems; wrote "
+            f"{report.cells_written} cells, appended {report.rows_appended} rows "
+            f"({memo.stats.reused} rows unchanged, {memo.stats.checked} checked) in "
+            f"{report.seconds:.2f} s"
+        )
+
+    lock = Path(args.lock) if args.lock else _default_lock(args)
+    try:
+        with single_instance(lock):
+            print(
+                f"Running a cycle every {args.every:g} minutes on {backend.describe()}; "
+                "Ctrl+C or SIGTERM stops after the current cycle.",
+                flush=True,
+            )
+            run_schedule(
+                cycle,
+                args.every * 60,
+                stop,
+                max_cycles=args.cycles,
+                report=lambda line: print(line, flush=True),
+            )
+    except AlreadyRunning as error:
+        print(f"sheetcrm: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _default_lock(args: argparse.Namespace) -> Path:
+    spreadsheet = _spreadsheet_id(args)
+    if spreadsheet is None:
+        workbook = _workbook_path(args).resolve()
+        return workbook.with_name(f".{workbook.name}.sheetcrm.lock")
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"sheetcrm-{spreadsheet}.lock"
+
+
 def _cmd_demo(args: argparse.Namespace, schema: Schema) -> int:
     from automations.demo import run_demo
 
@@ -197,6 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
     run.set_defaults(handler=_cmd_run)
+
+    every = commands.add_parser(
+        "schedule", help="run a cycle every N minutes in one process (checks only changed rows)"
+    )
+    _add_workbook_options(every)
+    every.add_argument("--every", type=float, default=10.0, help="minutes between cycles (10)")
+    every.add_argument("--json", action="store_true", help="one JSON report per cycle")
+    every.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+    every.add_argument("--lock", default=None, help="lock file (default: beside the workbook)")
+    every.set_defaults(handler=_cmd_schedule)
 
     demo = commands.add_parser("demo", help="make a demo workbook, run the bot, open the dashboard")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="where to put it (./demo)")
