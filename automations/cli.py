@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from automations.cycle import CycleReport
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.schema import Schema, SchemaError, load_schema
 
@@ -132,11 +133,8 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
     return 0
 
 
-def describe_report(report: object) -> str:
+def describe_report(report: CycleReport) -> str:
     """A few human lines about a cycle."""
-    from automations.cycle import CycleReport
-
-    assert isinstance(report, CycleReport)
     rows = ", ".join(f"{n} {tab}" for tab, n in report.rows_read.items() if n)
     lines = [
         f"Read {report.source}: {rows or 'no rows'}.",

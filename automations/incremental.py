@@ -1,9 +1,8 @@
 """Remember what the per-row checks found, so unchanged rows are not checked again.
 
 What is remembered
-    For each tab, a map from a row's *fingerprint* (:func:`row_key`: a hash of the text of its
-    team-owned cells, like ``sheet_schema.reading.row_fingerprint`` but hashed in one call, as it
-    runs for every row every cycle; the bot's own writes never change it) to the
+    For each tab, a map from a row's *fingerprint* (``sheet_schema.model.row_digest`` of the
+    text of its team-owned cells; the bot's own writes never change it) to the
     facts the single-row checks produced: the row's problems as message codes and parameters
     (not sentences), its normalised email and its phone number in E.164. Rows are keyed by
     content, not by ID or position, so sorting or inserting rows costs nothing, and two rows with
@@ -30,22 +29,11 @@ computes with the cell's current value and writes only differences.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 Facts = TypeVar("Facts")
-
-
-def row_key(raw: Mapping[str, str], keys: Sequence[str]) -> bytes:
-    """A 128-bit hash of the given cells' text; column order is fixed per tab."""
-    joined = "\x1f".join([raw.get(key, "") for key in keys])
-    if joined.count("\x1f") >= len(keys):
-        # A cell holds the separator itself: prefix each cell with its length, so no text can
-        # shift a boundary between two cells (rare, so the common case stays one join).
-        joined = "".join(f"{len(v)}\x1f{v}" for v in (raw.get(key, "") for key in keys))
-    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass

@@ -23,20 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from automations import messages
 from automations.activity import (
     CustomerActivity,
     as_date,
     cell_changed,
-    gather_activity,
     id_key,
     is_ready,
-    local_today,
 )
 from automations.segments import PurchaseRecord, segments
-from sheet_schema.model import CellWrite, Plan, Snapshot
+from sheet_schema.model import CellWrite, Snapshot
 from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings
 
@@ -86,13 +84,6 @@ def classify(
         "lifecycle.churned",
         {"date": last.isoformat(), "days": str(settings.churned_after_days)},
     )
-
-
-def lifecycle(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
-    """The lifecycle rule: Lifecycle, Lifecycle reason and Segment of every ready customer."""
-    today = local_today(snapshot, now)
-    activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
-    return Plan(writes=lifecycle_writes(schema, snapshot, today, activity))
 
 
 def lifecycle_writes(

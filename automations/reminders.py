@@ -32,7 +32,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from automations import messages
 from automations.activity import (
@@ -40,12 +40,10 @@ from automations.activity import (
     OpenDeal,
     as_date,
     cell_changed,
-    gather_activity,
     id_key,
     is_ready,
-    local_today,
 )
-from sheet_schema.model import CellWrite, Plan, Snapshot
+from sheet_schema.model import CellWrite, Snapshot
 from sheet_schema.schema import Schema
 
 
@@ -151,13 +149,6 @@ def reminder_text(found: list[Reminder], language: str) -> str:
     if len(found) > 1:
         text = messages.render("reminder.more", language, {"text": text, "count": len(found) - 1})
     return text
-
-
-def reminders(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
-    """The reminders rule: Follow-up due on deals; Last contact, Next action date, Reminder."""
-    today = local_today(snapshot, now)
-    activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
-    return Plan(writes=reminder_writes(schema, snapshot, today, activity))
 
 
 def reminder_writes(

@@ -40,9 +40,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
 from automations.activity import as_date, id_key, is_ready, local_today
-from automations.incremental import RowMemo, row_key
+from automations.incremental import RowMemo
 from sheet_schema.cells import is_ambiguous_numeric_date
-from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot
+from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys
 from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
 
@@ -352,7 +352,7 @@ def find_problems(
                 continue
             tab_ready[row_id] = row
             row_facts = memo.get_or_compute(
-                tab.name, row_key(row.raw, keys), partial(checker.check, tab, row)
+                tab.name, row_digest(row.raw, keys), partial(checker.check, tab, row)
             )
             if row_facts.problems:
                 tab_found[row_id] = list(row_facts.problems)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import streamlit as st
@@ -14,16 +13,6 @@ from dashboard.metrics import Period, filter_options
 
 PRESETS = ("30d", "90d", "12m", "ytd", "all", "custom")
 DEFAULT_PRESET = "12m"
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What the owner picked in the sidebar."""
-
-    language: str
-    period: Period
-    managers: tuple[str, ...]
-    sources: tuple[str, ...]
 
 
 def preset_period(preset: str, today: date) -> Period:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sheet_schema.schema import Column, ColumnType, Schema, Tab
+from sheet_schema.schema import Column, ColumnType
 
 # Light grey: "the bot fills this; do not type here".
 BOT_COLUMN_COLOUR = "E7E6E6"
@@ -52,11 +52,6 @@ def dropdown_values(column: Column) -> tuple[str, ...]:
 def is_date_column(column: Column) -> bool:
     """True for columns that get date validation."""
     return column.type in (ColumnType.DATE, ColumnType.DATETIME)
-
-
-def team_tabs(schema: Schema) -> tuple[Tab, ...]:
-    """Tabs people edit (not the bot's append-only logs)."""
-    return tuple(t for t in schema.tabs if not t.append_only)
 
 
 def column_width(column: Column) -> int:

@@ -54,20 +54,23 @@ class Row:
         """What the person typed in a column ("" when empty)."""
         return self.raw.get(key, "")
 
-    def is_blank(self) -> bool:
-        """True when no known column of the row holds anything."""
-        return not any(v.strip() for v in self.raw.values())
+
+def row_digest(raw: Mapping[str, str], keys: Sequence[str]) -> bytes:
+    """A 128-bit hash of the given cells' text, in the order of ``keys``.
+
+    Runs for every row every cycle, so the cells are joined and hashed in one call.
+    """
+    joined = "\x1f".join([raw.get(key, "") for key in keys])
+    if joined.count("\x1f") >= len(keys):
+        # A cell holds the separator itself: prefix each cell with its length, so no text can
+        # shift a boundary between two cells (rare, so the common case stays one join).
+        joined = "".join(f"{len(v)}\x1f{v}" for v in (raw.get(key, "") for key in keys))
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def fingerprint(raw: Mapping[str, str], keys: Sequence[str]) -> str:
-    """A short stable hash of the given columns' text, to tell whether a row changed."""
-    digest = hashlib.blake2b(digest_size=10)
-    for key in keys:
-        digest.update(key.encode())
-        digest.update(b"\x1f")
-        digest.update(raw.get(key, "").encode())
-        digest.update(b"\x1e")
-    return digest.hexdigest()
+    """:func:`row_digest` as text, to tell whether a row changed (kept in plans)."""
+    return row_digest(raw, keys).hex()
 
 
 @dataclass(frozen=True)

@@ -124,11 +124,6 @@ class Tab:
         return key in self._by_key
 
     @property
-    def id_column(self) -> Column | None:
-        """The ID column, for tabs whose rows the bot numbers."""
-        return self._by_key.get("id")
-
-    @property
     def bot_columns(self) -> tuple[Column, ...]:
         """Columns the bot fills."""
         return tuple(c for c in self.columns if c.bot_owned)

@@ -470,7 +470,7 @@ def test_values_quoted_in_sentences_stay_on_one_line_and_short() -> None:
 
 
 def test_row_keys_tell_apart_cells_whose_text_contains_the_separator() -> None:
-    from automations.incremental import row_key
+    from sheet_schema.model import row_digest as row_key
 
     keys = ("a", "b")
     assert row_key({"a": "x\x1f", "b": "y"}, keys) != row_key({"a": "x", "b": "\x1fy"}, keys)

@@ -156,7 +156,6 @@ class GoogleSheetsBackend:
         self.title = ""
         self._sheets: list[Worksheet] | None = None
         self._seen: dict[str, _Seen] = {}
-        self._calls: Counter[str] = Counter()
 
     @classmethod
     def connect(

@@ -298,6 +298,14 @@ def update_spreadsheet_properties(ctx: Context, req: Mapping[str, Any]) -> dict[
 
 
 # -- cells ----------------------------------------------------------------------------------
+# ExtendedValue kinds that hold a plain value, and how each is stored.
+_LITERAL_VALUES: dict[str, Any] = {
+    "numberValue": lambda v: v,
+    "boolValue": bool,
+    "stringValue": str,
+}
+
+
 def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list[str]]) -> Cell:
     """Apply masked CellData fields to a cell."""
     cell = base or Cell()
@@ -307,36 +315,12 @@ def _cell_from_data(base: Cell | None, data: Mapping[str, Any], paths: list[list
         value = data.get("userEnteredValue") or {}
         if "formulaValue" in value:
             cell = replace(user_entered_cell(value["formulaValue"], cell))
-        elif "numberValue" in value:
-            cell = replace(
-                cell,
-                value=value["numberValue"],
-                formula=None,
-                display=None,
-                is_date=False,
-                is_error=False,
-            )
-        elif "boolValue" in value:
-            cell = replace(
-                cell,
-                value=bool(value["boolValue"]),
-                formula=None,
-                display=None,
-                is_date=False,
-                is_error=False,
-            )
-        elif "stringValue" in value:
-            cell = replace(
-                cell,
-                value=str(value["stringValue"]),
-                formula=None,
-                display=None,
-                is_date=False,
-                is_error=False,
-            )
         else:
+            # An ExtendedValue holds one kind; a literal sets the value, none clears the cell.
+            kind = next((k for k in _LITERAL_VALUES if k in value), None)
+            typed = _LITERAL_VALUES[kind](value[kind]) if kind else None
             cell = replace(
-                cell, value=None, formula=None, display=None, is_date=False, is_error=False
+                cell, value=typed, formula=None, display=None, is_date=False, is_error=False
             )
     if everything or "note" in tops:
         cell = replace(cell, note=data.get("note") or None)
