@@ -30,6 +30,8 @@ from dashboard.view import View, publish
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.schema import SchemaError
 
+# Pages that show the Interactions tab; the others are drawn without reading it.
+NEEDS_INTERACTIONS = frozenset({"customers", "quality"})
 PAGES = (
     ("overview", "page.overview", ":material/dashboard:"),
     ("funnel", "page.funnel", ":material/filter_alt:"),
@@ -65,7 +67,8 @@ def main(argv: list[str]) -> None:
     except (WorkbookError, SchemaError) as error:
         _show_failure(str(error), tr)
         st.stop()
-    loaded = load_frames(backend, " ".join(argv) or backend.describe())
+    source_key = " ".join(argv) or backend.describe()
+    loaded = load_frames(backend, source_key)
     if isinstance(loaded, LoadFailure):
         _show_failure(loaded.message, tr)
         st.stop()
@@ -78,6 +81,17 @@ def main(argv: list[str]) -> None:
     refresh_button(tr)
     read_at = loaded.read_at.astimezone(settings.zone).replace(tzinfo=None)
     st.sidebar.caption(tr("sidebar.read_at", when=tr.datetime(read_at)))
+    pages = [
+        st.Page(f"sections/{name}.py", title=tr(key), icon=icon, url_path=name, default=index == 0)
+        for index, (name, key, icon) in enumerate(PAGES)
+    ]
+    page = st.navigation(pages)
+    if page.url_path in NEEDS_INTERACTIONS:
+        loaded = load_frames(backend, source_key, interactions=True)
+        if isinstance(loaded, LoadFailure):
+            _show_failure(loaded.message, tr)
+            st.stop()
+        assert not isinstance(loaded, LoadFailure)
     publish(
         View(
             frames=filter_frames(loaded, managers, sources),
@@ -88,11 +102,7 @@ def main(argv: list[str]) -> None:
             tr=tr,
         )
     )
-    pages = [
-        st.Page(f"sections/{name}.py", title=tr(key), icon=icon, url_path=name, default=index == 0)
-        for index, (name, key, icon) in enumerate(PAGES)
-    ]
-    st.navigation(pages).run()
+    page.run()
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ Two conveniences are added so every page filters the same way:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -40,10 +40,14 @@ DASHBOARD_TABS = (
     "Automations",
     "Settings",
 )
+# The biggest tab of a working CRM (every call and visit is a row) and the one fewest pages need:
+# the dashboard reads it only for the pages that show it (Customers, Data quality).
+INTERACTIONS = "Interactions"
+CORE_TABS = tuple(name for name in DASHBOARD_TABS if name != INTERACTIONS)
 PROBLEM_COLUMNS = ["tab", "row", "id", "column", "kind", "code", "raw", "message"]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Frames:
     """Every tab the dashboard needs, as DataFrames, and what they were read from."""
 
@@ -59,6 +63,7 @@ class Frames:
     read_at: datetime
     source: str
     stages: tuple[str, ...]
+    tabs_read: frozenset[str] = frozenset(DASHBOARD_TABS)
 
     def replace_tables(self, **tables: pd.DataFrame) -> Frames:
         """A copy with some frames replaced (used by filters)."""
@@ -115,10 +120,14 @@ def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd
     return deals
 
 
-def problem_rows(snapshot: Snapshot, schema: Schema) -> pd.DataFrame:
+def problem_rows(
+    snapshot: Snapshot, schema: Schema, tabs: Collection[str] = DASHBOARD_TABS
+) -> pd.DataFrame:
     """Rows with problems: the Problems column, unreadable cells and whole-tab issues."""
     records: list[dict[str, object]] = []
     for issue in snapshot.tab_issues:
+        if issue.tab not in tabs:
+            continue
         records.append(
             {
                 "tab": issue.tab,
@@ -132,6 +141,8 @@ def problem_rows(snapshot: Snapshot, schema: Schema) -> pd.DataFrame:
             }
         )
     for name in DASHBOARD_TABS:
+        if name not in tabs:
+            continue
         tab = schema.tab(name)
         for row in snapshot.tab(name):
             problems = row.values.get("problems") if tab.has_column("problems") else None
@@ -167,8 +178,14 @@ def problem_rows(snapshot: Snapshot, schema: Schema) -> pd.DataFrame:
     return frame
 
 
-def build_frames(snapshot: Snapshot, schema: Schema | None = None) -> Frames:
-    """Every frame the dashboard and ``sheetcrm report`` use, from one snapshot."""
+def build_frames(
+    snapshot: Snapshot, schema: Schema | None = None, tabs: Collection[str] = DASHBOARD_TABS
+) -> Frames:
+    """Every frame the dashboard and ``sheetcrm report`` use, from one snapshot.
+
+    ``tabs`` says which tabs the snapshot was read for (see ``Backend.read``); the frames of the
+    others are empty and their problems are left out, and ``tabs_read`` remembers which.
+    """
     schema = schema or load_schema()
 
     def frame(name: str) -> pd.DataFrame:
@@ -187,9 +204,21 @@ def build_frames(snapshot: Snapshot, schema: Schema | None = None) -> Frames:
         campaigns=frame("Campaigns"),
         mail_log=frame("Mail log"),
         stage_history=history,
-        problems=problem_rows(snapshot, schema),
+        problems=problem_rows(snapshot, schema, tabs),
         settings=snapshot.settings,
         read_at=snapshot.read_at,
         source=snapshot.source,
         stages=schema.tab("Deals").column("stage").choices,
+        tabs_read=frozenset(tabs),
+    )
+
+
+def with_interactions(core: Frames, interactions: Frames) -> Frames:
+    """``core`` (read without Interactions) completed by a read of the Interactions tab alone."""
+    problems = [p for p in (core.problems, interactions.problems) if not p.empty]
+    return dataclasses.replace(
+        core,
+        interactions=interactions.interactions,
+        problems=pd.concat(problems, ignore_index=True) if problems else core.problems,
+        tabs_read=core.tabs_read | interactions.tabs_read,
     )

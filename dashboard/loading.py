@@ -5,6 +5,12 @@ read. So the cached loader is keyed by a *generation* number per workbook: the f
 generation 0 and remembers when, and with which TTL; once that TTL has passed since the read, the
 next run asks for the next generation, which is a fresh read. The refresh button forgets all.
 
+Every page needs the core tabs; only Customers and Data quality need Interactions, the biggest tab
+(two and a half rows per customer in the demo). So the core tabs are one cached read and the
+Interactions tab another, of the same generation, made only when such a page is opened: at 50,000
+customers that takes a third off the first render of the other pages. The two reads are seconds
+apart at most; a customer's history may show an interaction saved in between.
+
 The frames are kept with ``st.cache_resource`` rather than ``st.cache_data``: cache_data hands
 every rerun an unpickled copy, which for a 50,000-customer workbook costs about 0.3 s a rerun
 (measured with benchmarks/dashboard.py), more than half the re-render budget. Nothing mutates
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard.frames import Frames, build_frames
+from dashboard.frames import CORE_TABS, INTERACTIONS, Frames, build_frames, with_interactions
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.settings import Settings
 
@@ -49,9 +55,11 @@ def _memory() -> _Memory:
 
 
 @st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
-def _read_frames(source_key: str, generation: int, _backend: Backend) -> Frames:
+def _read_frames(
+    source_key: str, generation: int, tabs: tuple[str, ...], _backend: Backend
+) -> Frames:
     del source_key, generation  # cache key only
-    return build_frames(_backend.read())
+    return build_frames(_backend.read(tabs), tabs=tabs)
 
 
 @dataclass(frozen=True)
@@ -71,12 +79,20 @@ def current_generation(memory: _Memory, source_key: str, now: float) -> int:
         return state.generation
 
 
-def load_frames(backend: Backend, source_key: str) -> Frames | LoadFailure:
-    """The workbook's frames, from the cache while the workbook's TTL lasts."""
+def load_frames(
+    backend: Backend, source_key: str, interactions: bool = False
+) -> Frames | LoadFailure:
+    """The workbook's frames, from the cache while the workbook's TTL lasts.
+
+    Without ``interactions`` the Interactions frame is empty (see the module's docstring).
+    """
     memory = _memory()
     generation = current_generation(memory, source_key, time.monotonic())
     try:
-        frames = _read_frames(source_key, generation, backend)
+        frames = _read_frames(source_key, generation, CORE_TABS, backend)
+        if interactions:
+            part = _read_frames(source_key, generation, (INTERACTIONS,), backend)
+            frames = with_interactions(frames, part)
     except WorkbookError as error:
         return LoadFailure(str(error))
     except Exception as error:  # a page must explain, not crash: e.g. a network error

@@ -6,13 +6,13 @@ here, so the xlsx file and the Google spreadsheet are read by exactly the same r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sheet_schema.cells import TEXT_LIKE, CellContext, cell_text, read_cell
+from sheet_schema.cells import TEXT_LIKE, CellContext, ReadCell, cell_text, read_cell
 from sheet_schema.headers import HeaderError, HeaderMap, column_letter, map_headers
 from sheet_schema.model import CellIssue, Row, Snapshot, TabIssue, fingerprint
-from sheet_schema.schema import Schema, Tab
+from sheet_schema.schema import Column, Schema, Tab
 from sheet_schema.settings import Settings, parse_settings
 
 Grid = Sequence[Sequence[object]]
@@ -29,9 +29,13 @@ def row_fingerprint(tab: Tab, row: Row) -> str:
 
 
 def match_worksheets(
-    schema: Schema, titles: Sequence[str]
+    schema: Schema, titles: Sequence[str], wanted: Collection[str] | None = None
 ) -> tuple[dict[str, str], list[TabIssue]]:
-    """Map canonical tab names to worksheet titles; report tabs that are missing or doubled."""
+    """Map canonical tab names to worksheet titles; report tabs that are missing or doubled.
+
+    ``wanted`` limits the missing-tab report to those tabs (a partial read does not complain
+    about tabs it did not ask for).
+    """
     found: dict[str, str] = {}
     issues: list[TabIssue] = []
     for title in titles:
@@ -50,6 +54,8 @@ def match_worksheets(
             continue
         found[tab.name] = title
     for tab in schema.tabs:
+        if wanted is not None and tab.name not in wanted:
+            continue
         if tab.name not in found and not tab.append_only:
             issues.append(
                 TabIssue(
@@ -97,21 +103,36 @@ def read_settings(schema: Schema, grid: Grid | None) -> tuple[Settings, list[Tab
     return settings, issues
 
 
+def _is_blank(cells: Sequence[object]) -> bool:
+    """True when no cell of the row holds anything a person could see."""
+    for value in cells:
+        if value is None or value == "":
+            continue
+        if isinstance(value, str) and not value.strip():
+            continue
+        return False
+    return True
+
+
 def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) -> tuple[Row, ...]:
     """Typed rows of one tab; blank rows are skipped but keep their place in the numbering."""
     id_at = headers.positions.get("id")
-    columns = [
-        (key, tab.column(key), tab.column(key).type in TEXT_LIKE, index)
+    # Per column, what each distinct cell value reads as: read_cell is a pure function of the
+    # column, the value and the context, and a column repeats its values (stages, sources,
+    # dates, amounts), so a 50k-customer workbook needs a tenth of the calls. The key holds the
+    # type because 1, 1.0 and True are equal as dict keys but read differently.
+    columns: list[tuple[str, Column, bool, int, dict[tuple[type, object], ReadCell]]] = [
+        (key, tab.column(key), tab.column(key).type in TEXT_LIKE, index, {})
         for key, index in headers.positions.items()
     ]
     rows: list[Row] = []
     for number, cells in enumerate(grid[1:], start=2):
-        if not any(cell_text(v).strip() for v in cells):
+        if _is_blank(cells):
             continue
         values: dict[str, object] = {}
         raw: dict[str, str] = {}
         issues: list[CellIssue] = []
-        for key, column, text_like, index in columns:
+        for key, column, text_like, index, known in columns:
             value = cells[index] if index < len(cells) else None
             # Fast paths for the two commonest cells (empty, and text in a text column): the
             # same result read_cell gives, without its dispatch, 4 million times at 50k rows.
@@ -121,7 +142,10 @@ def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) ->
             if text_like and isinstance(value, str):
                 values[key], raw[key] = value.strip() or None, value
                 continue
-            cell = read_cell(column, value, context)
+            memo_key = (type(value), value)
+            cell = known.get(memo_key)
+            if cell is None:
+                cell = known[memo_key] = read_cell(column, value, context)
             values[key], raw[key] = cell.value, cell.text
             if cell.issue is not None:
                 issues.append(cell.issue)
@@ -157,18 +181,41 @@ def _blank_header_issues(tab: Tab, grid: Grid, headers: HeaderMap) -> list[TabIs
     return issues
 
 
+def wanted_tabs(schema: Schema, tabs: Collection[str] | None) -> frozenset[str] | None:
+    """The tabs a partial read must fetch: those asked for plus Settings (None: every tab).
+
+    Settings is always read because it says how to read the rest (date order, number locale).
+    Unknown names raise ValueError: a typo must not silently read nothing.
+    """
+    if tabs is None:
+        return None
+    unknown = [name for name in tabs if name not in schema.tab_names]
+    if unknown:
+        raise ValueError(f"Unknown tabs {unknown}; the schema has {list(schema.tab_names)}.")
+    return frozenset(tabs) | {"Settings"}
+
+
 def build_snapshot(
-    schema: Schema, grids: Mapping[str, Grid], read_at: datetime, source: str = ""
+    schema: Schema,
+    grids: Mapping[str, Grid],
+    read_at: datetime,
+    source: str = "",
+    tabs: Collection[str] | None = None,
 ) -> Snapshot:
-    """A snapshot from grids keyed by worksheet title (row 1 of each grid is the header)."""
-    titles, issues = match_worksheets(schema, list(grids))
+    """A snapshot from grids keyed by worksheet title (row 1 of each grid is the header).
+
+    ``tabs`` (canonical names) makes it a partial snapshot: other tabs are left out, as if
+    unreadable, and are not reported missing.
+    """
+    wanted = wanted_tabs(schema, tabs)
+    titles, issues = match_worksheets(schema, list(grids), wanted)
     settings_grid = grids.get(titles["Settings"]) if "Settings" in titles else None
     settings, settings_issues = read_settings(schema, settings_grid)
     issues.extend(settings_issues)
     context = CellContext(date_order=settings.date_order, language=settings.language)
     rows: dict[str, tuple[Row, ...]] = {}
     for tab in schema.tabs:
-        if tab.name not in titles:
+        if tab.name not in titles or (wanted is not None and tab.name not in wanted):
             continue
         grid = grids[titles[tab.name]]
         if not grid:

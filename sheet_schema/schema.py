@@ -136,6 +136,11 @@ class Schema:
     tabs: tuple[Tab, ...]
     version: int = 1
 
+    @property
+    def tab_names(self) -> tuple[str, ...]:
+        """Canonical tab names, in order."""
+        return tuple(tab.name for tab in self.tabs)
+
     def tab(self, name: str) -> Tab:
         """The tab with this canonical name."""
         for tab in self.tabs:

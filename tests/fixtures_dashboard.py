@@ -477,9 +477,12 @@ def dashboard_server(workbook: Path, timeout: float = 60.0) -> Iterator[str]:
 def wait_for_render(page: object, title: str, timeout_ms: float = 60_000) -> None:
     """Wait until a Streamlit page shows its title and has finished running."""
     page.wait_for_selector(f'h1:has-text("{title}")', timeout=timeout_ms)  # type: ignore[attr-defined]
-    # The status widget ("Running...") is shown while the script runs.
+    # The status widget ("Running...") is shown while the script runs; plotly draws its charts
+    # after the script has finished, so a chart counts once its SVG is in the page.
     page.wait_for_function(  # type: ignore[attr-defined]
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
-               && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0""",
+               && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+               && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                    .every(chart => chart.querySelector('svg.main-svg'))""",
         timeout=timeout_ms,
     )

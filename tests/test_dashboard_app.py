@@ -249,3 +249,17 @@ def test_refresh_button_reads_the_workbook_again(
     assert metric_values(at)["New leads"] == "6"  # cached for the workbook's TTL (300 s)
     at.sidebar.button(key="refresh").click().run()
     assert metric_values(at)["New leads"] == "7"
+
+
+@pytest.mark.usefixtures("served_on")
+def test_pages_opened_after_one_without_interactions_still_show_them(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = app_for(small_path, monkeypatch).run()
+    open_page(at, "funnel")  # drawn without reading the Interactions tab
+    open_page(at, "customers")
+    at.selectbox(key="customer_pick").set_value("C-0001").run()
+    assert at.dataframe[-2].value["Summary"].tolist() == ["Intro call"]
+    open_page(at, "quality")
+    problems = at.dataframe[1].value
+    assert problems[problems["Tab"] == "Interactions"]["Row"].tolist() == ["3"]

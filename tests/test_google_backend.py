@@ -513,3 +513,21 @@ def test_changed_cells_are_sent_as_few_rectangles_that_skip_untouched_cells() ->
         (2, 15, [["p", None, "r"], ["q", None, None]]),  # rows 2-3, columns P-R
         (5, 15, [["s"]]),
     ]
+
+
+def test_reading_some_tabs_fetches_only_those_and_settings(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    sheets = crm_workbook(schema, customer_rows(schema, 3))
+    del sheets["Deals"]
+    sid = sheets_emulator.create_spreadsheet("CRM", sheets)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+
+    snapshot = backend.read(tabs=["Customers"])
+
+    assert len(snapshot.tab("Customers")) == 3
+    assert snapshot.settings.time_zone == "Europe/Madrid"
+    assert not snapshot.readable("Interactions")
+    assert not [i for i in snapshot.tab_issues if i.code == "tab.missing"]
+    missing = backend.read(tabs=["Customers", "Deals"]).tab_issues
+    assert [i.tab for i in missing if i.code == "tab.missing"] == ["Deals"]

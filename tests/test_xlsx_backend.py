@@ -388,3 +388,26 @@ def test_bad_settings_keep_defaults_and_name_the_row(tmp_path: Path) -> None:
 def test_column_types_cover_what_the_schema_declares() -> None:
     # Guard for the round-trip test above: if a new type appears, it needs a case there.
     assert {c.type for t in SCHEMA.tabs for c in t.columns} == set(ColumnType)
+
+
+def test_reading_some_tabs_reads_those_and_settings_only(tmp_path: Path) -> None:
+    path = hand_made(
+        tmp_path / "crm.xlsx",
+        {
+            "Customers": [["ID", "Name"], ["C-0001", "Ana"]],
+            "Interactions": [["ID", "Date", "Customer ID"], ["I-0001", "soon", "C-0001"]],
+            "Settings": [["Key", "Value"], ["Date order", "MDY"]],
+        },
+    )
+
+    snapshot = backend(path).read(tabs=["Customers"])
+
+    assert [r.values["name"] for r in snapshot.tab("Customers")] == ["Ana"]
+    assert snapshot.settings.date_order == "MDY"  # Settings always comes along
+    assert not snapshot.readable("Interactions")  # present in the file, not asked for
+    # Deals is missing from the file but was not asked for: no complaint about it.
+    assert [i.tab for i in snapshot.tab_issues if i.code == "tab.missing"] == []
+    everything = backend(path).read()
+    assert {i.tab for i in everything.tab_issues if i.code == "tab.missing"} >= {"Deals"}
+    with pytest.raises(ValueError, match="Custmers"):
+        backend(path).read(tabs=["Custmers"])

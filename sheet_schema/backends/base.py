@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from sheet_schema.model import ApplyReport, Plan, Snapshot
@@ -18,8 +19,12 @@ class WorkbookError(RuntimeError):
 class Backend(Protocol):
     """A workbook the bot can read in one pass and write in one batch."""
 
-    def read(self) -> Snapshot:
-        """Every tab, read in one request (Sheets) or one file pass (xlsx)."""
+    def read(self, tabs: Collection[str] | None = None) -> Snapshot:
+        """Every tab, read in one request (Sheets) or one file pass (xlsx).
+
+        ``tabs`` (canonical names) reads only those, plus Settings: the dashboard leaves the
+        biggest tab, Interactions, for the pages that show it.
+        """
         ...
 
     def apply(self, plan: Plan) -> ApplyReport:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +58,7 @@ from sheet_schema.backends.sheets_values import (
 )
 from sheet_schema.headers import HeaderError, HeaderMap, map_headers
 from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
-from sheet_schema.reading import Grid, build_snapshot, match_worksheets
+from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema, Tab
 from sheet_schema.settings import Settings
 from sheet_schema.writing import ResolvedPlan, TabState, resolve_plan
@@ -190,17 +190,23 @@ class GoogleSheetsBackend:
         calls = getattr(self.http, "calls", None)
         return dict(calls) if isinstance(calls, Counter) else {}
 
-    def read(self) -> Snapshot:
-        """Every known tab in one metadata GET and one ``values:batchGet``."""
+    def read(self, tabs: Collection[str] | None = None) -> Snapshot:
+        """Every known tab (or only ``tabs``, plus Settings) in one metadata GET and one
+        ``values:batchGet``."""
         calls = getattr(self.http, "calls", None)
         if isinstance(calls, Counter):
             calls.clear()
         read_at = self.clock()
+        wanted = wanted_tabs(self.schema, tabs)
         sheets = self._load_worksheets()
-        titles = [s.title for s in sheets if self.schema.find_tab(s.title) is not None]
+        titles = []
+        for sheet in sheets:
+            tab = self.schema.find_tab(sheet.title)
+            if tab is not None and (wanted is None or tab.name in wanted):
+                titles.append(sheet.title)
         grids = self._batch_get({title: whole_sheet(title) for title in titles})
-        snapshot = build_snapshot(self.schema, grids, read_at, source=self.describe())
-        self._remember(grids)
+        snapshot = build_snapshot(self.schema, grids, read_at, source=self.describe(), tabs=tabs)
+        self._remember(grids, partial=wanted is not None)
         self._follow(snapshot.settings)
         return snapshot
 
@@ -247,8 +253,9 @@ class GoogleSheetsBackend:
             for key, vr in zip(ranges, value_ranges, strict=True)
         }
 
-    def _remember(self, grids: Mapping[str, Grid]) -> None:
-        self._seen = {}
+    def _remember(self, grids: Mapping[str, Grid], partial: bool = False) -> None:
+        if not partial:
+            self._seen = {}
         for title, grid in grids.items():
             tab = self.schema.find_tab(title)
             if tab is None or not grid:
