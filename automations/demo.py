@@ -82,6 +82,9 @@ def dashboard_command(app: Path, workbook: Path, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # The owner has nothing to deploy: no "Deploy" button or developer menu.
+        "--client.toolbarMode",
+        "minimal",
         "--",
         "--workbook",
         str(workbook),

@@ -8,12 +8,14 @@ marketing costs, mail log, campaigns, some bad cells).
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from automations.demo import dashboard_command
 from sheet_schema.backends.xlsx import append_rows, create_workbook
 from sheet_schema.schema import Schema, load_schema
 
@@ -434,20 +436,18 @@ def free_port() -> int:
 def dashboard_server(workbook: Path, timeout: float = 60.0) -> Iterator[str]:
     """`streamlit run dashboard/app.py` on a free loopback port; yields its base URL."""
     import subprocess
-    import sys
     import time
     import urllib.request
 
     port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--", "--workbook", str(workbook),
-    ]  # fmt: skip
+    # The command `sheetcrm demo` uses, so its options (loopback, toolbar) are what is tested.
+    environment = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=APP.parents[1]
+        dashboard_command(APP, workbook, port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=APP.parents[1],
+        env=environment,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -51,6 +51,8 @@ def test_every_page_opens_without_an_exception(server: str, tmp_path: Path) -> N
                 if name == "sources":
                     expect(page.get_by_text("Google Ads").first).to_be_visible(timeout=20_000)
                 page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+            # The owner has nothing to deploy: Streamlit's developer toolbar is hidden.
+            assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
             # The shared sidebar (filters) is drawn on every page.
             page.goto(f"{server}/funnel")
             wait_for_render(page, "Funnel")
