@@ -141,7 +141,13 @@ class Append:
 
 @dataclass(frozen=True)
 class Email:
-    """One email the bot plans to send; ``key`` makes sending idempotent."""
+    """One email the bot plans to send; ``key`` makes sending idempotent.
+
+    ``key`` is deterministic (e.g. ``birthday:C-0001:2026``), so planning the same email in
+    two cycles gives the same key and the Mail log tells whether it was already sent.
+    ``kind`` says which rule planned it (an Automations kind, ``campaign`` or ``digest``);
+    ``marketing`` emails go only to customers who consented and did not unsubscribe or bounce.
+    """
 
     key: str
     to: str
@@ -152,6 +158,8 @@ class Email:
     customer_id: str | None = None
     campaign_id: str | None = None
     marketing: bool = False
+    to_name: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def small_records() -> Records:
         ],
         "Mail log": [
             {
-                "key": "k1",
+                "id": "k1",
                 "sent_at": _at("2024-06-15 09:00"),
                 "customer_id": "C-0001",
                 "to": "c-0001@example.com",
@@ -178,7 +178,7 @@ def small_records() -> Records:
                 "status": "Sent",
             },
             {
-                "key": "k2",
+                "id": "k2",
                 "sent_at": _at("2024-06-14 13:00"),
                 "customer_id": "C-0002",
                 "to": "c-0002@example.com",
@@ -186,7 +186,7 @@ def small_records() -> Records:
                 "status": "Sent",
             },
             {
-                "key": "k3",
+                "id": "k3",
                 "sent_at": _at("2024-06-14 11:00"),
                 "customer_id": "C-0003",
                 "to": "c-0003@example.com",
@@ -194,7 +194,7 @@ def small_records() -> Records:
                 "status": "Sent",
             },
             {
-                "key": "k4",
+                "id": "k4",
                 "planned_at": _at("2024-06-15 08:00"),
                 "customer_id": "C-0001",
                 "to": "c-0001@example.com",
@@ -203,7 +203,7 @@ def small_records() -> Records:
                 "error": "550 mailbox unavailable",
             },
             {
-                "key": "k5",
+                "id": "k5",
                 "planned_at": _at("2024-06-15 10:00"),
                 "customer_id": "C-0006",
                 "to": "c-0006@example.com",
@@ -341,7 +341,7 @@ def demo_like_records(customers: int, seed: int, today: date) -> Records:
             )
             out["Mail log"].append(
                 {
-                    "key": f"welcome:{cid}",
+                    "id": f"welcome:{cid}",
                     "planned_at": sent,
                     "sent_at": sent,
                     "to": f"customer{n}@example.com",
