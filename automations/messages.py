@@ -250,6 +250,71 @@ CATALOG: Final[Catalog] = {
         "pt": "{text} (+{count} mais)",
         "el": "{text} (+{count} ακόμη)",
     },
+    # --- campaigns: segment filters ---------------------------------------------------------
+    "segment.bad_clause": {
+        "en": "{column}: '{clause}' is not a condition; write it like Country = ES and "
+        "Lifecycle != Lost.",
+        "es": "{column}: '{clause}' no es una condición; escríbala como Country = ES y "
+        "Lifecycle != Lost.",
+        "pt": "{column}: '{clause}' não é uma condição; escreva-a como Country = PT e "
+        "Lifecycle != Lost.",
+        "el": "{column}: το '{clause}' δεν είναι συνθήκη· γράψτε την όπως Country = GR και "
+        "Lifecycle != Lost.",
+    },
+    "segment.unknown_column": {
+        "en": "{column}: '{name}' in '{clause}' is not a column of Customers.",
+        "es": "{column}: '{name}' en '{clause}' no es una columna de Customers.",
+        "pt": "{column}: '{name}' em '{clause}' não é uma coluna de Customers.",
+        "el": "{column}: το '{name}' στο '{clause}' δεν είναι στήλη του Customers.",
+    },
+    "segment.unknown_column_suggest": {
+        "en": "{column}: '{name}' in '{clause}' is not a column of Customers. "
+        "Did you mean {suggestion}?",
+        "es": "{column}: '{name}' en '{clause}' no es una columna de Customers. "
+        "¿Quería decir {suggestion}?",
+        "pt": "{column}: '{name}' em '{clause}' não é uma coluna de Customers. "
+        "Queria dizer {suggestion}?",
+        "el": "{column}: το '{name}' στο '{clause}' δεν είναι στήλη του Customers. "
+        "Μήπως εννοείτε {suggestion};",
+    },
+    "segment.no_value": {
+        "en": "{column}: '{clause}' has no value after {operator}.",
+        "es": "{column}: '{clause}' no tiene ningún valor después de {operator}.",
+        "pt": "{column}: '{clause}' não tem nenhum valor depois de {operator}.",
+        "el": "{column}: το '{clause}' δεν έχει τιμή μετά το {operator}.",
+    },
+    "segment.bad_value": {
+        "en": "{column}: in '{clause}', '{value}' is not one of {allowed}.",
+        "es": "{column}: en '{clause}', '{value}' no es ninguno de {allowed}.",
+        "pt": "{column}: em '{clause}', '{value}' não é nenhum de {allowed}.",
+        "el": "{column}: στο '{clause}', το '{value}' δεν είναι ένα από {allowed}.",
+    },
+    # --- the managers' daily digest ---------------------------------------------------------
+    "digest.subject": {
+        "en": "Your customers' reminders for {date}: {count}",
+        "es": "Recordatorios de sus clientes para el {date}: {count}",
+        "pt": "Lembretes dos seus clientes para {date}: {count}",
+        "el": "Υπενθυμίσεις των πελατών σας για {date}: {count}",
+    },
+    "digest.greeting": {
+        "en": "Hello {manager},",
+        "es": "Hola, {manager}:",
+        "pt": "Olá {manager},",
+        "el": "Γεια σας {manager},",
+    },
+    "digest.intro": {
+        "en": "These reminders about your customers are due today ({date}) or overdue:",
+        "es": "Estos recordatorios de sus clientes vencen hoy ({date}) o están atrasados:",
+        "pt": "Estes lembretes dos seus clientes vencem hoje ({date}) ou estão em atraso:",
+        "el": "Αυτές οι υπενθυμίσεις για τους πελάτες σας λήγουν σήμερα ({date}) ή έχουν "
+        "καθυστερήσει:",
+    },
+    "digest.follow_up_today": {
+        "en": "Follow-up due today: {deal} {stage}",
+        "es": "Seguimiento para hoy: {deal} {stage}",
+        "pt": "Acompanhamento para hoje: {deal} {stage}",
+        "el": "Παρακολούθηση για σήμερα: {deal} {stage}",
+    },
     # --- lifecycle --------------------------------------------------------------------------
     "lifecycle.lost": {
         "en": "Every deal was lost ({count}) and nothing was bought.",

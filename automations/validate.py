@@ -14,8 +14,9 @@ Templates, Automations, Campaigns). A row is checked only once its tab's key col
 - per tab: a birthday or interaction in the future, a deal closed before it was created, a
   template that does not compile in Jinja2's sandbox;
 - across rows: references to IDs that do not exist (and an interaction whose deal belongs to
-  another customer), automations and campaigns naming an unknown template, two customers with
-  the same email or phone (compared normalised; both rows name the other).
+  another customer), automations and campaigns naming an unknown template, a campaign whose
+  Segment filter cannot be read (:func:`automations.mailings.parse_segment_filter`), two
+  customers with the same email or phone (compared normalised; both rows name the other).
 
 Problems are kept as message codes with parameters; :mod:`automations.messages` turns them into
 sentences in the workbook's language. The Problems cell is written only when its text changes,
@@ -41,6 +42,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from automations import messages
 from automations.activity import as_date, id_key, is_ready, local_today
 from automations.incremental import RowMemo
+from automations.mailings import SegmentFilterError, parse_segment_filter
 from sheet_schema.cells import is_ambiguous_numeric_date
 from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys
@@ -367,6 +369,7 @@ def find_problems(
     _check_duplicates(ready.get("Customers", {}), facts, found.get("Customers", {}), checker)
     _check_references(schema, snapshot, ready, found)
     _check_template_keys(snapshot, ready, found)
+    _check_segment_filters(schema, ready, found, checker.language)
     return found
 
 
@@ -464,6 +467,21 @@ def _check_template_keys(snapshot: Snapshot, ready: ReadyRows, found: RowProblem
             if text and fold(text) not in keys:
                 problem = Problem(column, "template.unknown", {"value": text})
                 found[tab_name].setdefault(row_id, []).append(problem)
+
+
+def _check_segment_filters(
+    schema: Schema, ready: ReadyRows, found: RowProblems, language: str
+) -> None:
+    customers = schema.tab("Customers")
+    for row_id, row in ready.get("Campaigns", {}).items():
+        text = row.text("segment_filter")
+        if not text.strip():
+            continue
+        try:
+            parse_segment_filter(text, customers, language)
+        except SegmentFilterError as error:
+            problem = Problem("segment_filter", error.code, error.params)
+            found.setdefault("Campaigns", {}).setdefault(row_id, []).append(problem)
 
 
 # --- sentences and the plan ---------------------------------------------------------------------
