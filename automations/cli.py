@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.cycle import CycleReport
+from automations.mailer import Mailer
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.schema import Schema, SchemaError, load_schema
 
@@ -118,12 +119,80 @@ def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
     return 0
 
 
+def _add_mail_options(parser: argparse.ArgumentParser) -> None:
+    mail = parser.add_argument_group(
+        "how emails leave (default: .eml files in an outbox folder, nothing is sent)"
+    )
+    mail.add_argument("--smtp-host", default=None, help="SMTP server (env SHEETCRM_SMTP_HOST)")
+    mail.add_argument(
+        "--smtp-port",
+        type=int,
+        default=None,
+        help="port (env SHEETCRM_SMTP_PORT; 587, 465 for ssl)",
+    )
+    mail.add_argument("--smtp-user", default=None, help="login (env SHEETCRM_SMTP_USER)")
+    mail.add_argument(
+        "--smtp-security",
+        choices=["starttls", "ssl", "none"],
+        default=None,
+        help="env SHEETCRM_SMTP_SECURITY (starttls; ssl when the port is 465)",
+    )
+    mail.add_argument(
+        "--outbox",
+        type=Path,
+        default=None,
+        help="folder for .eml files when no SMTP server is set (default: outbox/ beside the "
+        "workbook)",
+    )
+    mail.add_argument("--no-send", action="store_true", help="plan emails but send and record none")
+
+
+def build_mailer(args: argparse.Namespace) -> Mailer | None:
+    """The mailer the options and environment point at: SMTP, else an outbox folder.
+
+    The SMTP password is read from SHEETCRM_SMTP_PASSWORD only: a command-line argument would
+    be visible to every user of the machine in the process list.
+    """
+    if getattr(args, "no_send", False):
+        return None
+    from automations.mailer import OutboxMailer, SmtpMailer
+
+    host = args.smtp_host or os.environ.get("SHEETCRM_SMTP_HOST")
+    if not host:
+        return OutboxMailer(args.outbox or _default_outbox(args))
+    security = args.smtp_security or os.environ.get("SHEETCRM_SMTP_SECURITY")
+    port_text = args.smtp_port or os.environ.get("SHEETCRM_SMTP_PORT")
+    try:
+        port = int(port_text) if port_text else (465 if security == "ssl" else 587)
+    except ValueError:
+        raise WorkbookError(f"SHEETCRM_SMTP_PORT={port_text!r} is not a port number.") from None
+    if security is None:
+        security = "ssl" if port == 465 else "starttls"
+    if security not in ("starttls", "ssl", "none"):
+        raise WorkbookError(f"SHEETCRM_SMTP_SECURITY={security!r}: use starttls, ssl or none.")
+    return SmtpMailer(
+        host=str(host),
+        port=port,
+        username=args.smtp_user or os.environ.get("SHEETCRM_SMTP_USER", ""),
+        password=os.environ.get("SHEETCRM_SMTP_PASSWORD", ""),
+        security=security,
+    )
+
+
+def _default_outbox(args: argparse.Namespace) -> Path:
+    if _spreadsheet_id(args) is None:
+        return _workbook_path(args).resolve().parent / "outbox"
+    return Path("outbox")
+
+
 def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
     from automations.cycle import run_cycle
     from automations.plan_text import describe_plan
 
     backend = build_backend(args, schema)
-    report, plan = run_cycle(backend, schema, datetime.now(UTC), dry_run=args.dry_run)
+    report, plan = run_cycle(
+        backend, schema, datetime.now(UTC), dry_run=args.dry_run, mailer=build_mailer(args)
+    )
     if args.json:
         print(report.to_json())
     else:
@@ -151,9 +220,31 @@ def describe_report(report: CycleReport) -> str:
             f"Wrote {report.cells_written} cells, appended {report.rows_appended} rows, "
             f"assigned {report.ids_assigned} IDs in {report.seconds:.2f} s."
         )
+    lines.extend(describe_emails(report))
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
+    lines.extend(f"Note: {note}" for note in report.notes)
     lines.extend(f"Skipped: {reason}" for reason in report.skipped)
     return "\n".join(lines)
+
+
+def describe_emails(report: CycleReport) -> list[str]:
+    """What happened to the cycle's emails, in a line or two (nothing when none were due)."""
+    lines: list[str] = []
+    if report.emails_planned or report.emails_deferred:
+        done = "would send" if report.dry_run else "sent"
+        counts = [f"{report.emails_planned} due now", f"{report.emails_sent} {done}"]
+        for count, what in (
+            (report.emails_failed, "failed"),
+            (report.emails_bounced, "bounced"),
+            (report.emails_unknown, "unknown (check the Mail log)"),
+            (report.emails_deferred, "over today's send cap (sent in a later cycle)"),
+        ):
+            if count:
+                counts.append(f"{count} {what}")
+        lines.append("Emails: " + ", ".join(counts) + ".")
+    if report.mail_error:
+        lines.append(f"Emails not sent: {report.mail_error}")
+    return lines
 
 
 def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
@@ -165,20 +256,24 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
     from automations.scheduler import AlreadyRunning, run_schedule, single_instance
 
     backend = build_backend(args, schema)
+    mailer = build_mailer(args)
     memo: RowMemo[Any] = RowMemo()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
     def cycle() -> str:
-        report, _ = run_cycle(backend, schema, datetime.now(UTC), memo=memo)
+        report, _ = run_cycle(backend, schema, datetime.now(UTC), memo=memo, mailer=mailer)
         if args.json:
             return report.to_json()
-        return (
-            f"{report.source}: {report.problems_found} rows with problems; wrote "
-            f"{report.cells_written} cells, appended {report.rows_appended} rows "
-            f"({memo.stats.reused} rows unchanged, {memo.stats.checked} checked) in "
-            f"{report.seconds:.2f} s"
+        return "\n".join(
+            [
+                f"{report.source}: {report.problems_found} rows with problems; wrote "
+                f"{report.cells_written} cells, appended {report.rows_appended} rows "
+                f"({memo.stats.reused} rows unchanged, {memo.stats.checked} checked) in "
+                f"{report.seconds:.2f} s",
+                *describe_emails(report),
+            ]
         )
 
     lock = Path(args.lock) if args.lock else _default_lock(args)
@@ -251,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workbook_options(run)
     run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+    _add_mail_options(run)
     run.set_defaults(handler=_cmd_run)
 
     every = commands.add_parser(
@@ -261,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--json", action="store_true", help="one JSON report per cycle")
     every.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
     every.add_argument("--lock", default=None, help="lock file (default: beside the workbook)")
+    _add_mail_options(every)
     every.set_defaults(handler=_cmd_schedule)
 
     demo = commands.add_parser("demo", help="make a demo workbook, run the bot, open the dashboard")

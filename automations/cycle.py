@@ -1,11 +1,13 @@
 """One bot cycle: read the snapshot once, apply the rules, write everything in one batch.
 
-The rules, in order: IDs for new rows (:mod:`automations.ids`), validation (Problems),
-stage history (appends and Stage since), reminders (follow-ups, last contact, reminder) and
-lifecycle with RFM segments. Each is a pure function of the schema, the snapshot (which carries
-the settings) and ``now``; they write disjoint columns. A long-running process (the scheduler)
-passes one :class:`~automations.incremental.RowMemo` to every cycle so unchanged rows are not
-checked again; without one, every row is checked (same result, more time).
+The rules, in order: IDs for new rows (:mod:`automations.ids`), validation (Problems), stage
+history (appends and Stage since), reminders (follow-ups, last contact, reminder), lifecycle with
+RFM segments, and mailings (the emails due, Campaigns status). Each is a pure function of the
+schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns. A long-
+running process (the scheduler) passes one :class:`~automations.incremental.RowMemo` to every cycle
+so unchanged rows are not checked again; without one, every row is checked (same result, more
+time). The emails are then sent by :mod:`automations.sending`, journaled in the Mail log, before
+and after the write.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from automations.history import stage_history
 from automations.ids import assign_ids
 from automations.incremental import RowMemo
 from automations.lifecycle import lifecycle_writes
+from automations.mailer import Mailer
+from automations.mailings import mailing_rule
 from automations.reminders import reminder_writes
+from automations.sending import preview, send_and_apply
 from automations.validate import PROBLEMS, RowFacts, checked_tabs, validate
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import ApplyReport, Plan, Snapshot
@@ -35,7 +40,7 @@ Rule = Callable[[Schema, Snapshot, datetime], Plan]
 
 def default_rules(memo: RowMemo[RowFacts] | None = None) -> tuple[Rule, ...]:
     """The rules a scheduled cycle runs, in order; ``memo`` carries row checks across cycles."""
-    return (partial(validate, memo=memo), stage_history, customer_rules)
+    return (partial(validate, memo=memo), stage_history, customer_rules, mailing_rule)
 
 
 def customer_rules(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
@@ -92,6 +97,12 @@ class CycleReport:
     seconds: float
     planned: dict[str, int] = field(default_factory=dict)
     problems_by_tab: dict[str, int] = field(default_factory=dict)
+    emails_failed: int = 0
+    emails_bounced: int = 0
+    emails_unknown: int = 0
+    emails_deferred: int = 0  # over the daily cap; a later cycle sends them
+    mail_error: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
@@ -125,16 +136,25 @@ def run_cycle(
     dry_run: bool = False,
     rules: Sequence[Rule] | None = None,
     memo: RowMemo[RowFacts] | None = None,
+    mailer: Mailer | None = None,
 ) -> tuple[CycleReport, Plan]:
-    """Read, plan and (unless ``dry_run``) apply; return the report and the plan.
+    """Read, plan and (unless ``dry_run``) send and apply; return the report and the plan.
 
     ``memo`` is used when ``rules`` is not given (the default rules); the scheduler keeps one
-    for its lifetime.
+    for its lifetime. Without a ``mailer`` emails are planned but not sent. The plan returned
+    holds the emails this cycle sends (or would send): not those the Mail log already has, nor
+    those over the daily cap.
     """
     started = time.perf_counter()
     snapshot = backend.read()
     plan, seen = plan_cycle(schema, snapshot, now, default_rules(memo) if rules is None else rules)
-    applied = ApplyReport() if dry_run else backend.apply(plan)
+    planned_emails = len(plan.emails)
+    if dry_run:
+        plan, mail = preview(plan, snapshot, now)
+        applied = ApplyReport()
+    else:
+        applied, mail = send_and_apply(backend, plan, snapshot, mailer, now)
+        plan, _ = preview(plan, snapshot, now)
     problems = count_problems(schema, seen, plan)
     report = CycleReport(
         source=backend.describe(),
@@ -145,8 +165,8 @@ def run_cycle(
         cells_written=applied.cells_written,
         rows_appended=applied.rows_appended,
         ids_assigned=applied.ids_assigned,
-        emails_planned=len(plan.emails),
-        emails_sent=0,
+        emails_planned=mail.selected,
+        emails_sent=mail.sent,
         skipped=[s.reason for s in applied.skipped],
         api_calls=dict(applied.api_calls),
         seconds=round(time.perf_counter() - started, 3),
@@ -155,7 +175,14 @@ def run_cycle(
             "appends": len(plan.appends),
             "ids": len(plan.id_assignments),
             "emails": len(plan.emails),
+            "emails_due": planned_emails,
         },
         problems_by_tab=problems,
+        emails_failed=mail.failed,
+        emails_bounced=mail.bounced,
+        emails_unknown=mail.unknown,
+        emails_deferred=mail.deferred,
+        mail_error=mail.error,
+        notes=list(plan.notes),
     )
     return report, plan

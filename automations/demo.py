@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 from automations.cycle import CycleReport, run_cycle
 from automations.demo_data import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
+from automations.mailer import OutboxMailer
 from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.model import Plan
@@ -126,8 +127,14 @@ def run_demo(
     started = time.perf_counter()
     _write_replacing(workbook, schema, seed, customers)
     written = time.perf_counter() - started
-    report, plan = run_cycle(XlsxBackend(workbook, schema), schema, datetime.now(UTC))
+    # The demo never emails anyone: messages go to .eml files beside the workbook.
+    outbox = OutboxMailer(workbook.parent / "outbox")
+    report, plan = run_cycle(
+        XlsxBackend(workbook, schema), schema, datetime.now(UTC), mailer=outbox
+    )
     print(summary(report, plan, workbook, written, port if dashboard else None))
+    if report.emails_sent:
+        print(f"Emails: {report.emails_sent} written to {outbox.describe()}.")
     app = find_dashboard_app()
     if not dashboard:
         if app is not None:
@@ -205,7 +212,7 @@ def summary(
         lines.append(f"  ... and {len(examples) - _SHOWN_PROBLEMS} more (see the Problems columns)")
     lines.append(
         f"The bot assigned {report.ids_assigned} IDs, wrote {report.cells_written} cells, "
-        f"appended {report.rows_appended} rows and planned {report.emails_planned} emails."
+        f"appended {report.rows_appended} rows and sent {report.emails_sent} emails."
     )
     columns = Counter(f"{w.tab}.{w.column}" for w in plan.writes)
     if columns:
@@ -216,6 +223,7 @@ def summary(
     if appended:
         lines.append("  Rows appended: " + ", ".join(f"{t} {n}" for t, n in appended.items()))
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
+    lines.extend(f"Note: {note}" for note in report.notes)
     lines.extend(f"Skipped: {reason}" for reason in report.skipped)
     lines.append(f"Workbook: {workbook}")
     if port is not None:

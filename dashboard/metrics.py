@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from automations.sending import BUDGET_STATUSES
 from dashboard.frames import Frames
 from sheet_schema.schema import fold
 
@@ -541,14 +542,16 @@ def mail_status_counts(mail_log: pd.DataFrame, statuses: Sequence[str]) -> pd.Da
 
 
 def sent_in_last_day(mail_log: pd.DataFrame, now_local: datetime) -> int:
-    """Emails with status Sent whose send time is within the 24 hours before ``now_local``.
+    """Emails that used the send budget in the 24 hours before ``now_local``.
 
-    Mail log times are the workbook's local time; ``now_local`` must be too (naive).
+    The bot's own count (:func:`automations.sending.sends_in_last_day`): Sent, Bounced, Unknown
+    and Planned rows (a Failed send was refused before it was handed over). Mail log times are
+    the workbook's local time; ``now_local`` must be too (naive).
     """
     now = pd.Timestamp(now_local)
     when = mail_log["sent_at"].fillna(mail_log["planned_at"])
     recent = (when > now - pd.Timedelta(hours=24)) & (when <= now)
-    return int(((mail_log["status"] == SENT) & recent).sum())
+    return int((mail_log["status"].isin(BUDGET_STATUSES) & recent).sum())
 
 
 def remaining_quota(mail_log: pd.DataFrame, daily_cap: int, now_local: datetime) -> int:

@@ -170,6 +170,9 @@ class Plan:
     appends: tuple[Append, ...] = ()
     id_assignments: tuple[IdAssignment, ...] = ()
     emails: tuple[Email, ...] = ()
+    # Sentences for the cycle report about things that are not a row's problem (e.g. a template
+    # that failed to render for one customer); they change nothing in the workbook.
+    notes: tuple[str, ...] = ()
 
     def merge(self, other: Plan) -> Plan:
         """This plan followed by another."""
@@ -178,6 +181,7 @@ class Plan:
             appends=self.appends + other.appends,
             id_assignments=self.id_assignments + other.id_assignments,
             emails=self.emails + other.emails,
+            notes=self.notes + other.notes,
         )
 
     def is_empty(self) -> bool:

@@ -380,6 +380,11 @@ def test_demo_command_writes_the_workbook_and_runs_the_bot(
     assert any(c["id"] is None for c in generated["Customers"])
     problems = [r.text("problems") for r in snapshot.tab("Deals") if r.text("problems")]
     assert any("Wonn" in p for p in problems)
+    # Emails went to .eml files, one per Mail log row marked Sent, and nowhere else.
+    sent = [r for r in snapshot.tab("Mail log") if r.text("status") == "Sent"]
+    files = sorted((folder / "outbox").glob("*.eml"))
+    assert sent and len(files) == len(sent)
+    assert f"Emails: {len(sent)} written to" in out
     # The customer's formula is still text after the bot rewrote the file: nothing can run it.
     book = openpyxl.load_workbook(workbook)
     cells = [c for row in book["Interactions"].iter_rows() for c in row if c.value]
@@ -389,7 +394,8 @@ def test_demo_command_writes_the_workbook_and_runs_the_bot(
     # Running it again replaces the demo workbook and nothing else.
     assert main(["demo", "--dir", str(folder), "--no-dashboard", "--seed", "4"]) == 0
     assert keep.read_text() == "mine"
-    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "sheetcrm-demo.xlsx"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["notes.txt", "outbox", "sheetcrm-demo.xlsx"]
 
 
 def test_demo_refuses_to_replace_a_file_that_is_not_a_sheetcrm_workbook(

@@ -1,0 +1,358 @@
+"""Send a cycle's emails at most once each, within the daily cap, with the Mail log as journal.
+
+DESIGN invariant 4: an email is sent at most once per idempotency key, across crashes and
+restarts, and a send that may or may not have happened is flagged for a person, never retried
+blindly. The Mail log tab is the journal (the outbox pattern):
+
+1. **Select.** Keys already in the Mail log are not sent again, whatever their status, except a
+   temporary failure (the mail server said "try later", or the connection dropped before the
+   message was handed over) with attempts left. The rest is cut to the daily send cap, counted
+   over the last 24 hours of the Mail log (Gmail counts a rolling day, USERS.md #1); what does
+   not fit waits for a later cycle, most important first: digests to managers, then service
+   emails (welcome, follow-up), then marketing automations, then campaigns.
+2. **Journal.** One write records every selected email as ``Planned`` (with the cycle's other
+   writes). Nothing is sent unless that write succeeded.
+3. **Send** over one mail-server session.
+4. **Record.** One write sets each email's Status (Sent, Failed, Bounced or Unknown), Sent at and
+   Error in place, addressed by its key.
+
+A cycle that stops between 2 and 4 leaves ``Planned`` rows behind; the next cycle marks them
+``Unknown`` with a note to check the mailbox's Sent folder, and never sends them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from automations.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
+from sheet_schema.backends.base import Backend
+from sheet_schema.model import Append, ApplyReport, CellWrite, Email, Plan, Snapshot
+
+MAIL_LOG = "Mail log"
+MAX_ATTEMPTS = 3
+# Error text of a failure worth another attempt; the next cycles retry it up to MAX_ATTEMPTS.
+TEMPORARY = "temporary: "
+INTERRUPTED = (
+    "The bot stopped between sending and recording this email: it may have gone out. "
+    "Check the Sent folder of the mailbox; SheetCRM will not send it again."
+)
+# Statuses whose rows used up the day's sending budget: the message reached the mail server, or
+# may have (a Failed send was refused before it was handed over).
+BUDGET_STATUSES = frozenset({"Sent", "Bounced", "Unknown", "Planned"})
+_SERVICE_KINDS = frozenset({"welcome", "follow-up"})
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """What the Mail log says about one key (its first row, if a person copied it)."""
+
+    key: str
+    status: str
+    attempts: int
+    error: str
+    moment: datetime | None  # sent at, else planned at (workbook-local wall-clock time)
+
+
+def log_entries(snapshot: Snapshot) -> dict[str, LogEntry]:
+    """The Mail log's rows by key."""
+    entries: dict[str, LogEntry] = {}
+    for row in snapshot.tab(MAIL_LOG):
+        key = row.text("id").strip()
+        if not key or key in entries:
+            continue
+        attempts = row.get("attempts")
+        sent_at, planned_at = row.get("sent_at"), row.get("planned_at")
+        moment = sent_at if isinstance(sent_at, datetime) else planned_at
+        entries[key] = LogEntry(
+            key=key,
+            status=row.text("status").strip(),
+            attempts=int(attempts) if isinstance(attempts, (int, float, Decimal)) else 1,
+            error=row.text("error"),
+            moment=moment if isinstance(moment, datetime) else None,
+        )
+    return entries
+
+
+def may_retry(entry: LogEntry) -> bool:
+    """True for a temporary failure with attempts left: the only logged key sent again."""
+    return (
+        entry.status == "Failed"
+        and entry.error.startswith(TEMPORARY)
+        and entry.attempts < MAX_ATTEMPTS
+    )
+
+
+def settled_keys(snapshot: Snapshot) -> set[str]:
+    """Keys of the Mail log that must never be sent again (all but :func:`may_retry` ones)."""
+    return {key for key, entry in log_entries(snapshot).items() if not may_retry(entry)}
+
+
+def priority(email: Email) -> int:
+    """Lower goes first when the daily cap is short."""
+    if email.kind == "digest":
+        return 0
+    if email.kind in _SERVICE_KINDS and not email.marketing:
+        return 1
+    if email.kind != "campaign":
+        return 2
+    return 3
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of the planned emails go out this cycle, and why the others do not."""
+
+    to_send: tuple[Email, ...] = ()
+    retried: frozenset[str] = frozenset()  # keys already in the log (temporary failures)
+    already_logged: int = 0
+    deferred: int = 0  # over the daily cap: a later cycle sends them
+    budget: int = 0  # sends left in the rolling day before this cycle
+    interrupted: tuple[str, ...] = ()  # keys left Planned by a cycle that stopped
+
+
+def sends_in_last_day(entries: Iterable[LogEntry], local_now: datetime) -> int:
+    """Emails that used the sending budget in the 24 hours before ``local_now``."""
+    since = local_now - timedelta(days=1)
+    return sum(
+        1
+        for e in entries
+        if (
+            e.status in BUDGET_STATUSES
+            or (e.status == "Failed" and not e.error.startswith(TEMPORARY))
+        )
+        and e.moment is not None
+        and since < e.moment <= local_now
+    )
+
+
+def select_emails(
+    emails: Sequence[Email], entries: Mapping[str, LogEntry], cap: int, local_now: datetime
+) -> Selection:
+    """Drop what the Mail log already has, then keep what fits in the daily cap."""
+    fresh: list[Email] = []
+    retried: set[str] = set()
+    already = 0
+    seen: set[str] = set()
+    for email in emails:
+        if email.key in seen:
+            continue
+        seen.add(email.key)
+        entry = entries.get(email.key)
+        if entry is None:
+            fresh.append(email)
+        elif may_retry(entry):
+            fresh.append(email)
+            retried.add(email.key)
+        else:
+            already += 1
+    budget = max(0, cap - sends_in_last_day(entries.values(), local_now))
+    ordered = sorted(fresh, key=priority)  # stable: the rules' order within a priority
+    chosen = tuple(ordered[:budget])
+    interrupted = tuple(key for key, entry in entries.items() if entry.status == "Planned")
+    return Selection(
+        to_send=chosen,
+        retried=frozenset(retried & {e.key for e in chosen}),
+        already_logged=already,
+        deferred=len(ordered) - len(chosen),
+        budget=budget,
+        interrupted=interrupted,
+    )
+
+
+def interrupted_writes(selection: Selection) -> tuple[CellWrite, ...]:
+    """Planned rows of a cycle that stopped mid-way become Unknown, for a person to check."""
+    writes: list[CellWrite] = []
+    for key in selection.interrupted:
+        writes.append(CellWrite(MAIL_LOG, key, "status", "Unknown"))
+        writes.append(CellWrite(MAIL_LOG, key, "error", INTERRUPTED))
+    return tuple(writes)
+
+
+def journal(selection: Selection, entries: Mapping[str, LogEntry], local_now: datetime) -> Plan:
+    """The Mail log rows saying each selected email is about to be sent."""
+    appends: list[Append] = []
+    writes: list[CellWrite] = []
+    for email in selection.to_send:
+        if email.key in selection.retried:
+            attempts = entries[email.key].attempts + 1
+            writes.extend(
+                (
+                    CellWrite(MAIL_LOG, email.key, "status", "Planned"),
+                    CellWrite(MAIL_LOG, email.key, "planned_at", local_now),
+                    CellWrite(MAIL_LOG, email.key, "attempts", attempts),
+                )
+            )
+            continue
+        appends.append(
+            Append(
+                MAIL_LOG,
+                {
+                    "id": email.key,
+                    "kind": email.kind or None,
+                    "planned_at": local_now,
+                    "to": email.to,
+                    "customer_id": email.customer_id,
+                    "campaign_id": email.campaign_id,
+                    "template": email.template or None,
+                    "subject": email.subject,
+                    "status": "Planned",
+                    "attempts": 1,
+                },
+            )
+        )
+    return Plan(writes=tuple(writes), appends=tuple(appends))
+
+
+def outcome_writes(email: Email, result: SendResult, local_now: datetime) -> tuple[CellWrite, ...]:
+    """The Mail log cells that record how one send went."""
+    status = {
+        SendOutcome.SENT: "Sent",
+        SendOutcome.FAILED: "Failed",
+        SendOutcome.BOUNCED: "Bounced",
+        SendOutcome.UNKNOWN: "Unknown",
+    }[result.outcome]
+    error = result.error
+    if result.outcome is SendOutcome.FAILED and result.temporary:
+        error = TEMPORARY + error
+    return (
+        CellWrite(MAIL_LOG, email.key, "status", status),
+        CellWrite(
+            MAIL_LOG, email.key, "sent_at", local_now if status in ("Sent", "Unknown") else None
+        ),
+        CellWrite(MAIL_LOG, email.key, "error", error or None),
+    )
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """How the emails of one cycle went."""
+
+    selected: int = 0
+    sent: int = 0
+    failed: int = 0
+    bounced: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    already_logged: int = 0
+    interrupted: int = 0
+    error: str = ""  # why nothing was sent, when nothing could be
+    results: Mapping[str, str] = field(default_factory=dict)  # key -> status
+
+
+def _select(plan: Plan, snapshot: Snapshot, now: datetime) -> tuple[Selection, dict[str, LogEntry]]:
+    settings = snapshot.settings
+    entries = log_entries(snapshot)
+    selection = select_emails(plan.emails, entries, settings.daily_send_cap, _local(now, snapshot))
+    return selection, entries
+
+
+def _local(now: datetime, snapshot: Snapshot) -> datetime:
+    # The Mail log holds wall-clock time in the workbook's time zone, like Stage history.
+    return now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
+
+
+def preview(plan: Plan, snapshot: Snapshot, now: datetime) -> tuple[Plan, SendReport]:
+    """What :func:`send_and_apply` would do, without writing or sending (a dry run)."""
+    selection, _ = _select(plan, snapshot, now)
+    plan = replace(plan, emails=selection.to_send).merge(Plan(writes=interrupted_writes(selection)))
+    return plan, SendReport(
+        selected=len(selection.to_send),
+        deferred=selection.deferred,
+        already_logged=selection.already_logged,
+        interrupted=len(selection.interrupted),
+    )
+
+
+def send_and_apply(
+    backend: Backend,
+    plan: Plan,
+    snapshot: Snapshot,
+    mailer: Mailer | None,
+    now: datetime,
+) -> tuple[ApplyReport, SendReport]:
+    """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
+
+    With no mailer, or nothing to send, this is one ``backend.apply``; otherwise two: the
+    journal (with the plan's other writes) before sending, the outcomes after.
+    """
+    settings = snapshot.settings
+    selection, entries = _select(plan, snapshot, now)
+    local_now = _local(now, snapshot)
+    base = replace(plan, emails=()).merge(Plan(writes=interrupted_writes(selection)))
+    counts = SendReport(
+        selected=len(selection.to_send),
+        deferred=selection.deferred,
+        already_logged=selection.already_logged,
+        interrupted=len(selection.interrupted),
+    )
+    if not selection.to_send:
+        return backend.apply(base), counts
+    reason = _cannot_send(mailer, settings.sender_email)
+    if reason or mailer is None:
+        return backend.apply(base), replace(counts, error=reason)
+    first: ApplyReport | None = None
+    results: dict[str, SendResult] = {}
+    try:
+        with mailer.session() as session:
+            first = backend.apply(base.merge(journal(selection, entries, local_now)))
+            unjournaled = {s.row_id for s in first.skipped if s.tab == MAIL_LOG}
+            for email in selection.to_send:
+                if email.key in unjournaled or None in unjournaled:
+                    continue  # never send what the journal does not hold
+                message = build_message(
+                    email,
+                    settings.sender_email,
+                    settings.sender_name,
+                    now.astimezone(settings.zone),
+                )
+                results[email.key] = session.send(message)
+    except MailerError as error:
+        if first is None:
+            # Connecting failed before anything was journaled or sent: the emails wait.
+            return backend.apply(base), replace(counts, error=str(error))
+        # Journaled, then the mail server went away: what was not attempted is retried later.
+        for email in selection.to_send:
+            results.setdefault(
+                email.key,
+                SendResult(SendOutcome.FAILED, f"not attempted: {error}", temporary=True),
+            )
+        counts = replace(counts, error=str(error))
+    by_key = {email.key: email for email in selection.to_send}
+    sent_at = local_now  # the cycle's clock: tests and reports see one moment per cycle
+    writes = tuple(w for k, r in results.items() for w in outcome_writes(by_key[k], r, sent_at))
+    second = backend.apply(Plan(writes=writes))
+    assert first is not None  # set before any result exists
+    outcomes = [r.outcome for r in results.values()]
+    return _combined(first, second), replace(
+        counts,
+        sent=outcomes.count(SendOutcome.SENT),
+        failed=outcomes.count(SendOutcome.FAILED),
+        bounced=outcomes.count(SendOutcome.BOUNCED),
+        unknown=outcomes.count(SendOutcome.UNKNOWN),
+        results={k: r.outcome.name.title() for k, r in results.items()},
+    )
+
+
+def _cannot_send(mailer: Mailer | None, sender_email: str) -> str:
+    if mailer is None:
+        return "No mailer is configured: emails were planned, not sent."
+    if not sender_email.strip():
+        return (
+            "Settings: 'Sender email' is empty, so no email can be sent. Type the address "
+            "emails should come from in the Settings tab."
+        )
+    return ""
+
+
+def _combined(first: ApplyReport, second: ApplyReport) -> ApplyReport:
+    # A backend counts its API calls from the cycle's read on, so the second report has them all.
+    return ApplyReport(
+        cells_written=first.cells_written + second.cells_written,
+        rows_appended=first.rows_appended + second.rows_appended,
+        ids_assigned=first.ids_assigned + second.ids_assigned,
+        skipped=first.skipped + second.skipped,
+        api_calls=second.api_calls or first.api_calls,
+    )

@@ -1,0 +1,335 @@
+"""Whole cycles that send email: an .xlsx workbook, a real SMTP server on loopback, the Mail log.
+
+DESIGN invariant 4: at most one send per key, across cycles, crashes and restarts; a send that may
+have happened is flagged, never retried. USERS.md #1: the daily cap is respected over a rolling
+day and what does not fit waits for a later cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from automations.cli import main
+from automations.cycle import CycleReport, run_cycle
+from automations.mailer import OutboxMailer, SmtpMailer
+from automations.sending import INTERRUPTED, MAX_ATTEMPTS, TEMPORARY
+from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.model import Row
+from tests.fixtures_rules import NOW, SCHEMA
+from tests.smtp_server import SmtpTestServer, smtp_server
+
+__all__ = ["smtp_server"]
+
+SETTINGS = (
+    ("Time zone", "Europe/Madrid"),
+    ("Sender email", "shop@example.com"),
+    ("Sender name", "Costa Shop"),
+    ("Daily send cap", "10"),
+)
+TODAY = date(2026, 11, 4)  # NOW (10:00 UTC) in Madrid
+
+
+def customers(count: int, created: date = TODAY) -> list[dict[str, object]]:
+    return [
+        {
+            "name": f"Customer {n}",
+            "email": f"c{n}@example.com",
+            "created": created,
+            "marketing_consent": True,
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+def workbook(
+    tmp_path: Path,
+    count: int = 3,
+    cap: int = 10,
+    sender: str = "shop@example.com",
+    created: date = TODAY,
+) -> Path:
+    """Customers created today, a welcome automation and its template: one welcome each."""
+    path = tmp_path / "crm.xlsx"
+    changed = {"Daily send cap": str(cap), "Sender email": sender}
+    create_workbook(path, SCHEMA, settings=[(k, changed.get(k, v)) for k, v in SETTINGS])
+    append_rows(
+        path,
+        SCHEMA,
+        {
+            "Customers": customers(count, created),
+            "Templates": [
+                {
+                    "key": "welcome",
+                    "language": "en",
+                    "subject": "Welcome, {{ customer.name }}!",
+                    "body": "Hello {{ customer.name }},\n\nThank you.\n\n{{ sender.name }}",
+                }
+            ],
+            "Automations": [
+                {"kind": "welcome", "template": "welcome", "offset_days": 0, "enabled": True}
+            ],
+        },
+    )
+    return path
+
+
+def smtp(server: SmtpTestServer) -> SmtpMailer:
+    return SmtpMailer(server.host, server.port, security="none", timeout=2.0)
+
+
+def cycle(path: Path, mailer: SmtpMailer | OutboxMailer | None, now: datetime = NOW) -> CycleReport:
+    report, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, now, mailer=mailer)
+    return report
+
+
+def mail_log(path: Path) -> dict[str, Row]:
+    return XlsxBackend(path, SCHEMA).read().by_id("Mail log")
+
+
+def test_due_emails_are_sent_once_and_logged(tmp_path: Path, smtp_server: SmtpTestServer) -> None:
+    path = workbook(tmp_path)
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert (report.emails_planned, report.emails_sent) == (3, 3)
+    received = smtp_server.received()
+    assert sorted(r.rcpt_tos for r in received) == [
+        ("c1@example.com",),
+        ("c2@example.com",),
+        ("c3@example.com",),
+    ]
+    first = received[0].message()
+    assert first["From"] == "Costa Shop <shop@example.com>"
+    assert str(first["Subject"]).startswith("Welcome, Customer ")
+    log = mail_log(path)
+    assert sorted(log) == ["welcome:C-0001", "welcome:C-0002", "welcome:C-0003"]
+    row = log["welcome:C-0001"]
+    assert row.text("status") == "Sent" and row.get("attempts") == 1
+    assert row.get("sent_at") == datetime(2026, 11, 4, 11, 0)  # Madrid wall-clock time
+    assert row.text("to") == "c1@example.com" and row.text("kind") == "welcome"
+
+    # The same emails are still due an hour later: the Mail log says they went, so none goes.
+    again = cycle(path, smtp(smtp_server), NOW + timedelta(hours=1))
+    assert (again.emails_planned, again.emails_sent) == (0, 0)
+    assert len(smtp_server.received()) == 3
+
+
+def test_a_send_that_may_have_happened_is_flagged_and_never_retried(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=1)
+    smtp_server.drop_after_data = True  # the server took the message, then the line went dead
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert report.emails_unknown == 1 and report.emails_sent == 0
+    assert mail_log(path)["welcome:C-0001"].text("status") == "Unknown"
+    smtp_server.drop_after_data = False
+    cycle(path, smtp(smtp_server), NOW + timedelta(hours=1))
+    assert len(smtp_server.received()) == 1  # only the first attempt ever reached the server
+
+
+def test_a_cycle_that_stopped_after_journaling_leaves_its_emails_unknown(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=2)
+    # What a cycle killed between sending and recording leaves: a Planned row.
+    append_rows(
+        path,
+        SCHEMA,
+        {
+            "Mail log": [
+                {
+                    "id": "welcome:C-0001",
+                    "planned_at": datetime(2026, 11, 4, 10, 50),
+                    "to": "c1@example.com",
+                    "status": "Planned",
+                    "attempts": 1,
+                }
+            ]
+        },
+    )
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert [r.rcpt_tos for r in smtp_server.received()] == [("c2@example.com",)]
+    assert report.emails_sent == 1
+    interrupted = mail_log(path)["welcome:C-0001"]
+    assert interrupted.text("status") == "Unknown" and interrupted.text("error") == INTERRUPTED
+
+
+def test_the_daily_cap_holds_over_a_rolling_day_and_the_rest_waits(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=5, cap=2)
+
+    first = cycle(path, smtp(smtp_server))
+    later_that_day = cycle(path, smtp(smtp_server), NOW + timedelta(hours=23))
+    next_day = cycle(path, smtp(smtp_server), NOW + timedelta(hours=24, minutes=1))
+
+    assert (first.emails_sent, first.emails_deferred) == (2, 3)
+    assert (later_that_day.emails_sent, later_that_day.emails_deferred) == (0, 3)
+    assert (next_day.emails_sent, next_day.emails_deferred) == (2, 1)
+    assert len(smtp_server.received()) == 4
+    assert len(mail_log(path)) == 4
+
+
+def test_temporary_failures_are_retried_a_few_times_then_left(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=1)
+    smtp_server.defer.add("c1@example.com")  # 451: try again later
+
+    for hour in range(MAX_ATTEMPTS + 1):
+        cycle(path, smtp(smtp_server), NOW + timedelta(hours=hour))
+
+    row = mail_log(path)["welcome:C-0001"]
+    assert row.text("status") == "Failed" and row.text("error").startswith(TEMPORARY)
+    assert row.get("attempts") == MAX_ATTEMPTS  # the last cycle did not try again
+    assert smtp_server.received() == []
+
+
+def test_a_temporary_failure_goes_out_at_the_next_cycle(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=1)
+    smtp_server.defer.add("c1@example.com")
+    cycle(path, smtp(smtp_server))
+    smtp_server.defer.clear()
+
+    report = cycle(path, smtp(smtp_server), NOW + timedelta(hours=1))
+
+    assert report.emails_sent == 1 and len(smtp_server.received()) == 1
+    row = mail_log(path)["welcome:C-0001"]
+    assert row.text("status") == "Sent" and row.get("attempts") == 2 and not row.text("error")
+
+
+def test_a_refused_address_bounces_and_gets_no_marketing_email_after(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=2)
+    smtp_server.refuse.add("c1@example.com")
+    append_rows(
+        path,
+        SCHEMA,
+        {
+            "Campaigns": [
+                {
+                    "name": "News",
+                    "template": "welcome",
+                    "send_on": TODAY,
+                    "approved": True,
+                }
+            ]
+        },
+    )
+
+    report = cycle(path, smtp(smtp_server))
+
+    log = mail_log(path)
+    assert log["welcome:C-0001"].text("status") == "Bounced"
+    assert report.emails_bounced >= 1
+    # The campaign went out in the same cycle; in the next one the bounced address is skipped.
+    later = cycle(path, smtp(smtp_server), NOW + timedelta(days=2))
+    assert later.emails_sent == 0
+    to_c1 = [r for r in smtp_server.received() if r.rcpt_tos == ("c1@example.com",)]
+    assert to_c1 == []
+
+
+def test_an_unreachable_mail_server_sends_nothing_and_the_rest_of_the_cycle_is_written(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=2)
+    closed = SmtpMailer("127.0.0.1", 1, security="none", timeout=1.0)
+
+    report = cycle(path, closed)
+
+    assert report.emails_sent == 0 and "127.0.0.1:1" in report.mail_error
+    snapshot = XlsxBackend(path, SCHEMA).read()
+    assert [r.row_id for r in snapshot.tab("Customers")] == ["C-0001", "C-0002"]
+    assert snapshot.tab("Mail log") == ()  # nothing journaled: they are still due
+    assert cycle(path, smtp(smtp_server)).emails_sent == 2
+
+
+def test_without_a_sender_address_nothing_is_sent_and_the_report_says_where_to_fix_it(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, sender="")
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert report.emails_sent == 0 and smtp_server.received() == []
+    assert "Settings" in report.mail_error and "Sender email" in report.mail_error
+    assert mail_log(path) == {}  # still due: they go once the address is filled in
+
+
+def test_dry_run_sends_and_writes_nothing_but_says_what_would_go(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=2)
+    before = path.read_bytes()
+
+    report, plan = run_cycle(
+        XlsxBackend(path, SCHEMA), SCHEMA, NOW, dry_run=True, mailer=smtp(smtp_server)
+    )
+
+    assert report.emails_planned == 2 and [e.to for e in plan.emails] == [
+        "c1@example.com",
+        "c2@example.com",
+    ]
+    assert smtp_server.received() == [] and path.read_bytes() == before
+
+
+def test_without_smtp_settings_emails_become_eml_files_in_the_outbox(tmp_path: Path) -> None:
+    path = workbook(tmp_path, count=2)
+
+    cycle(path, OutboxMailer(tmp_path / "outbox"))
+
+    files = sorted(p.name for p in (tmp_path / "outbox").iterdir())
+    assert files == ["welcome_C-0001.eml", "welcome_C-0002.eml"]
+    assert {r.text("status") for r in mail_log(path).values()} == {"Sent"}
+
+
+def test_sheetcrm_run_sends_through_the_smtp_server_it_is_given(
+    tmp_path: Path,
+    smtp_server: SmtpTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = workbook(tmp_path, count=2, created=date.today())
+    smtp_server.require_login("shop@example.com", "app-password")
+    monkeypatch.setenv("SHEETCRM_SMTP_PASSWORD", "app-password")
+    args = ["run", "--workbook", str(path), "--smtp-host", smtp_server.host]
+    args += ["--smtp-port", str(smtp_server.port), "--smtp-security", "none"]
+    args += ["--smtp-user", "shop@example.com", "--json"]
+
+    assert main(args) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["emails_sent"] == len(smtp_server.received()) == 2
+    assert "app-password" not in json.dumps(report)
+
+
+def test_sheetcrm_run_with_a_wrong_password_says_so_and_sends_nothing(
+    tmp_path: Path,
+    smtp_server: SmtpTestServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = workbook(tmp_path, count=1, created=date.today())
+    smtp_server.require_login("shop@example.com", "right")
+    monkeypatch.setenv("SHEETCRM_SMTP_PASSWORD", "wrong-secret")
+    args = ["run", "--workbook", str(path), "--smtp-host", smtp_server.host]
+    args += ["--smtp-port", str(smtp_server.port), "--smtp-security", "none"]
+    args += ["--smtp-user", "shop@example.com"]
+
+    assert main(args) == 0  # the cycle ran; the emails wait for a working login
+
+    out = capsys.readouterr().out
+    assert "Emails not sent:" in out and "wrong-secret" not in out
+    assert smtp_server.received() == []
+    assert mail_log(path) == {}
