@@ -26,7 +26,7 @@ from automations.ids import assign_ids
 from automations.incremental import RowMemo
 from automations.lifecycle import lifecycle_writes
 from automations.mailer import Mailer
-from automations.mailings import mailing_rule
+from automations.mailings import plan_mailings
 from automations.reminders import reminder_writes
 from automations.sending import preview, send_and_apply
 from automations.validate import PROBLEMS, RowFacts, checked_tabs, validate
@@ -40,15 +40,17 @@ Rule = Callable[[Schema, Snapshot, datetime], Plan]
 
 def default_rules(memo: RowMemo[RowFacts] | None = None) -> tuple[Rule, ...]:
     """The rules a scheduled cycle runs, in order; ``memo`` carries row checks across cycles."""
-    return (partial(validate, memo=memo), stage_history, customer_rules, mailing_rule)
+    return (partial(validate, memo=memo), stage_history, customer_rules)
 
 
 def customer_rules(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
-    """Reminders and lifecycle together: the same as running both, with one pass over activity."""
+    """Reminders, lifecycle and mailings together: the same as running each alone, with one
+    pass over the customers' activity (deals and interactions) for all three."""
     today = local_today(snapshot, now)
     activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
     writes = reminder_writes(schema, snapshot, today, activity)
-    return Plan(writes=writes + lifecycle_writes(schema, snapshot, today, activity))
+    plan = Plan(writes=writes + lifecycle_writes(schema, snapshot, today, activity))
+    return plan.merge(plan_mailings(schema, snapshot, now, activity).plan)
 
 
 def build_plan(

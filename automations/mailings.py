@@ -291,8 +291,13 @@ class _Customer:
         return _address(self.email)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _address(text: str) -> str | None:
-    """The normalised address, or None when email-validator (syntax only) refuses it."""
+    """The normalised address, or None when email-validator (syntax only) refuses it.
+
+    Cached: a pure function of the text, and the slowest step of planning a big workbook; the
+    scheduler's later cycles find every unchanged address here.
+    """
     if not text.strip():
         return None
     try:
@@ -334,7 +339,13 @@ def _digest_hour(text: str) -> int | None:
 class _Planner:
     """One planning pass: the facts read once, the emails and failures gathered as they come."""
 
-    def __init__(self, schema: Schema, snapshot: Snapshot, now: datetime) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        snapshot: Snapshot,
+        now: datetime,
+        activity: Mapping[str, CustomerActivity] | None = None,
+    ) -> None:
         self.schema = schema
         self.snapshot = snapshot
         self.settings = snapshot.settings
@@ -342,8 +353,12 @@ class _Planner:
         self.now = now
         self.today = local_today(snapshot, now)
         self.book = TemplateBook.from_snapshot(snapshot)
-        self.activity: Mapping[str, CustomerActivity] = gather_activity(
-            schema.tab("Deals"), schema.tab("Interactions"), snapshot, self.today
+        self.activity: Mapping[str, CustomerActivity] = (
+            activity
+            if activity is not None
+            else gather_activity(
+                schema.tab("Deals"), schema.tab("Interactions"), snapshot, self.today
+            )
         )
         self.customers = self._read_customers()
         self.logged: set[str] = set()
@@ -759,9 +774,18 @@ def _digest_html(greeting: str, intro: str, lines: Iterable[str], language: str)
     )
 
 
-def plan_mailings(schema: Schema, snapshot: Snapshot, now: datetime) -> MailingPlan:
-    """Every email due now, the Campaigns cells that change, and what could not be planned."""
-    planner = _Planner(schema, snapshot, now)
+def plan_mailings(
+    schema: Schema,
+    snapshot: Snapshot,
+    now: datetime,
+    activity: Mapping[str, CustomerActivity] | None = None,
+) -> MailingPlan:
+    """Every email due now, the Campaigns cells that change, and what could not be planned.
+
+    ``activity`` is :func:`gather_activity` of this snapshot and day, when the caller has it
+    (the cycle shares it with the reminder and lifecycle rules); otherwise it is gathered here.
+    """
+    planner = _Planner(schema, snapshot, now, activity)
     planner.automations()
     planner.campaigns()
     planner.digests()
