@@ -18,11 +18,25 @@ from automations.cycle import CycleReport, run_cycle
 from automations.mailer import OutboxMailer, SmtpMailer
 from automations.sending import INTERRUPTED, MAX_ATTEMPTS, TEMPORARY
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Row
+from sheet_schema.schema import Schema
+from tests.fixtures_google import (
+    FakeTime,
+    backend_for,
+    crm_workbook,
+    customer_rows,
+    fake_time,
+    headers,
+    schema,
+    service_account_file,
+    sheets_emulator,
+)
 from tests.fixtures_rules import NOW, SCHEMA
+from tests.sheets_emulator import EmulatorServer
 from tests.smtp_server import SmtpTestServer, smtp_server
 
-__all__ = ["smtp_server"]
+__all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator", "smtp_server"]
 
 SETTINGS = (
     ("Time zone", "Europe/Madrid"),
@@ -333,3 +347,50 @@ def test_sheetcrm_run_with_a_wrong_password_says_so_and_sends_nothing(
     assert "Emails not sent:" in out and "wrong-secret" not in out
     assert smtp_server.received() == []
     assert mail_log(path) == {}
+
+
+def _row(schema: Schema, tab: str, values: dict[str, object]) -> list[object]:
+    return [values.get(c.key, "") for c in schema.tab(tab).columns]
+
+
+def test_a_google_sheets_cycle_journals_sends_and_records_in_place(
+    sheets_emulator: EmulatorServer,
+    service_account_file: Path,
+    schema: Schema,
+    fake_time: FakeTime,
+    smtp_server: SmtpTestServer,
+) -> None:
+    rows = customer_rows(schema, 2)
+    created_at = [c.key for c in schema.tab("Customers").columns].index("created")
+    for row in rows:
+        row[created_at] = datetime_to_serial(TODAY)
+    template = {"key": "welcome", "language": "en", "subject": "Hi {{ customer.name }}"}
+    extra = {
+        "Templates": [
+            headers(schema, "Templates"),
+            _row(schema, "Templates", template | {"body": "Hello"}),
+        ],
+        "Automations": [
+            headers(schema, "Automations"),
+            _row(
+                schema, "Automations", {"kind": "welcome", "template": "welcome", "enabled": True}
+            ),
+        ],
+    }
+    sheets = crm_workbook(schema, rows, extra)
+    sheets["Settings"] += [["Sender email", "shop@example.com"]]
+    sid = sheets_emulator.create_spreadsheet("CRM", sheets)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+
+    report, _ = run_cycle(backend, schema, NOW, mailer=smtp(smtp_server))
+    again, _ = run_cycle(backend, schema, NOW + timedelta(hours=1), mailer=smtp(smtp_server))
+
+    assert report.emails_sent == 2 and again.emails_sent == 0
+    assert len(smtp_server.received()) == 2
+    log = backend.read().by_id("Mail log")
+    assert {key: row.text("status") for key, row in log.items()} == {
+        "welcome:C-0001": "Sent",
+        "welcome:C-0002": "Sent",
+    }
+    # Journal and outcomes: two writes, whatever the number of emails.
+    assert report.api_calls.get("values.batchUpdate") == 2
