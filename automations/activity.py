@@ -33,6 +33,12 @@ def local_today(snapshot: Snapshot, now: datetime) -> date:
     return now.astimezone(snapshot.settings.zone).date()
 
 
+def local_now(snapshot: Snapshot, now: datetime) -> datetime:
+    """``now`` as wall-clock time in the workbook's time zone, to the second (naive): how the
+    logs (Stage history, Mail log) record moments."""
+    return now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
+
+
 def as_date(value: object) -> date | None:
     """The calendar date of a typed cell value (date or naive local datetime), else None."""
     if isinstance(value, datetime):

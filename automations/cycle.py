@@ -155,8 +155,7 @@ def run_cycle(
         plan, mail = preview(plan, snapshot, now)
         applied = ApplyReport()
     else:
-        applied, mail = send_and_apply(backend, plan, snapshot, mailer, now)
-        plan, _ = preview(plan, snapshot, now)
+        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now)
     problems = count_problems(schema, seen, plan)
     report = CycleReport(
         source=backend.describe(),

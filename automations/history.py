@@ -23,7 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from automations.activity import as_date, cell_changed, id_key, is_ready, local_today
+from automations.activity import (
+    as_date,
+    cell_changed,
+    id_key,
+    is_ready,
+    local_now,
+    local_today,
+)
 from sheet_schema.cells import match_choice
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
@@ -71,7 +78,7 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     deals = schema.tab("Deals")
     stage_column = deals.column("stage")
     today = local_today(snapshot, now)
-    moment = now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
+    moment = local_now(snapshot, now)
     recorded = last_recorded(snapshot)
     appends: list[Append] = []
     writes: list[CellWrite] = []

@@ -1,11 +1,12 @@
 """Which emails are due now: automations, approved campaigns and each manager's daily digest.
 
-A pure rule (:func:`mailing_rule`, like the others of :mod:`automations.cycle`): it reads the
-snapshot and returns the emails that are due, each with a deterministic idempotency key, rendered
-with :class:`~automations.templates.TemplateBook`. It does not look at the daily cap (the sending
-step does, and it also drops keys already in the Mail log). It reads the Mail log for addresses
-that bounced (never mailed again), the campaigns' progress, and to leave out keys it already
-holds (so a sent campaign is not rendered again every cycle).
+A pure rule (:func:`plan_mailings`, run by :func:`automations.cycle.customer_rules` with the
+activity it already gathered): it reads the snapshot and returns the emails that are due, each with
+a deterministic idempotency key, rendered with :class:`~automations.templates.TemplateBook`. It
+does not look at the daily cap (the sending step does, and it also drops keys already in the Mail
+log). It reads the Mail log for addresses that bounced (never mailed again), the campaigns'
+progress, and to leave out keys it already holds (so a sent campaign is not rendered again every
+cycle).
 
 Dates are local dates in Settings ``Time zone`` (:func:`~automations.activity.local_today`).
 
@@ -794,8 +795,3 @@ def plan_mailings(
         writes=tuple(planner.writes),
         failures=planner.failure_sentences(),
     )
-
-
-def mailing_rule(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
-    """The mailing rule of a cycle: :func:`plan_mailings` as a plan (failures as its notes)."""
-    return plan_mailings(schema, snapshot, now).plan

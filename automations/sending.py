@@ -23,10 +23,11 @@ A cycle that stops between 2 and 4 leaves ``Planned`` rows behind; the next cycl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from automations.activity import local_now
 from automations.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import Append, ApplyReport, CellWrite, Email, Plan, Snapshot
@@ -107,9 +108,7 @@ class Selection:
 
     to_send: tuple[Email, ...] = ()
     retried: frozenset[str] = frozenset()  # keys already in the log (temporary failures)
-    already_logged: int = 0
     deferred: int = 0  # over the daily cap: a later cycle sends them
-    budget: int = 0  # sends left in the rolling day before this cycle
     interrupted: tuple[str, ...] = ()  # keys left Planned by a cycle that stopped
 
 
@@ -119,12 +118,7 @@ def sends_in_last_day(entries: Iterable[LogEntry], local_now: datetime) -> int:
     return sum(
         1
         for e in entries
-        if (
-            e.status in BUDGET_STATUSES
-            or (e.status == "Failed" and not e.error.startswith(TEMPORARY))
-        )
-        and e.moment is not None
-        and since < e.moment <= local_now
+        if e.status in BUDGET_STATUSES and e.moment is not None and since < e.moment <= local_now
     )
 
 
@@ -134,7 +128,6 @@ def select_emails(
     """Drop what the Mail log already has, then keep what fits in the daily cap."""
     fresh: list[Email] = []
     retried: set[str] = set()
-    already = 0
     seen: set[str] = set()
     for email in emails:
         if email.key in seen:
@@ -146,8 +139,6 @@ def select_emails(
         elif may_retry(entry):
             fresh.append(email)
             retried.add(email.key)
-        else:
-            already += 1
     budget = max(0, cap - sends_in_last_day(entries.values(), local_now))
     ordered = sorted(fresh, key=priority)  # stable: the rules' order within a priority
     chosen = tuple(ordered[:budget])
@@ -155,9 +146,7 @@ def select_emails(
     return Selection(
         to_send=chosen,
         retried=frozenset(retried & {e.key for e in chosen}),
-        already_logged=already,
         deferred=len(ordered) - len(chosen),
-        budget=budget,
         interrupted=interrupted,
     )
 
@@ -236,34 +225,42 @@ class SendReport:
     bounced: int = 0
     unknown: int = 0
     deferred: int = 0
-    already_logged: int = 0
     interrupted: int = 0
     error: str = ""  # why nothing was sent, when nothing could be
-    results: Mapping[str, str] = field(default_factory=dict)  # key -> status
 
 
-def _select(plan: Plan, snapshot: Snapshot, now: datetime) -> tuple[Selection, dict[str, LogEntry]]:
-    settings = snapshot.settings
+@dataclass(frozen=True)
+class _Step:
+    """A cycle's plan as it will be applied, with the emails it sends and the log it read."""
+
+    selection: Selection
+    entries: Mapping[str, LogEntry]
+    local_now: datetime
+    plan: Plan  # the emails selected, plus the writes flagging interrupted sends
+
+    @property
+    def counts(self) -> SendReport:
+        return SendReport(
+            selected=len(self.selection.to_send),
+            deferred=self.selection.deferred,
+            interrupted=len(self.selection.interrupted),
+        )
+
+
+def _prepare(plan: Plan, snapshot: Snapshot, now: datetime) -> _Step:
     entries = log_entries(snapshot)
-    selection = select_emails(plan.emails, entries, settings.daily_send_cap, _local(now, snapshot))
-    return selection, entries
-
-
-def _local(now: datetime, snapshot: Snapshot) -> datetime:
-    # The Mail log holds wall-clock time in the workbook's time zone, like Stage history.
-    return now.astimezone(snapshot.settings.zone).replace(tzinfo=None, microsecond=0)
+    moment = local_now(snapshot, now)
+    selection = select_emails(plan.emails, entries, snapshot.settings.daily_send_cap, moment)
+    selected = replace(plan, emails=selection.to_send).merge(
+        Plan(writes=interrupted_writes(selection))
+    )
+    return _Step(selection, entries, moment, selected)
 
 
 def preview(plan: Plan, snapshot: Snapshot, now: datetime) -> tuple[Plan, SendReport]:
     """What :func:`send_and_apply` would do, without writing or sending (a dry run)."""
-    selection, _ = _select(plan, snapshot, now)
-    plan = replace(plan, emails=selection.to_send).merge(Plan(writes=interrupted_writes(selection)))
-    return plan, SendReport(
-        selected=len(selection.to_send),
-        deferred=selection.deferred,
-        already_logged=selection.already_logged,
-        interrupted=len(selection.interrupted),
-    )
+    step = _prepare(plan, snapshot, now)
+    return step.plan, step.counts
 
 
 def send_and_apply(
@@ -272,67 +269,74 @@ def send_and_apply(
     snapshot: Snapshot,
     mailer: Mailer | None,
     now: datetime,
-) -> tuple[ApplyReport, SendReport]:
+) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
-    With no mailer, or nothing to send, this is one ``backend.apply``; otherwise two: the
-    journal (with the plan's other writes) before sending, the outcomes after.
+    Returns the plan as applied (only the emails this cycle sent or tried), what the backend
+    did and how the emails went. With no mailer, or nothing to send, this is one
+    ``backend.apply``; otherwise two: the journal (with the plan's other writes) before
+    sending, the outcomes after.
     """
     settings = snapshot.settings
-    selection, entries = _select(plan, snapshot, now)
-    local_now = _local(now, snapshot)
-    base = replace(plan, emails=()).merge(Plan(writes=interrupted_writes(selection)))
-    counts = SendReport(
-        selected=len(selection.to_send),
-        deferred=selection.deferred,
-        already_logged=selection.already_logged,
-        interrupted=len(selection.interrupted),
-    )
-    if not selection.to_send:
-        return backend.apply(base), counts
+    step = _prepare(plan, snapshot, now)
+    base = replace(step.plan, emails=())
+    counts = step.counts
+    to_send = step.selection.to_send
+    if not to_send:
+        return step.plan, backend.apply(base), counts
     reason = _cannot_send(mailer, settings.sender_email)
     if reason or mailer is None:
-        return backend.apply(base), replace(counts, error=reason)
+        return step.plan, backend.apply(base), replace(counts, error=reason)
+    dated = now.astimezone(settings.zone)
     first: ApplyReport | None = None
     results: dict[str, SendResult] = {}
     try:
         with mailer.session() as session:
-            first = backend.apply(base.merge(journal(selection, entries, local_now)))
+            first = backend.apply(base.merge(journal(step.selection, step.entries, step.local_now)))
             unjournaled = {s.row_id for s in first.skipped if s.tab == MAIL_LOG}
-            for email in selection.to_send:
+            for email in to_send:
                 if email.key in unjournaled or None in unjournaled:
                     continue  # never send what the journal does not hold
-                message = build_message(
-                    email,
-                    settings.sender_email,
-                    settings.sender_name,
-                    now.astimezone(settings.zone),
-                )
+                try:
+                    message = build_message(
+                        email,
+                        settings.sender_email,
+                        settings.sender_name,
+                        dated,
+                        unsubscribe_to=settings.get("Unsubscribe email"),
+                    )
+                except ValueError as error:  # an address no mail server would take
+                    results[email.key] = SendResult(SendOutcome.FAILED, str(error))
+                    continue
                 results[email.key] = session.send(message)
     except MailerError as error:
         if first is None:
             # Connecting failed before anything was journaled or sent: the emails wait.
-            return backend.apply(base), replace(counts, error=str(error))
+            return step.plan, backend.apply(base), replace(counts, error=str(error))
         # Journaled, then the mail server went away: what was not attempted is retried later.
-        for email in selection.to_send:
+        for email in to_send:
             results.setdefault(
                 email.key,
                 SendResult(SendOutcome.FAILED, f"not attempted: {error}", temporary=True),
             )
         counts = replace(counts, error=str(error))
-    by_key = {email.key: email for email in selection.to_send}
-    sent_at = local_now  # the cycle's clock: tests and reports see one moment per cycle
-    writes = tuple(w for k, r in results.items() for w in outcome_writes(by_key[k], r, sent_at))
+    by_key = {email.key: email for email in to_send}
+    writes = tuple(
+        w for k, r in results.items() for w in outcome_writes(by_key[k], r, step.local_now)
+    )
     second = backend.apply(Plan(writes=writes))
-    assert first is not None  # set before any result exists
+    assert first is not None  # without it, the MailerError branch above has returned
     outcomes = [r.outcome for r in results.values()]
-    return _combined(first, second), replace(
-        counts,
-        sent=outcomes.count(SendOutcome.SENT),
-        failed=outcomes.count(SendOutcome.FAILED),
-        bounced=outcomes.count(SendOutcome.BOUNCED),
-        unknown=outcomes.count(SendOutcome.UNKNOWN),
-        results={k: r.outcome.name.title() for k, r in results.items()},
+    return (
+        step.plan,
+        _combined(first, second),
+        replace(
+            counts,
+            sent=outcomes.count(SendOutcome.SENT),
+            failed=outcomes.count(SendOutcome.FAILED),
+            bounced=outcomes.count(SendOutcome.BOUNCED),
+            unknown=outcomes.count(SendOutcome.UNKNOWN),
+        ),
     )
 
 

@@ -12,7 +12,6 @@ from automations.mailings import (
     GRACE_DAYS,
     MailingPlan,
     SegmentFilterError,
-    mailing_rule,
     parse_segment_filter,
     plan_mailings,
 )
@@ -318,7 +317,7 @@ def test_keys_are_stable_across_runs_and_rules_return_the_same_emails() -> None:
         "campaign:M-0001:C-0001",
         "campaign:M-0001:C-0002",
     }
-    rule = mailing_rule(SCHEMA, make_snapshot({"Templates": [HELLO], **records}), NOW)
+    rule = plan_mailings(SCHEMA, make_snapshot({"Templates": [HELLO], **records}), NOW).plan
     assert rule.emails == first.emails and rule.writes == first.writes
 
 

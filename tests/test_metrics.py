@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from automations.cli import main as sheetcrm
+from automations.sending import log_entries, sends_in_last_day
 from dashboard import metrics
 from dashboard.frames import Frames, build_frames
 from dashboard.metrics import Period
@@ -156,6 +157,14 @@ def test_remaining_quota_counts_sent_emails_of_the_last_24_hours(small: Frames) 
     assert metrics.remaining_quota(small.mail_log, 1, now) == 0
     counts = metrics.mail_status_counts(small.mail_log, ["Planned", "Sent", "Failed"])
     assert counts.values.tolist() == [["Planned", 1], ["Sent", 3], ["Failed", 1]]
+
+
+def test_the_quota_shown_is_the_one_the_bot_sends_by(small_path: Path) -> None:
+    snapshot = XlsxBackend(small_path, SCHEMA, clock=lambda: NOW).read()
+    frames = build_frames(snapshot)
+    for now in (datetime(2024, 6, 15, 12, 0), datetime(2024, 6, 14, 14, 0)):
+        bot = sends_in_last_day(log_entries(snapshot).values(), now)
+        assert metrics.sent_in_last_day(frames.mail_log, now) == bot
 
 
 def test_kpis_compare_with_the_previous_period(small: Frames) -> None:

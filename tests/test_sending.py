@@ -394,3 +394,22 @@ def test_a_google_sheets_cycle_journals_sends_and_records_in_place(
     }
     # Journal and outcomes: two writes, whatever the number of emails.
     assert report.api_calls.get("values.batchUpdate") == 2
+
+
+def test_an_address_the_mail_server_cannot_take_fails_alone(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=1)
+    # A valid address, but one that needs SMTPUTF8, which the message builder refuses.
+    append_rows(
+        path,
+        SCHEMA,
+        {"Customers": [{"name": "José", "email": "josé@example.com", "created": TODAY}]},
+    )
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert (report.emails_sent, report.emails_failed) == (1, 1)
+    failed = mail_log(path)["welcome:C-0002"]
+    assert failed.text("status") == "Failed" and "josé@example.com" in failed.text("error")
+    assert [r.rcpt_tos for r in smtp_server.received()] == [("c1@example.com",)]
