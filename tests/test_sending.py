@@ -95,6 +95,15 @@ def smtp(server: SmtpTestServer) -> SmtpMailer:
     return SmtpMailer(server.host, server.port, security="none", timeout=2.0)
 
 
+def run_args(path: Path, server: SmtpTestServer) -> list[str]:
+    """`sheetcrm run` on the workbook, through the test server as shop@example.com."""
+    return [
+        *("run", "--workbook", str(path), "--smtp-host", server.host),
+        *("--smtp-port", str(server.port), "--smtp-security", "none"),
+        *("--smtp-user", "shop@example.com"),
+    ]
+
+
 def cycle(path: Path, mailer: SmtpMailer | OutboxMailer | None, now: datetime = NOW) -> CycleReport:
     report, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, now, mailer=mailer)
     return report
@@ -317,9 +326,7 @@ def test_sheetcrm_run_sends_through_the_smtp_server_it_is_given(
     path = workbook(tmp_path, count=2, created=date.today())
     smtp_server.require_login("shop@example.com", "app-password")
     monkeypatch.setenv("SHEETCRM_SMTP_PASSWORD", "app-password")
-    args = ["run", "--workbook", str(path), "--smtp-host", smtp_server.host]
-    args += ["--smtp-port", str(smtp_server.port), "--smtp-security", "none"]
-    args += ["--smtp-user", "shop@example.com", "--json"]
+    args = [*run_args(path, smtp_server), "--json"]
 
     assert main(args) == 0
 
@@ -337,9 +344,7 @@ def test_sheetcrm_run_with_a_wrong_password_says_so_and_sends_nothing(
     path = workbook(tmp_path, count=1, created=date.today())
     smtp_server.require_login("shop@example.com", "right")
     monkeypatch.setenv("SHEETCRM_SMTP_PASSWORD", "wrong-secret")
-    args = ["run", "--workbook", str(path), "--smtp-host", smtp_server.host]
-    args += ["--smtp-port", str(smtp_server.port), "--smtp-security", "none"]
-    args += ["--smtp-user", "shop@example.com"]
+    args = run_args(path, smtp_server)
 
     assert main(args) == 0  # the cycle ran; the emails wait for a working login
 
