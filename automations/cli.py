@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.cycle import CycleReport
-from automations.mailer import Mailer
+from automations.mail.mailer import Mailer
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.schema import Schema, SchemaError, load_schema
 
@@ -155,7 +155,7 @@ def build_mailer(args: argparse.Namespace) -> Mailer | None:
     """
     if getattr(args, "no_send", False):
         return None
-    from automations.mailer import OutboxMailer, SmtpMailer
+    from automations.mail.mailer import OutboxMailer, SmtpMailer
 
     host = args.smtp_host or os.environ.get("SHEETCRM_SMTP_HOST")
     if not host:
@@ -252,7 +252,7 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
     import threading
 
     from automations.cycle import run_cycle
-    from automations.incremental import RowMemo
+    from automations.rules.incremental import RowMemo
     from automations.scheduler import AlreadyRunning, run_schedule, single_instance
 
     backend = build_backend(args, schema)
@@ -308,7 +308,7 @@ def _default_lock(args: argparse.Namespace) -> Path:
 
 
 def _cmd_demo(args: argparse.Namespace, schema: Schema) -> int:
-    from automations.demo import run_demo
+    from automations.demo.command import run_demo
 
     return run_demo(
         directory=args.dir,

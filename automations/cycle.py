@@ -1,13 +1,13 @@
 """One bot cycle: read the snapshot once, apply the rules, write everything in one batch.
 
-The rules, in order: IDs for new rows (:mod:`automations.ids`), validation (Problems), stage
+The rules, in order: IDs for new rows (:mod:`automations.rules.ids`), validation (Problems), stage
 history (appends and Stage since), reminders (follow-ups, last contact, reminder), lifecycle with
 RFM segments, and mailings (the emails due, Campaigns status). Each is a pure function of the
-schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns. A long-
-running process (the scheduler) passes one :class:`~automations.incremental.RowMemo` to every cycle
-so unchanged rows are not checked again; without one, every row is checked (same result, more
-time). The emails are then sent by :mod:`automations.sending`, journaled in the Mail log, before
-and after the write.
+schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns. A
+long-running process (the scheduler) passes one :class:`~automations.rules.incremental.RowMemo`
+to every cycle so unchanged rows are not checked again; without one, every row is checked (same
+result, more time). The emails are then sent by :mod:`automations.mail.sending`, journaled in
+the Mail log, before and after the write.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
 
-from automations.activity import gather_activity, local_today
-from automations.history import stage_history
-from automations.ids import assign_ids
-from automations.incremental import RowMemo
-from automations.lifecycle import lifecycle_writes
-from automations.mailer import Mailer
-from automations.mailings import plan_mailings
-from automations.reminders import reminder_writes
-from automations.sending import preview, send_and_apply
-from automations.validate import PROBLEMS, RowFacts, checked_tabs, validate
+from automations.mail.mailer import Mailer
+from automations.mail.mailings import plan_mailings
+from automations.mail.sending import preview, send_and_apply
+from automations.rules.activity import gather_activity, local_today
+from automations.rules.history import stage_history
+from automations.rules.ids import assign_ids
+from automations.rules.incremental import RowMemo
+from automations.rules.lifecycle import lifecycle_writes
+from automations.rules.reminders import reminder_writes
+from automations.rules.validate import PROBLEMS, RowFacts, checked_tabs, validate
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.schema import Schema

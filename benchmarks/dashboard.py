@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from automations.demo import write_demo_workbook
+from automations.demo.command import write_demo_workbook
 from dashboard.frames import build_frames
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.schema import load_schema

@@ -2,10 +2,10 @@
 
 Prints one JSON line per size (300 and 50,000 customers by default). What is measured:
 
-- ``generate_seconds``: ``automations.demo_data.generate_demo`` alone (pure, in memory).
+- ``generate_seconds``: ``automations.demo.data.generate_demo`` alone (pure, in memory).
 - ``rows``: rows per tab it made.
-- ``write_seconds``: ``automations.demo.write_demo_workbook`` (generation included): create the
-  workbook with openpyxl, append every row (``append_rows``), save; ``file_mb`` its size.
+- ``write_seconds``: ``automations.demo.command.write_demo_workbook`` (generation included):
+  create the workbook with openpyxl, append every row (``append_rows``), save; ``file_mb`` its size.
 - ``peak_rss_mb``: peak resident memory of the process that ran this size (each size runs in its
   own process).
 
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from automations.demo import write_demo_workbook  # noqa: E402
-from automations.demo_data import generate_demo  # noqa: E402
+from automations.demo.command import write_demo_workbook  # noqa: E402
+from automations.demo.data import generate_demo  # noqa: E402
 from sheet_schema.schema import load_schema  # noqa: E402
 
 TODAY = date(2026, 11, 4)

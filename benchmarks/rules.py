@@ -15,7 +15,7 @@ Prints one JSON line per size (1k, 10k, 50k customers by default). What is measu
   before any rule ran, so the difference is what the rules added.
 
 Backend I/O (openpyxl or the Sheets API) is NOT included. Data comes from
-``automations.demo_data.generate_demo`` (about 1.3 deals and 3.3 interactions per customer).
+``automations.demo.data.generate_demo`` (about 1.3 deals and 3.3 interactions per customer).
 
 Run: ``.venv/bin/python benchmarks/rules.py [--customers N ...]``
 """
@@ -36,8 +36,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from automations.cycle import default_rules, plan_cycle  # noqa: E402
-from automations.incremental import RowMemo  # noqa: E402
-from automations.validate import RowFacts  # noqa: E402
+from automations.rules.incremental import RowMemo  # noqa: E402
+from automations.rules.validate import RowFacts  # noqa: E402
 from sheet_schema.reading import build_snapshot  # noqa: E402
 from sheet_schema.schema import load_schema  # noqa: E402
 from tests.fixtures_rules import apply_to_records, grids_for  # noqa: E402
@@ -48,7 +48,7 @@ SIZES = (1_000, 10_000, 50_000)
 
 def _records(customers: int) -> tuple[dict[str, list[dict[str, object]]], dict[str, str], str]:
     try:
-        from automations.demo_data import generate_demo
+        from automations.demo.data import generate_demo
     except ImportError:
         from tests.fixtures_rules import generated_records
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from automations.demo import dashboard_command
+from automations.demo.command import dashboard_command
 from sheet_schema.backends.xlsx import append_rows, create_workbook
 from sheet_schema.schema import Schema, load_schema
 

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from automations.cycle import default_rules, plan_cycle
-from automations.incremental import RowMemo
-from automations.validate import RowFacts
+from automations.rules.incremental import RowMemo
+from automations.rules.validate import RowFacts
 from sheet_schema.model import CellWrite, Plan, Snapshot
 from sheet_schema.reading import build_snapshot
 from sheet_schema.schema import Schema, load_schema
@@ -152,7 +152,7 @@ def generated_records(
 ) -> dict[str, list[dict[str, object]]]:
     """A plausible workbook: ~1.3 deals and ~3 interactions per customer, typed cells.
 
-    Used when automations.demo_data is not wanted (or for sizes it does not make quickly).
+    Used when automations.demo.data is not wanted (or for sizes it does not make quickly).
     """
     rng = random.Random(seed)
     records: dict[str, list[dict[str, object]]] = {"Customers": [], "Deals": [], "Interactions": []}

@@ -12,7 +12,7 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from automations.demo import write_demo_workbook
+from automations.demo.command import write_demo_workbook
 from dashboard import metrics
 from dashboard.auth import hash_password
 from dashboard.frames import Frames, build_frames

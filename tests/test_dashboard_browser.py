@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from automations.demo import write_demo_workbook
+from automations.demo.command import write_demo_workbook
 from tests.fixtures_dashboard import (
     CHROMIUM,
     CHROMIUM_ARGS,

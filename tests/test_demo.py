@@ -26,9 +26,9 @@ from email_validator import EmailNotValidError, validate_email
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from automations import demo
+from automations.demo import command as demo
 from automations.cli import main
-from automations.demo_data import Rows, generate_demo
+from automations.demo.data import Rows, generate_demo
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.cells import CellContext, read_cell
 from sheet_schema.layout import DEFAULT_SETTINGS

@@ -130,7 +130,7 @@ def test_an_unreadable_history_header_appends_nothing() -> None:
     grids["Stage history"] = [["Time", "Deal ID", "Deal ID", "From", "To", "By"]]
     snapshot = build_snapshot(SCHEMA, grids, NOW)
     assert not snapshot.readable("Stage history")
-    from automations.history import stage_history
+    from automations.rules.history import stage_history
 
     assert stage_history(SCHEMA, snapshot, NOW).appends == ()
     # A missing tab is created by the first append.

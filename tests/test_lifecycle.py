@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from automations.segments import PurchaseRecord, rfm_scores, segments
+from automations.rules.segments import PurchaseRecord, rfm_scores, segments
 from tests.fixtures_rules import TODAY, apply_to_records, plan_for, writes_of
 
 

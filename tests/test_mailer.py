@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from automations.mailer import (
+from automations.mail.mailer import (
     KEY_HEADER,
     NOT_ATTEMPTED,
     Mailer,

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from automations.demo_data import generate_demo
-from automations.mailings import (
+from automations.demo.data import generate_demo
+from automations.mail.mailings import (
     GRACE_DAYS,
     MailingPlan,
     SegmentFilterError,

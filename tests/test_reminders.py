@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from automations.reminders import on_or_after
+from automations.rules.reminders import on_or_after
 from tests.fixtures_rules import NOW, apply_to_records, plan_for, writes_of
 
 ANA = {"id": "C-0001", "name": "Ana"}

@@ -9,8 +9,8 @@ from email.policy import default as default_policy
 
 import pytest
 
-from automations.demo_data import SETTINGS_OVERRIDES, generate_demo
-from automations.templates import (
+from automations.demo.data import SETTINGS_OVERRIDES, generate_demo
+from automations.mail.templates import (
     RenderedEmail,
     TemplateBook,
     TemplateError,

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from automations import messages
-from automations.incremental import RowMemo
-from automations.validate import RowFacts
+from automations.rules.incremental import RowMemo
+from automations.rules.validate import RowFacts
 from tests.fixtures_rules import (
     NOW,
     apply_to_records,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from automations.activity import (
+from automations.rules.activity import (
     as_date,
     cell_changed,
     id_key,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from automations import messages
-from automations.activity import (
+from automations.rules.activity import (
     CustomerActivity,
     OpenDeal,
     as_date,

@@ -1,6 +1,6 @@
 """Each customer's lifecycle stage, with its reason, and RFM segment.
 
-Inputs (see :mod:`automations.activity`): a *purchase* is a won deal (dated by Closed, else
+Inputs (see :mod:`automations.rules.activity`): a *purchase* is a won deal (dated by Closed, else
 Stage since, else Created) or a Purchase interaction; *contact* is any interaction; only ready
 rows dated up to today count. *Last activity* is the latest of: last purchase, last contact, the
 Created date of any of the customer's deals, and the customer's own Created date. ``D`` is
@@ -16,7 +16,7 @@ workbook's time zone) minus last activity. The first rule that applies decides:
 Lifecycle values are the choice values of crm.toml (English); "Lifecycle reason" is a sentence in
 the workbook's language that names the deciding fact and its date, never "N days ago", so it does
 not change from one day to the next while the stage stays. "Segment" is the RFM segment of
-:mod:`automations.segments` (empty for customers who never bought).
+:mod:`automations.rules.segments` (empty for customers who never bought).
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from automations import messages
-from automations.activity import (
+from automations.rules.activity import (
     CustomerActivity,
     as_date,
     cell_changed,
     id_key,
     is_ready,
 )
-from automations.segments import PurchaseRecord, segments
+from automations.rules.segments import PurchaseRecord, segments
 from sheet_schema.model import CellWrite, Snapshot
 from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings

@@ -65,7 +65,7 @@ from faker import Faker
 from faker.decode import unidecode
 from faker.providers.internet.el_GR import latinize
 
-from automations.ids import format_id
+from automations.rules.ids import format_id
 from sheet_schema.layout import DEFAULT_SETTINGS
 
 Rows = dict[str, list[dict[str, object]]]

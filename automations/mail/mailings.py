@@ -2,13 +2,13 @@
 
 A pure rule (:func:`plan_mailings`, run by :func:`automations.cycle.customer_rules` with the
 activity it already gathered): it reads the snapshot and returns the emails that are due, each with
-a deterministic idempotency key, rendered with :class:`~automations.templates.TemplateBook`. It
+a deterministic idempotency key, rendered with :class:`~automations.mail.templates.TemplateBook`. It
 does not look at the daily cap (the sending step does, and it also drops keys already in the Mail
 log). It reads the Mail log for addresses that bounced (never mailed again), the campaigns'
 progress, and to leave out keys it already holds (so a sent campaign is not rendered again every
 cycle).
 
-Dates are local dates in Settings ``Time zone`` (:func:`~automations.activity.local_today`).
+Dates are local dates in Settings ``Time zone`` (:func:`~automations.rules.activity.local_today`).
 
 Automations (enabled rows whose template exists; one row per kind, the top one)
     ``welcome``      Created + offset is today or up to :data:`GRACE_DAYS` earlier (a bot that was
@@ -40,7 +40,7 @@ Campaigns (Approved, Send on today or earlier, an ID, a template that exists)
 Digest
     One email a local day to each manager (Settings ``Manager email <name>``) listing the
     reminders of their customers due today or overdue (the Reminder column's own rule,
-    :func:`~automations.reminders.customer_reminders`, plus follow-ups due today); a follow-up
+    :func:`~automations.rules.reminders.customer_reminders`, plus follow-ups due today); a follow-up
     goes to the deal's Manager when it has one. Sent from Settings ``Digest hour`` (local, default
     8) on. Key ``digest:{manager}:{date}``.
 
@@ -64,7 +64,9 @@ from datetime import date, datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 
 from automations import messages
-from automations.activity import (
+from automations.mail.sending import settled_keys
+from automations.mail.templates import RenderedEmail, TemplateBook, TemplateError, email_context
+from automations.rules.activity import (
     CustomerActivity,
     as_date,
     cell_changed,
@@ -73,10 +75,8 @@ from automations.activity import (
     is_ready,
     local_today,
 )
-from automations.lifecycle import classify
-from automations.reminders import Reminder, customer_reminders, follow_up_due, on_or_after
-from automations.sending import settled_keys
-from automations.templates import RenderedEmail, TemplateBook, TemplateError, email_context
+from automations.rules.lifecycle import classify
+from automations.rules.reminders import Reminder, customer_reminders, follow_up_due, on_or_after
 from sheet_schema.cells import TEXT_LIKE, CellContext, read_cell
 from sheet_schema.model import CellWrite, Email, Plan, Row, Snapshot
 from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
@@ -397,7 +397,7 @@ class _Planner:
 
     def _read_mail_log(self) -> None:
         # Keys sent (or maybe sent) already are not planned again; temporary failures are, so
-        # the sending step can retry them (automations.sending decides which).
+        # the sending step can retry them (automations.mail.sending decides which).
         self.logged = settled_keys(self.snapshot)
         for row in self.snapshot.tab("Mail log"):
             status = row.get("status")

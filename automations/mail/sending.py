@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from automations.activity import local_now
-from automations.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
+from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
+from automations.rules.activity import local_now
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import Append, ApplyReport, CellWrite, Email, Plan, Snapshot
 

@@ -15,13 +15,13 @@ Templates, Automations, Campaigns). A row is checked only once its tab's key col
   template that does not compile in Jinja2's sandbox;
 - across rows: references to IDs that do not exist (and an interaction whose deal belongs to
   another customer), automations and campaigns naming an unknown template, a campaign whose
-  Segment filter cannot be read (:func:`automations.mailings.parse_segment_filter`), two
+  Segment filter cannot be read (:func:`automations.mail.mailings.parse_segment_filter`), two
   customers with the same email or phone (compared normalised; both rows name the other).
 
 Problems are kept as message codes with parameters; :mod:`automations.messages` turns them into
 sentences in the workbook's language. The Problems cell is written only when its text changes,
 and cleared (written empty) only when it held text. Per-row checks are remembered by row
-fingerprint (:mod:`automations.incremental`); cross-row and clock checks run every cycle.
+fingerprint (:mod:`automations.rules.incremental`); cross-row and clock checks run every cycle.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
-from automations.activity import as_date, id_key, is_ready, local_today
-from automations.incremental import RowMemo
-from automations.mailings import SegmentFilterError, parse_segment_filter
+from automations.mail.mailings import SegmentFilterError, parse_segment_filter
+from automations.rules.activity import as_date, id_key, is_ready, local_today
+from automations.rules.incremental import RowMemo
 from sheet_schema.cells import is_ambiguous_numeric_date
 from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys

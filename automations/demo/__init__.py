@@ -1,0 +1,1 @@
+"""The demo: a generated workbook (:mod:`.data`) and the `sheetcrm demo` command."""

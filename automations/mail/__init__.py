@@ -1,0 +1,1 @@
+"""Email: templates, what is due (automations, campaigns, digests), sending, mailers."""
