@@ -26,8 +26,8 @@ from email_validator import EmailNotValidError, validate_email
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from automations.demo import command as demo
 from automations.cli import main
+from automations.demo import command as demo
 from automations.demo.data import Rows, generate_demo
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.cells import CellContext, read_cell
