@@ -1,4 +1,4 @@
-"""The `sheetcrm` command: the only place that reads the environment and builds backends.
+"""The `sheetcrm` command: the only place in the bot that reads the environment.
 
 Everything below this module takes its collaborators as arguments, so tests and the scheduler
 can hand in a different backend, clock or mailer.
@@ -17,103 +17,40 @@ from typing import Any
 from automations.cycle import CycleReport
 from automations.mail.mailer import Mailer
 from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.backends.opening import (
+    WorkbookLocation,
+    add_workbook_options,
+    locate_workbook,
+    open_workbook,
+)
 from sheet_schema.schema import Schema, SchemaError, load_schema
 
-DEFAULT_WORKBOOK = Path("sheetcrm.xlsx")
-GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
 
-
-def _add_workbook_options(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_argument_group("where the workbook is (default: a local .xlsx file)")
-    where.add_argument(
-        "--workbook",
-        type=Path,
-        default=None,
-        help="local .xlsx workbook (env SHEETCRM_WORKBOOK; default ./sheetcrm.xlsx)",
-    )
-    where.add_argument(
-        "--spreadsheet",
-        default=None,
-        metavar="ID",
-        help="Google spreadsheet id (env SHEETCRM_SPREADSHEET_ID)",
-    )
-    where.add_argument(
-        "--credentials",
-        type=Path,
-        default=None,
-        help="service-account JSON key (env GOOGLE_APPLICATION_CREDENTIALS)",
-    )
-    where.add_argument("--schema", type=Path, default=None, help=argparse.SUPPRESS)
-
-
-def _spreadsheet_id(args: argparse.Namespace) -> str | None:
-    value = args.spreadsheet or os.environ.get("SHEETCRM_SPREADSHEET_ID")
-    return str(value) if value else None
-
-
-def _workbook_path(args: argparse.Namespace) -> Path:
-    if args.workbook is not None:
-        return Path(args.workbook)
-    return Path(os.environ.get("SHEETCRM_WORKBOOK", str(DEFAULT_WORKBOOK)))
-
-
-def _credentials_path(args: argparse.Namespace) -> Path:
-    value = args.credentials or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if not value:
-        raise WorkbookError(
-            "Google Sheets needs a service-account key: pass --credentials FILE "
-            "or set GOOGLE_APPLICATION_CREDENTIALS (see README, Google Sheets "
-            "setup)."
-        )
-    return Path(value)
+def _location(args: argparse.Namespace) -> WorkbookLocation:
+    return locate_workbook(args, os.environ)
 
 
 def build_backend(args: argparse.Namespace, schema: Schema) -> Backend:
     """The backend the options and environment point at: Google Sheets or a local workbook."""
-    spreadsheet = _spreadsheet_id(args)
-    if spreadsheet is None:
-        from sheet_schema.backends.xlsx import XlsxBackend
-
-        return XlsxBackend(_workbook_path(args), schema)
-    credentials = _credentials_path(args)
-    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-
-    return GoogleSheetsBackend.connect(
-        spreadsheet_id=spreadsheet,
-        credentials_file=credentials,
-        schema=schema,
-        api_url=os.environ.get("SHEETCRM_SHEETS_API_URL", GOOGLE_SHEETS_URL),
-    )
-
-
-def backend_from_arguments(argv: Sequence[str]) -> Backend:
-    """Build a backend from workbook options alone (``--workbook``/``--spreadsheet``/...).
-
-    For the dashboard, which is started by ``streamlit run dashboard/app.py -- [options]`` and
-    must find the workbook exactly as the bot does.
-    """
-    parser = argparse.ArgumentParser(prog="dashboard", add_help=False)
-    _add_workbook_options(parser)
-    args, _ = parser.parse_known_args(list(argv))
-    return build_backend(args, load_schema(args.schema))
+    return open_workbook(_location(args), schema)
 
 
 def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
-    spreadsheet = _spreadsheet_id(args)
-    if spreadsheet is not None:
+    location = _location(args)
+    if location.spreadsheet is not None:
         from sheet_schema.backends.google_sheets import initialize_spreadsheet
 
         summary = initialize_spreadsheet(
-            spreadsheet_id=spreadsheet,
-            credentials_file=_credentials_path(args),
+            spreadsheet_id=location.spreadsheet,
+            credentials_file=location.credentials_file(),
             schema=schema,
-            api_url=os.environ.get("SHEETCRM_SHEETS_API_URL", GOOGLE_SHEETS_URL),
+            api_url=location.api_url,
         )
         print(summary)
         return 0
     from sheet_schema.backends.xlsx import create_workbook
 
-    path = _workbook_path(args)
+    path = location.workbook
     create_workbook(path, schema, force=args.force)
     print(f"Created {path} with tabs: {', '.join(t.name for t in schema.tabs)}.")
     return 0
@@ -180,8 +117,9 @@ def build_mailer(args: argparse.Namespace) -> Mailer | None:
 
 
 def _default_outbox(args: argparse.Namespace) -> Path:
-    if _spreadsheet_id(args) is None:
-        return _workbook_path(args).resolve().parent / "outbox"
+    location = _location(args)
+    if not location.is_google:
+        return location.workbook.resolve().parent / "outbox"
     return Path("outbox")
 
 
@@ -298,9 +236,10 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
 
 
 def _default_lock(args: argparse.Namespace) -> Path:
-    spreadsheet = _spreadsheet_id(args)
+    location = _location(args)
+    spreadsheet = location.spreadsheet
     if spreadsheet is None:
-        workbook = _workbook_path(args).resolve()
+        workbook = location.workbook.resolve()
         return workbook.with_name(f".{workbook.name}.sheetcrm.lock")
     import tempfile
 
@@ -338,12 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create a workbook, or add missing tabs and headers")
-    _add_workbook_options(init)
+    add_workbook_options(init)
     init.add_argument("--force", action="store_true", help="replace an existing .xlsx file")
     init.set_defaults(handler=_cmd_init)
 
     run = commands.add_parser("run", help="run one bot cycle")
-    _add_workbook_options(run)
+    add_workbook_options(run)
     run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
     _add_mail_options(run)
@@ -352,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     every = commands.add_parser(
         "schedule", help="run a cycle every N minutes in one process (checks only changed rows)"
     )
-    _add_workbook_options(every)
+    add_workbook_options(every)
     every.add_argument("--every", type=float, default=10.0, help="minutes between cycles (10)")
     every.add_argument("--json", action="store_true", help="one JSON report per cycle")
     every.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
@@ -369,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_cmd_demo, schema=None)
 
     report = commands.add_parser("report", help="print the dashboard's numbers")
-    _add_workbook_options(report)
+    add_workbook_options(report)
     report.add_argument("kind", choices=["funnel", "sources"], help="which report")
     report.add_argument("--json", action="store_true", help="machine-readable output")
     report.set_defaults(handler=_cmd_report)

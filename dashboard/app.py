@@ -1,13 +1,15 @@
 """The owner's dashboard: ``streamlit run dashboard/app.py -- --workbook PATH``.
 
 Also ``-- --spreadsheet ID --credentials FILE``, or the SHEETCRM_WORKBOOK environment variable;
-the options are read by :func:`automations.cli.backend_from_arguments`, exactly as the bot reads
-them. This is the one place that loads data: it checks the login, reads the workbook (cached),
-draws the shared sidebar, and hands the chosen page a :class:`~dashboard.view.View`.
+the options are read by :func:`sheet_schema.backends.opening.open_workbook_from_arguments`,
+exactly as the bot reads them. This is the one place that loads data: it checks the login, reads
+the workbook (cached), draws the shared sidebar, and hands the chosen page a
+:class:`~dashboard.view.View`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +22,6 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from automations.cli import backend_from_arguments
 from dashboard.i18n import Translator
 from dashboard.loading import LoadFailure, clear_cache, load_frames
 from dashboard.login import require_login
@@ -28,6 +29,7 @@ from dashboard.metrics import filter_frames
 from dashboard.sidebar import filters, language_picker, refresh_button
 from dashboard.view import View, publish
 from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.backends.opening import open_workbook_from_arguments
 from sheet_schema.schema import SchemaError
 
 # Pages that show the Interactions tab; the others are drawn without reading it.
@@ -46,7 +48,7 @@ PAGES = (
 @st.cache_resource(show_spinner=False)
 def _backend(argv: tuple[str, ...]) -> Backend:
     # Built once per set of options: a Google Sheets backend authenticates when built.
-    return backend_from_arguments(argv)
+    return open_workbook_from_arguments(argv, os.environ)
 
 
 def _show_failure(message: str, tr: Translator) -> None:

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from automations.mail.sending import BUDGET_STATUSES
 from dashboard.frames import Frames
+from sheet_schema.mail_log import BUDGET_STATUSES
 from sheet_schema.schema import fold
 
 WON, LOST = "Won", "Lost"

@@ -30,9 +30,9 @@ from decimal import Decimal
 from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
 from automations.rules.activity import local_now
 from sheet_schema.backends.base import Backend
+from sheet_schema.mail_log import BUDGET_STATUSES, MAIL_LOG
 from sheet_schema.model import Append, ApplyReport, CellWrite, Email, Plan, Snapshot
 
-MAIL_LOG = "Mail log"
 MAX_ATTEMPTS = 3
 # Error text of a failure worth another attempt; the next cycles retry it up to MAX_ATTEMPTS.
 TEMPORARY = "temporary: "
@@ -40,9 +40,6 @@ INTERRUPTED = (
     "The bot stopped between sending and recording this email: it may have gone out. "
     "Check the Sent folder of the mailbox; SheetCRM will not send it again."
 )
-# Statuses whose rows used up the day's sending budget: the message reached the mail server, or
-# may have (a Failed send was refused before it was handed over).
-BUDGET_STATUSES = frozenset({"Sent", "Bounced", "Unknown", "Planned"})
 _SERVICE_KINDS = frozenset({"welcome", "follow-up"})
 
 
