@@ -2,7 +2,7 @@
 
 Prints one JSON line per size (300 and 50,000 customers by default). What is measured:
 
-- ``generate_seconds``: ``automations.demo.data.generate_demo`` alone (pure, in memory).
+- ``generate_seconds``: ``automations.demo.generate.generate_demo`` alone (pure, in memory).
 - ``rows``: rows per tab it made.
 - ``write_seconds``: ``automations.demo.command.write_demo_workbook`` (generation included):
   create the workbook with openpyxl, append every row (``append_rows``), save; ``file_mb`` its size.
@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from automations.demo.command import write_demo_workbook  # noqa: E402
-from automations.demo.data import generate_demo  # noqa: E402
+from automations.demo.generate import generate_demo  # noqa: E402
 from sheet_schema.schema import load_schema  # noqa: E402
 
 TODAY = date(2026, 11, 4)

@@ -15,7 +15,7 @@ Prints one JSON line per size (1k, 10k, 50k customers by default). What is measu
   before any rule ran, so the difference is what the rules added.
 
 Backend I/O (openpyxl or the Sheets API) is NOT included. Data comes from
-``automations.demo.data.generate_demo`` (about 1.3 deals and 3.3 interactions per customer).
+``automations.demo.generate.generate_demo`` (about 1.3 deals and 3.3 interactions per customer).
 
 Run: ``.venv/bin/python benchmarks/rules.py [--customers N ...]``
 """
@@ -48,7 +48,7 @@ SIZES = (1_000, 10_000, 50_000)
 
 def _records(customers: int) -> tuple[dict[str, list[dict[str, object]]], dict[str, str], str]:
     try:
-        from automations.demo.data import generate_demo
+        from automations.demo.generate import generate_demo
     except ImportError:
         from tests.fixtures_rules import generated_records
 

@@ -57,7 +57,7 @@ def _cell(value: object) -> object:
 
 
 def _grids(customers: int) -> dict[str, list[list[object]]]:
-    from automations.demo.data import generate_demo
+    from automations.demo.generate import generate_demo
     from sheet_schema.schema import load_schema
 
     schema = load_schema()

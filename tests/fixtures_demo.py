@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from automations.demo.command import write_demo_workbook
-from automations.demo.data import Rows, generate_demo
+from automations.demo.generate import Rows, generate_demo
 from sheet_schema.schema import load_schema
 
 DEMO_SEED = 7

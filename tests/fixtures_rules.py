@@ -152,7 +152,7 @@ def generated_records(
 ) -> dict[str, list[dict[str, object]]]:
     """A plausible workbook: ~1.3 deals and ~3 interactions per customer, typed cells.
 
-    Used when automations.demo.data is not wanted (or for sizes it does not make quickly).
+    Used when automations.demo.generate is not wanted (or for sizes it does not make quickly).
     """
     rng = random.Random(seed)
     records: dict[str, list[dict[str, object]]] = {"Customers": [], "Deals": [], "Interactions": []}

@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from automations.cli import main
 from automations.demo import command as demo
-from automations.demo.data import Rows, generate_demo
+from automations.demo.generate import Rows, generate_demo
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.cells import CellContext, read_cell
 from sheet_schema.layout import DEFAULT_SETTINGS

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from automations.demo.data import generate_demo
+from automations.demo.generate import generate_demo
 from automations.mail.mailings import (
     GRACE_DAYS,
     MailingPlan,

@@ -9,7 +9,7 @@ from email.policy import default as default_policy
 
 import pytest
 
-from automations.demo.data import SETTINGS_OVERRIDES, generate_demo
+from automations.demo.generate import SETTINGS_OVERRIDES, generate_demo
 from automations.mail.templates import (
     RenderedEmail,
     TemplateBook,

@@ -1,8 +1,8 @@
 """`sheetcrm demo`: write a demo workbook, run one bot cycle on it, start the dashboard.
 
-The data comes from :func:`automations.demo.data.generate_demo`; this module only writes it, runs
-the bot and starts ``streamlit run dashboard/app.py`` on a loopback port. Nothing here reads the
-environment: the command line hands everything in.
+The data comes from :func:`automations.demo.generate.generate_demo`; this module only writes
+it, runs the bot and starts ``streamlit run dashboard/app.py`` on a loopback port. Nothing here
+reads the environment: the command line hands everything in.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from automations.cycle import CycleReport, run_cycle
-from automations.demo.data import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
+from automations.demo.generate import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
 from automations.mail.mailer import OutboxMailer
 from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
