@@ -45,11 +45,13 @@ def test_every_page_opens_without_an_exception(server: str, tmp_path: Path) -> N
                 exceptions = page.locator('[data-testid="stException"]')
                 assert exceptions.count() == 0, f"{name}: {exceptions.first.inner_text()}"
                 # Charts draw after the page title appears; under load that takes a while, so
-                # wait for them instead of counting once.
+                # wait for the chart a person sees (not for text that a hidden data-grid cell
+                # may hold first).
                 if name == "funnel":
-                    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=20_000)
+                    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
                 if name == "sources":
-                    expect(page.get_by_text("Google Ads").first).to_be_visible(timeout=20_000)
+                    chart = page.locator(".js-plotly-plot", has_text="Google Ads").first
+                    expect(chart).to_be_visible(timeout=30_000)
                 page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
             # The owner has nothing to deploy: Streamlit's developer toolbar is hidden.
             assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
