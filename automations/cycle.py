@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import partial
 
+from automations.mail.due import plan_mailings
 from automations.mail.mailer import Mailer
-from automations.mail.mailings import plan_mailings
 from automations.mail.sending import preview, send_and_apply
 from automations.rules.activity import gather_activity, local_today
 from automations.rules.history import stage_history

@@ -8,13 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from automations.demo.generate import generate_demo
-from automations.mail.mailings import (
-    GRACE_DAYS,
-    MailingPlan,
-    SegmentFilterError,
-    parse_segment_filter,
-    plan_mailings,
-)
+from automations.mail.automations import GRACE_DAYS
+from automations.mail.due import MailingPlan, plan_mailings
+from automations.rules.segment_filter import SegmentFilterError, parse_segment_filter
 from sheet_schema.model import Email
 from tests.fixtures_rules import (
     NOW,

@@ -15,7 +15,7 @@ Templates, Automations, Campaigns). A row is checked only once its tab's key col
   template that does not compile in Jinja2's sandbox;
 - across rows: references to IDs that do not exist (and an interaction whose deal belongs to
   another customer), automations and campaigns naming an unknown template, a campaign whose
-  Segment filter cannot be read (:func:`automations.mail.mailings.parse_segment_filter`), two
+  Segment filter cannot be read (:func:`automations.rules.segment_filter.parse_segment_filter`), two
   customers with the same email or phone (compared normalised; both rows name the other).
 
 Problems are kept as message codes with parameters; :mod:`automations.messages` turns them into
@@ -40,9 +40,9 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
-from automations.mail.mailings import SegmentFilterError, parse_segment_filter
 from automations.rules.activity import as_date, id_key, is_ready, local_today
 from automations.rules.incremental import RowMemo
+from automations.rules.segment_filter import SegmentFilterError, parse_segment_filter
 from sheet_schema.cells import is_ambiguous_numeric_date
 from sheet_schema.model import CellIssue, CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys

@@ -1,0 +1,86 @@
+"""Campaigns: one approved mailing to the customers a Segment filter picks, and its status cells.
+
+Approved, Send on today or earlier, an ID, a template that exists: one email to each customer
+matching the Segment filter (:func:`~automations.rules.segment_filter.parse_segment_filter`) who
+was created on or before Send on (a customer added later did not belong to the mailing). Key
+``campaign:{campaign}:{customer}``. Marketing. The bot columns say Draft (not approved),
+Scheduled (Send on ahead), Sending (some recipient has no Mail log row yet), Sent (all do) or
+Failed (due, but the template or the filter cannot be used: the Problems cell says why); Sent
+and Failed count the campaign's Mail log rows with status Sent, and Failed, Bounced or Unknown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from automations.mail.planning import Planner, one_line
+from automations.rules.activity import as_date, cell_changed, id_key, is_ready
+from automations.rules.segment_filter import SegmentFilter, SegmentFilterError, parse_segment_filter
+from sheet_schema.model import CellWrite, Row
+
+_FAILED_STATUSES = frozenset({"Failed", "Bounced", "Unknown"})
+
+
+def plan_campaigns(planner: Planner) -> None:
+    """Campaign emails that are due, and each campaign's Status, Sent and Failed cells."""
+    tab = planner.schema.tab("Campaigns")
+    customers_tab = planner.schema.tab("Customers")
+    for row in planner.snapshot.tab(tab.name):
+        if not row.row_id or not is_ready(tab, row):
+            continue
+        campaign_id = id_key(row.row_id)
+        send_on = as_date(row.get("send_on"))
+        template = row.text("template").strip()
+        if row.get("approved") is not True or send_on is None:
+            status = "Draft"
+        elif send_on > planner.today:
+            status = "Scheduled"
+        elif not planner.book.has(template):
+            status = "Failed"  # the validator names the unknown template
+        else:
+            try:
+                segment = parse_segment_filter(
+                    row.text("segment_filter"), customers_tab, planner.language
+                )
+            except SegmentFilterError:
+                status = "Failed"  # the validator writes the sentence into Problems
+            else:
+                status = _send_campaign(planner, row, campaign_id, template, segment, send_on)
+        counts = planner.campaign_counts.get(campaign_id, Counter())
+        sent = counts["Sent"]
+        failed = sum(counts[s] for s in _FAILED_STATUSES)
+        started = status in ("Sending", "Sent", "Failed")
+        values: dict[str, object] = {
+            "status": status,
+            # A campaign that has not started shows no counts rather than zeros.
+            "sent": sent if sent or started else None,
+            "failed": failed if failed or started else None,
+        }
+        for column, value in values.items():
+            if tab.has_column(column) and cell_changed(row, column, value):
+                planner.writes.append(CellWrite(tab.name, row.row_id, column, value))
+
+
+def _send_campaign(
+    planner: Planner,
+    row: Row,
+    campaign_id: str,
+    template: str,
+    segment: SegmentFilter,
+    send_on: date,
+) -> str:
+    where = f"Campaigns row {row.number} ({one_line(row.text('name'))})"
+    waiting = False
+    for customer in planner.customers:
+        created = customer.created
+        # Customers added after the send day were not part of the mailing.
+        if created is not None and created > send_on:
+            continue
+        if not segment.matches(customer.row) or not planner.eligible(customer, marketing=True):
+            continue
+        key = f"campaign:{campaign_id}:{customer.customer_id}"
+        if key not in planner.logged:
+            waiting = True
+        planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
+    return "Sending" if waiting else "Sent"

@@ -1,0 +1,222 @@
+"""One mailing planning pass: the facts read once, who may get mail, and rendering one email.
+
+:class:`Planner` is shared by :mod:`automations.mail.automations`,
+:mod:`automations.mail.campaigns` and :mod:`automations.mail.digests`, which
+:func:`automations.mail.due.plan_mailings` runs in that order. It reads the snapshot once (the
+ready customers, the templates, the activity, the Mail log) and gathers the emails, the cell
+writes and the failures as they come.
+
+Who gets mail (DESIGN invariant 6): customers with an ID, a ready row and an email address that
+email-validator accepts (syntax only); never an Unsubscribed customer nor an address that
+bounced (Mail log status Bounced, compared ignoring case); marketing only with Marketing consent.
+A template that fails to render skips its own emails only; the plan reports it.
+
+Dates are local dates in Settings ``Time zone`` (:func:`~automations.rules.activity.local_today`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+
+from automations import messages
+from automations.mail.sending import settled_keys
+from automations.mail.templates import RenderedEmail, TemplateBook, TemplateError, email_context
+from automations.rules.activity import (
+    CustomerActivity,
+    as_date,
+    gather_activity,
+    id_key,
+    is_ready,
+    local_today,
+)
+from sheet_schema.model import CellWrite, Email, Row, Snapshot
+from sheet_schema.schema import Schema
+
+MARKETING_KINDS = frozenset({"birthday", "anniversary", "dormant", "campaign"})
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A ready customer with an ID, as the mailing rules need them."""
+
+    row: Row
+    customer_id: str  # id_key form: the form every key uses
+    name: str
+    email: str  # the Email cell as typed
+    language: str
+    consent: bool
+    unsubscribed: bool
+    manager: str
+
+    @property
+    def created(self) -> date | None:
+        """The customer's Created date."""
+        return as_date(self.row.get("created"))
+
+    @functools.cached_property
+    def address(self) -> str | None:
+        """The normalised address, None when the cell is empty or unusable.
+
+        Checked only for customers something is due for: email-validator is the slowest step
+        of a big workbook otherwise.
+        """
+        return address(self.email)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def address(text: str) -> str | None:
+    """The normalised address, or None when email-validator (syntax only) refuses it.
+
+    Cached: a pure function of the text, and the slowest step of planning a big workbook; the
+    scheduler's later cycles find every unchanged address here.
+    """
+    if not text.strip():
+        return None
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def address_key(text: str) -> str:
+    """An address as compared with the Mail log: normalised when possible, case-folded."""
+    return (address(text) or text.strip()).casefold()
+
+
+def one_line(text: str) -> str:
+    """A cell's text with its whitespace (line breaks included) collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+class Planner:
+    """One planning pass: the facts read once, the emails and failures gathered as they come."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        snapshot: Snapshot,
+        now: datetime,
+        activity: Mapping[str, CustomerActivity] | None = None,
+    ) -> None:
+        self.schema = schema
+        self.snapshot = snapshot
+        self.settings = snapshot.settings
+        self.language = messages.language_of(self.settings.language)
+        self.now = now
+        self.today = local_today(snapshot, now)
+        self.book = TemplateBook.from_snapshot(snapshot)
+        self.activity: Mapping[str, CustomerActivity] = (
+            activity
+            if activity is not None
+            else gather_activity(
+                schema.tab("Deals"), schema.tab("Interactions"), snapshot, self.today
+            )
+        )
+        self.customers = self._read_customers()
+        self.logged: set[str] = set()
+        self.bounced: set[str] = set()
+        self.campaign_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self._read_mail_log()
+        self.emails: dict[str, Email] = {}
+        self.writes: list[CellWrite] = []
+        self.failures: list[str] = []
+        # (template error, where it was used) -> emails skipped, reported once per pair.
+        self._render_failures: Counter[tuple[str, str]] = Counter()
+
+    # --- facts ----------------------------------------------------------------------------------
+
+    def _read_customers(self) -> list[Customer]:
+        tab = self.schema.tab("Customers")
+        found: list[Customer] = []
+        for row in self.snapshot.tab(tab.name):
+            if not row.row_id or not is_ready(tab, row):
+                continue
+            language = row.get("language")
+            found.append(
+                Customer(
+                    row=row,
+                    customer_id=id_key(row.row_id),
+                    name=one_line(row.text("name")),
+                    email=row.text("email"),
+                    language=language if isinstance(language, str) else self.language,
+                    consent=row.get("marketing_consent") is True,
+                    unsubscribed=row.get("unsubscribed") is True,
+                    manager=one_line(row.text("manager")),
+                )
+            )
+        return found
+
+    def _read_mail_log(self) -> None:
+        # Keys sent (or maybe sent) already are not planned again; temporary failures are, so
+        # the sending step can retry them (automations.mail.sending decides which).
+        self.logged = settled_keys(self.snapshot)
+        for row in self.snapshot.tab("Mail log"):
+            status = row.get("status")
+            if status == "Bounced" and row.text("to").strip():
+                self.bounced.add(address_key(row.text("to")))
+            campaign = id_key(row.get("campaign_id"))
+            if campaign and isinstance(status, str):
+                self.campaign_counts[campaign][status] += 1
+
+    def eligible(self, customer: Customer, marketing: bool) -> bool:
+        """May this customer get this kind of email at all (invariant 6)?"""
+        if customer.address is None or customer.unsubscribed:
+            return False
+        if customer.address.casefold() in self.bounced:
+            return False
+        return customer.consent or not marketing
+
+    # --- emails ---------------------------------------------------------------------------------
+
+    def add(
+        self,
+        key: str,
+        customer: Customer,
+        template: str,
+        kind: str,
+        where: str,
+        deal: Row | None = None,
+        campaign_id: str | None = None,
+    ) -> None:
+        """Render and keep one customer email (the first email planned with a key wins).
+
+        A key the Mail log already has is not rendered again: the sending step would drop it,
+        and a sent campaign would otherwise be rendered for every recipient every cycle.
+        """
+        if key in self.emails or key in self.logged or customer.address is None:
+            return
+        context = email_context(customer.row, self.settings, deal, {"today": self.today})
+        try:
+            rendered: RenderedEmail = self.book.render(template, customer.language, context)
+        except TemplateError as error:
+            self._render_failures[(str(error), where)] += 1
+            return
+        self.emails[key] = Email(
+            key=key,
+            to=customer.address,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            template=template,
+            customer_id=customer.customer_id,
+            campaign_id=campaign_id,
+            marketing=kind in MARKETING_KINDS,
+            to_name=customer.name,
+            kind=kind,
+        )
+
+    def failure_sentences(self) -> list[str]:
+        """The failures gathered, render failures last (one sentence per error and place)."""
+        rendered = [
+            f"{error} ({count} email{'s' if count != 1 else ''} of {where} not planned)"
+            for (error, where), count in self._render_failures.items()
+        ]
+        return self.failures + rendered
+
+    # --- automations ----------------------------------------------------------------------------
