@@ -92,7 +92,8 @@ def build_mailer(args: argparse.Namespace) -> Mailer | None:
     """
     if getattr(args, "no_send", False):
         return None
-    from automations.mail.mailer import OutboxMailer, SmtpMailer
+    from automations.mail.outbox import OutboxMailer
+    from automations.mail.smtp import SmtpMailer
 
     host = args.smtp_host or os.environ.get("SHEETCRM_SMTP_HOST")
     if not host:

@@ -20,19 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from automations.mail.mailer import (
-    KEY_HEADER,
-    NOT_ATTEMPTED,
-    Mailer,
-    MailerError,
-    OutboxMailer,
-    SendOutcome,
-    SendResult,
-    SmtpMailer,
-    build_message,
-    message_id,
-    outbox_filename,
-)
+from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult
+from automations.mail.message import KEY_HEADER, build_message, message_id
+from automations.mail.outbox import OutboxMailer, outbox_filename
+from automations.mail.smtp import NOT_ATTEMPTED, SmtpMailer
 from sheet_schema.model import Email
 from tests.smtp_server import (
     HOST,

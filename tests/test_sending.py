@@ -15,8 +15,9 @@ import pytest
 
 from automations.cli import main
 from automations.cycle import CycleReport, run_cycle
-from automations.mail.mailer import OutboxMailer, SmtpMailer
+from automations.mail.outbox import OutboxMailer
 from automations.mail.sending import INTERRUPTED, MAX_ATTEMPTS, TEMPORARY
+from automations.mail.smtp import SmtpMailer
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Row

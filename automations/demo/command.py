@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 
 from automations.cycle import CycleReport, run_cycle
 from automations.demo.generate import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
-from automations.mail.mailer import OutboxMailer
+from automations.mail.outbox import OutboxMailer
 from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.model import Plan

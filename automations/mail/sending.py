@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult, build_message
+from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult
+from automations.mail.message import build_message
 from automations.rules.activity import local_now
 from sheet_schema.backends.base import Backend
 from sheet_schema.mail_log import BUDGET_STATUSES, MAIL_LOG

@@ -3,7 +3,7 @@
 A filter such as ``Country = ES, PT and Lifecycle != Lost`` is read against the Customers tab's
 columns (:func:`parse_segment_filter`) into a :class:`SegmentFilter` that tells whether a row
 matches. A pure rule: the validator uses it to write the problem into the campaign's Problems
-cell, and :mod:`automations.mail.campaigns` to pick the recipients.
+cell, and the campaigns planner to pick the recipients.
 """
 
 from __future__ import annotations
