@@ -4,7 +4,8 @@
     python3 dev.py demo [sheetcrm demo options]   # demo workbook, one bot cycle, dashboard
     python3 dev.py test [pytest options]          # lint, type-check and the whole test suite
 
-Both create ./.venv on first use and reinstall when pyproject.toml changes. `test` also installs
+Both create ./.venv on first use and reinstall when pyproject.toml changes, and compile the
+translation catalogs (sheet_schema/locales/*/LC_MESSAGES/sheetcrm.po -> .mo). `test` also installs
 Debian's chromium for the browser tests when it can (root with apt-get); elsewhere those tests
 skip and say why. Standard library only: this runs before anything is installed.
 """
@@ -48,6 +49,13 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text(wanted)
 
 
+def compile_catalogs() -> None:
+    """Compile the .po translation catalogs to .mo (build products, not kept in git)."""
+    _run(
+        [str(BIN / "pybabel"), "-q", "compile", "-d", "sheet_schema/locales", "-D", "sheetcrm"],
+    )
+
+
 def ensure_chromium() -> None:
     """Install Debian's chromium for the browser tests when this machine allows it."""
     if CHROMIUM.exists() or os.environ.get("SHEETCRM_SKIP_BROWSER_INSTALL"):
@@ -73,12 +81,14 @@ def ensure_chromium() -> None:
 def demo(arguments: list[str]) -> int:
     """Write the demo workbook, run one bot cycle, start the dashboard."""
     ensure_venv("")
+    compile_catalogs()
     return subprocess.call([str(BIN / "sheetcrm"), "demo", *arguments], cwd=ROOT)
 
 
 def test(arguments: list[str]) -> int:
     """Lint, type-check and run every test (browser tests included)."""
     ensure_venv("dev")
+    compile_catalogs()
     ensure_chromium()
     steps = [
         [str(PYTHON), "-m", "ruff", "check", "."],

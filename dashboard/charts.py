@@ -14,7 +14,7 @@ def funnel_chart(table: pd.DataFrame, tr: Translator) -> go.Figure:
     """Deals that reached each stage, as a funnel with the share of the first stage."""
     figure = go.Figure(
         go.Funnel(
-            y=table["stage"].tolist(),
+            y=[tr.label("stage", stage) for stage in table["stage"]],
             x=table["reached"].tolist(),
             textinfo="value+percent initial",
             hovertemplate="%{y}: %{x}<extra></extra>",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sheet_schema.schema import Column, ColumnType
+from sheet_schema.translation import LANGUAGES
 
 # Light grey: "the bot fills this; do not type here".
 BOT_COLUMN_COLOUR = "E7E6E6"
@@ -27,7 +28,11 @@ class DefaultSetting:
 DEFAULT_SETTINGS: tuple[DefaultSetting, ...] = (
     DefaultSetting("Time zone", "UTC", "IANA name, e.g. Europe/Madrid. Dates are computed here."),
     DefaultSetting("Default country", "US", "Two letters; used for phone numbers without +code."),
-    DefaultSetting("Language", "en", "en, es, pt or el: messages, emails and the dashboard."),
+    DefaultSetting(
+        "Language",
+        "en",
+        f"{', '.join(LANGUAGES[:-1])} or {LANGUAGES[-1]}: messages, emails and the dashboard.",
+    ),
     DefaultSetting("Currency", "EUR", "Three letters."),
     DefaultSetting("Date order", "DMY", "How dates typed as text are read: DMY, MDY or YMD."),
     DefaultSetting("Sender email", "", "The From: address of emails the bot sends."),

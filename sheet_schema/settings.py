@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from sheet_schema.schema import fold
+from sheet_schema.translation import LANGUAGES
 
-LANGUAGES = ("en", "es", "pt", "el")
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 
 

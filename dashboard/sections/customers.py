@@ -8,8 +8,9 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.tables import Column, display_table, plain, text_or_blank
 from dashboard.view import View, current_view
+from sheet_schema.labels import canonical_values
 
-LIFECYCLES = ("Lead", "Active", "Dormant", "Lost", "Churned")
+LIFECYCLES = canonical_values("lifecycle")
 SHOWN = 500  # rows drawn at once; the search narrows the rest
 
 
@@ -20,7 +21,8 @@ def _counts(view: View, counts: pd.DataFrame, title: str, key: str) -> None:
     if filled.empty:
         st.info(tr("customers.not_filled"))
         return
-    st.plotly_chart(charts.bar_chart(counts["value"], counts["customers"], ""), key=f"{key}_chart")
+    shown = counts["value"].map(lambda value: tr.label(key, value))
+    st.plotly_chart(charts.bar_chart(shown, counts["customers"], ""), key=f"{key}_chart")
 
 
 def _history(view: View, customer_id: str) -> None:
@@ -37,7 +39,7 @@ def _history(view: View, customer_id: str) -> None:
             [
                 ("id", tr("col.id"), None),
                 ("title", tr("col.title"), text_or_blank),
-                ("stage", tr("col.stage"), text_or_blank),
+                ("stage", tr("col.stage"), lambda v: tr.label("stage", v)),
                 ("value", tr("col.value"), tr.money),
                 ("created", tr("col.created"), tr.date),
                 ("closed", tr("col.closed"), tr.date),
@@ -97,7 +99,7 @@ def render(view: View) -> None:
         return
     shown = found.head(SHOWN)
     if len(found) > SHOWN:
-        st.caption(tr("customers.matches", count=tr.number(len(found)), shown=SHOWN))
+        st.caption(tr("customers.matches", count=len(found), shown=SHOWN))
     st.dataframe(
         display_table(
             shown,
@@ -110,8 +112,8 @@ def render(view: View) -> None:
                 ("source", tr("col.source"), text_or_blank),
                 ("manager", tr("col.manager"), text_or_blank),
                 ("created", tr("col.created"), tr.date),
-                ("lifecycle", tr("col.lifecycle"), text_or_blank),
-                ("segment", tr("col.segment"), text_or_blank),
+                ("lifecycle", tr("col.lifecycle"), lambda v: tr.label("lifecycle", v)),
+                ("segment", tr("col.segment"), lambda v: tr.label("segment", v)),
                 ("last_contact", tr("col.last_contact"), tr.date),
             ],
         ),

@@ -30,7 +30,7 @@ def render(view: View) -> None:
         display_table(
             table,
             [
-                ("stage", tr("col.stage"), None),
+                ("stage", tr("col.stage"), lambda v: tr.label("stage", v)),
                 ("reached", tr("col.reached"), tr.number),
                 ("conversion", tr("col.conversion"), tr.percent),
                 ("overall", tr("col.overall"), tr.percent),
