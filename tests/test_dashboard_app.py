@@ -18,7 +18,7 @@ from dashboard.auth import hash_password
 from dashboard.frames import Frames, build_frames
 from dashboard.loading import _Memory, current_generation
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
-from tests.fixtures_dashboard import SCHEMA, write_empty, write_small
+from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "funnel", "sources", "customers", "reminders", "mailings", "quality")
@@ -162,6 +162,40 @@ def test_workbook_language_translates_the_interface(
     assert metric_values(at)["Ingresos ganados"] == "0 €"
     at.sidebar.selectbox(key="language").set_value("el").run()
     assert at.title[0].value == "Χοάνη πωλήσεων"
+
+
+@pytest.mark.usefixtures("served_on")
+def test_spanish_dashboard_shows_stages_lifecycles_segments_and_periods_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "es.xlsx"
+    create_workbook(path, SCHEMA, settings=[("Language", "es")])
+    records = small_records()
+    records["Customers"][2]["segment"] = "Amigos de la casa"  # typed by the team: kept as typed
+    append_rows(path, SCHEMA, records)
+    at = app_for(path, monkeypatch).run()
+    periods = at.sidebar.selectbox(key="period_preset")
+    assert periods.options == [
+        "Últimos 30 días",
+        "Últimos 90 días",
+        "Últimos 12 meses",
+        "Este año",
+        "Todo",
+        "Personalizado",
+    ]
+    assert periods.value == "12m"
+    periods.set_value("all").run()
+    open_page(at, "funnel")
+    stages = at.dataframe[0].value["Etapa"].tolist()
+    assert stages == ["Contacto", "Cualificado", "Propuesta", "Negociación", "Ganado"]
+    open_page(at, "customers")
+    shown = at.dataframe[0].value.set_index("ID")
+    assert shown.loc["C-0001", "Ciclo de vida"] == "Activo"
+    assert shown.loc["C-0001", "Segmento"] == "Campeones"
+    assert shown.loc["C-0003", "Segmento"] == "Amigos de la casa"
+    assert shown.loc["C-0006", "Ciclo de vida"] == "Inactivo"
+    at.selectbox(key="customer_pick").set_value("C-0001").run()
+    assert at.dataframe[-3].value["Etapa"].tolist() == ["Ganado"]
 
 
 @pytest.mark.usefixtures("served_on")
