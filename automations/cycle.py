@@ -29,7 +29,8 @@ from automations.rules.ids import assign_ids
 from automations.rules.incremental import RowMemo
 from automations.rules.lifecycle import lifecycle_writes
 from automations.rules.reminders import reminder_writes
-from automations.rules.validate import PROBLEMS, RowFacts, checked_tabs, validate
+from automations.rules.row_checks import RowFacts
+from automations.rules.validate import PROBLEMS, checked_tabs, validate
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.schema import Schema

@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from automations.cycle import default_rules, plan_cycle  # noqa: E402
 from automations.rules.incremental import RowMemo  # noqa: E402
-from automations.rules.validate import RowFacts  # noqa: E402
+from automations.rules.row_checks import RowFacts  # noqa: E402
 from sheet_schema.reading import build_snapshot  # noqa: E402
 from sheet_schema.schema import load_schema  # noqa: E402
 from tests.fixtures_rules import apply_to_records, grids_for  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from automations.cycle import default_rules, plan_cycle
 from automations.rules.incremental import RowMemo
-from automations.rules.validate import RowFacts
+from automations.rules.row_checks import RowFacts
 from sheet_schema.model import CellWrite, Plan, Snapshot
 from sheet_schema.reading import build_snapshot
 from sheet_schema.schema import Schema, load_schema

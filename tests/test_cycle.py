@@ -8,7 +8,7 @@ from pathlib import Path
 
 from automations.cycle import run_cycle
 from automations.rules.incremental import RowMemo
-from automations.rules.validate import RowFacts
+from automations.rules.row_checks import RowFacts
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Snapshot

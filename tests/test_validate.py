@@ -11,7 +11,7 @@ import pytest
 
 from automations import messages
 from automations.rules.incremental import RowMemo
-from automations.rules.validate import RowFacts
+from automations.rules.row_checks import RowFacts
 from sheet_schema.translation import translated
 from tests.fixtures_rules import (
     NOW,
