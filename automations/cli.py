@@ -176,6 +176,7 @@ def describe_emails(report: CycleReport) -> list[str]:
             (report.emails_failed, "failed"),
             (report.emails_bounced, "bounced"),
             (report.emails_unknown, "unknown (check the Mail log)"),
+            (report.emails_waiting, "not handed to the mail server (sent in a later cycle)"),
             (report.emails_deferred, "over today's send cap (sent in a later cycle)"),
         ):
             if count:

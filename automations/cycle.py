@@ -103,6 +103,7 @@ class CycleReport:
     emails_failed: int = 0
     emails_bounced: int = 0
     emails_unknown: int = 0
+    emails_waiting: int = 0
     emails_deferred: int = 0  # over the daily cap; a later cycle sends them
     mail_error: str = ""
     notes: list[str] = field(default_factory=list)
@@ -183,6 +184,7 @@ def run_cycle(
         emails_failed=mail.failed,
         emails_bounced=mail.bounced,
         emails_unknown=mail.unknown,
+        emails_waiting=mail.waiting,
         emails_deferred=mail.deferred,
         mail_error=mail.error,
         notes=list(plan.notes),

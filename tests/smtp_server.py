@@ -12,6 +12,9 @@ Switches, set before the client connects or between messages:
 
 - ``refuse.add(address)``: RCPT of that address gets ``550`` (a permanent bounce);
 - ``defer.add(address)``: RCPT of that address gets ``451`` (try again later);
+- ``refuse_sender.add(address)``: MAIL FROM that address gets ``553`` (sender not allowed);
+- ``deny_relay = True``: every RCPT gets ``554 5.7.1 Relay access denied`` (an open relay's
+  answer to a client that did not log in);
 - ``require_login(user, password)``: AUTH LOGIN/PLAIN is offered and required (without TLS,
   which a real server would not allow, so the tests need no certificate);
 - ``drop_at_rcpt = True``: close the connection when the client names a recipient (before
@@ -84,6 +87,8 @@ class SmtpTestServer:
     messages: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     defer: set[str] = field(default_factory=set)
+    refuse_sender: set[str] = field(default_factory=set)
+    deny_relay: bool = False
     drop_at_rcpt: bool = False
     drop_after_data: bool = False
     stall_after_data: float = 0.0
@@ -126,6 +131,8 @@ class _Handler:
         # whenever AUTH is allowed without TLS.
         if self.state.credentials is not None and not session.authenticated:
             return "530 5.7.0 Authentication required"
+        if address.lower() in {a.lower() for a in self.state.refuse_sender}:
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -141,6 +148,8 @@ class _Handler:
         if self.state.drop_at_rcpt:
             _hang_up(server)
             return "250 OK"
+        if self.state.deny_relay:
+            return f"554 5.7.1 <{address}>: Relay access denied"
         if address.lower() in {a.lower() for a in self.state.refuse}:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if address.lower() in {a.lower() for a in self.state.defer}:

@@ -341,15 +341,41 @@ def test_a_wrong_password_says_what_to_check_without_the_password(
     assert smtp_server.received() == []
 
 
-def test_a_server_that_wants_a_login_when_none_is_set_fails_each_message(
+def test_a_server_that_wants_a_login_when_none_is_set_stops_the_batch(
     smtp_server: SmtpTestServer,
 ) -> None:
+    # 530 at MAIL FROM is about the account, not this recipient: every next message would meet
+    # it too, so the batch stops (nothing is marked Failed) and the message says what to set.
     smtp_server.require_login(SENDER, PASSWORD)
 
-    result = send_one(smtp_for(smtp_server), build(GREEK))
+    with pytest.raises(MailerError) as caught:
+        send_one(smtp_for(smtp_server), build(GREEK))
 
-    assert result.outcome is SendOutcome.FAILED and not result.temporary
-    assert "530" in result.error and "set the SMTP user and password" in result.error
+    text = str(caught.value)
+    assert "530" in text and f"{HOST}:{smtp_server.port}" in text
+    assert "SHEETCRM_SMTP_PASSWORD" in text and "wait for the next cycle" in text
+    assert smtp_server.received() == []
+
+
+def test_a_refused_sender_stops_the_batch_and_points_at_the_sender_setting(
+    smtp_server: SmtpTestServer,
+) -> None:
+    smtp_server.refuse_sender.add(SENDER)
+
+    with pytest.raises(MailerError, match="Sender email") as caught:
+        send_one(smtp_for(smtp_server), build(GREEK))
+
+    assert "553" in str(caught.value)
+    assert smtp_server.received() == []
+
+
+def test_relaying_denied_stops_the_batch_and_asks_for_a_login(smtp_server: SmtpTestServer) -> None:
+    smtp_server.deny_relay = True
+
+    with pytest.raises(MailerError, match="refuses to relay") as caught:
+        send_one(smtp_for(smtp_server), build(GREEK))
+
+    assert "554" in str(caught.value)
 
 
 def test_a_user_set_for_a_server_without_login_is_explained(smtp_server: SmtpTestServer) -> None:
@@ -506,7 +532,7 @@ def test_connection_lost_after_data_is_unknown_and_nothing_more_is_tried(
 
     assert first.outcome is SendOutcome.UNKNOWN
     assert "may or may not have been delivered" in first.error and GREEK.to in first.error
-    assert second == SendResult(SendOutcome.FAILED, NOT_ATTEMPTED, temporary=True)
+    assert second == SendResult(SendOutcome.WAITING, NOT_ATTEMPTED)  # sent in a later cycle
     # The server did get the first message: this is why UNKNOWN is never retried blindly.
     assert [r.rcpt_tos for r in smtp_server.received()] == [(GREEK.to,)]
 
@@ -528,7 +554,7 @@ def test_connection_lost_before_data_is_a_temporary_failure(smtp_server: SmtpTes
 
     assert first.outcome is SendOutcome.FAILED and first.temporary
     assert "it was not delivered" in first.error
-    assert second == SendResult(SendOutcome.FAILED, NOT_ATTEMPTED, temporary=True)
+    assert second == SendResult(SendOutcome.WAITING, NOT_ATTEMPTED)  # sent in a later cycle
     assert smtp_server.received() == []
 
 

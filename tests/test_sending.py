@@ -279,6 +279,97 @@ def test_an_unreachable_mail_server_sends_nothing_and_the_rest_of_the_cycle_is_w
     assert cycle(path, smtp(smtp_server)).emails_sent == 2
 
 
+def test_a_server_that_wants_a_login_keeps_every_email_waiting_until_the_login_is_fixed(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    # The mail server answers 530 at MAIL FROM (no login set). That is about the account, not
+    # a recipient: no email may be marked Failed for good, however many cycles it lasts.
+    path = workbook(tmp_path, count=5)
+    smtp_server.require_login("shop@example.com", "right")
+
+    for hour in range(MAX_ATTEMPTS + 2):
+        report = cycle(path, smtp(smtp_server), NOW + timedelta(hours=hour))
+        assert report.emails_sent == 0 and report.emails_failed == 0
+        assert report.emails_waiting == 5
+        assert "530" in report.mail_error and "SHEETCRM_SMTP_PASSWORD" in report.mail_error
+    log = mail_log(path)
+    assert sorted(log) == [f"welcome:C-000{n}" for n in range(1, 6)]
+    assert {row.text("status") for row in log.values()} == {"Waiting"}
+    assert {row.get("attempts") for row in log.values()} == {0}
+    assert smtp_server.received() == []
+
+    fixed = SmtpMailer(
+        smtp_server.host, smtp_server.port, "shop@example.com", "right", "none", timeout=2.0
+    )
+    report = cycle(path, fixed, NOW + timedelta(hours=MAX_ATTEMPTS + 2))
+
+    assert (report.emails_sent, report.emails_waiting) == (5, 0)
+    assert len(smtp_server.received()) == 5
+    log = mail_log(path)
+    assert {row.text("status") for row in log.values()} == {"Sent"}
+    assert {row.get("attempts") for row in log.values()} == {1}
+
+
+def test_a_refused_sender_keeps_the_emails_waiting_and_says_to_check_the_sender(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=3)
+    smtp_server.refuse_sender.add("shop@example.com")
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert (report.emails_sent, report.emails_failed, report.emails_waiting) == (0, 0, 3)
+    assert "Sender email" in report.mail_error
+    smtp_server.refuse_sender.clear()
+    assert cycle(path, smtp(smtp_server), NOW + timedelta(hours=1)).emails_sent == 3
+    assert len(smtp_server.received()) == 3
+
+
+@pytest.mark.parametrize("mistake", ["wrong password", "starttls not offered", "wrong port"])
+def test_a_misconfigured_mail_server_journals_nothing_and_the_fix_sends_everything(
+    tmp_path: Path, smtp_server: SmtpTestServer, mistake: str
+) -> None:
+    path = workbook(tmp_path, count=4)
+    smtp_server.require_login("shop@example.com", "right")
+    host, port = smtp_server.host, smtp_server.port
+    wrong = {
+        "wrong password": SmtpMailer(host, port, "shop@example.com", "nope", "none", timeout=2.0),
+        "starttls not offered": SmtpMailer(host, port, "shop@example.com", "right", "starttls"),
+        "wrong port": SmtpMailer(host, 1, "shop@example.com", "right", "none", timeout=2.0),
+    }[mistake]
+    advice = {
+        "wrong password": "refused the user name or password",
+        "starttls not offered": "does not offer STARTTLS",
+        "wrong port": "refused the connection",
+    }[mistake]
+
+    report = cycle(path, wrong)
+
+    assert report.emails_sent == 0 and advice in report.mail_error
+    assert mail_log(path) == {}  # nothing journaled: every email is still due
+    right = SmtpMailer(host, port, "shop@example.com", "right", "none", timeout=2.0)
+    assert cycle(path, right, NOW + timedelta(hours=1)).emails_sent == 4
+    assert len(smtp_server.received()) == 4
+
+
+def test_connection_lost_mid_batch_leaves_the_rest_waiting_not_failed(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    # The line drops when the bot names the first recipient: nothing was handed over, so every
+    # email of the batch waits (the first one as a temporary failure, the rest untouched).
+    path = workbook(tmp_path, count=3)
+    smtp_server.drop_at_rcpt = True
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert report.emails_sent == 0 and report.emails_waiting == 2
+    log = mail_log(path)
+    statuses = sorted(row.text("status") for row in log.values())
+    assert statuses == ["Failed", "Waiting", "Waiting"]
+    smtp_server.drop_at_rcpt = False
+    assert cycle(path, smtp(smtp_server), NOW + timedelta(hours=1)).emails_sent == 3
+
+
 def test_without_a_sender_address_nothing_is_sent_and_the_report_says_where_to_fix_it(
     tmp_path: Path, smtp_server: SmtpTestServer
 ) -> None:

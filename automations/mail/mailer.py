@@ -9,7 +9,9 @@ demo, and a dry run a person can open in a mail program). The messages themselve
 Sending reports a :class:`SendResult` instead of raising, and keeps apart the one case that must
 never be retried blindly: the connection died after the message was handed over, so it may or
 may not have been delivered (``UNKNOWN``; DESIGN.md invariant 4). Only "cannot start at all"
-(wrong host, password, TLS setting) raises :class:`MailerError`, before anything was sent.
+(wrong host, password, TLS setting) and refusals that every next message would meet too (the
+server wants a login, refuses the sender) raise :class:`MailerError`: the batch stops and the
+emails not handed over wait for a later cycle.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class SendOutcome(Enum):
     FAILED = "Failed"  # not delivered; ``temporary`` says whether a later retry may work
     BOUNCED = "Bounced"  # the server refused the recipient for good (5xx at RCPT)
     UNKNOWN = "Unknown"  # connection lost after the message was handed over: ask a person
+    WAITING = "Waiting"  # never handed to the server (the batch stopped first): sent later
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,13 @@ class SendResult:
 
 
 class MailerError(Exception):
-    """The mailer cannot start at all (no connection, login refused, TLS missing).
+    """The mailer cannot go on: no connection, login refused, TLS missing, sender refused.
 
-    Nothing was sent. ``str()`` is a sentence a shop owner can act on: which server, what to
-    check. It never contains the password.
+    Raised when a session cannot start (nothing was sent) or, mid-batch, when the server refuses
+    something that is not about one recipient (it wants a login, it refuses the sender): every
+    next message would be refused the same way, so the batch stops and the rest waits.
+    ``str()`` is a sentence a shop owner can act on: which server, what to fix. It never
+    contains the password.
     """
 
 

@@ -12,9 +12,11 @@ blindly. The Mail log tab is the journal (the outbox pattern):
    emails (welcome, follow-up), then marketing automations, then campaigns.
 2. **Journal.** One write records every selected email as ``Planned`` (with the cycle's other
    writes). Nothing is sent unless that write succeeded.
-3. **Send** over one mail-server session.
+3. **Send** over one mail-server session. A refusal about the account rather than a recipient
+   (the server wants a login, refuses the sender) stops the batch.
 4. **Record.** One write sets each email's Status (Sent, Failed, Bounced or Unknown), Sent at and
-   Error in place, addressed by its key.
+   Error in place, addressed by its key. Emails never handed over because the batch stopped are
+   ``Waiting``: they go out in a later cycle without using up an attempt.
 
 A cycle that stops between 2 and 4 leaves ``Planned`` rows behind; the next cycle marks them
 ``Unknown`` with a note to check the mailbox's Sent folder, and never sends them again.
@@ -42,6 +44,9 @@ INTERRUPTED = (
     "Check the Sent folder of the mailbox; SheetCRM will not send it again."
 )
 _SERVICE_KINDS = frozenset({"welcome", "follow-up"})
+# An email that was journaled but never handed to the mail server (the batch stopped first):
+# it goes out in a later cycle and does not use up an attempt.
+WAITING = SendOutcome.WAITING.value
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,12 @@ def log_entries(snapshot: Snapshot) -> dict[str, LogEntry]:
 
 
 def may_retry(entry: LogEntry) -> bool:
-    """True for a temporary failure with attempts left: the only logged key sent again."""
+    """True for an email never handed over (Waiting), or a temporary failure with attempts left.
+
+    These are the only logged keys sent again.
+    """
+    if entry.status == WAITING:
+        return True
     return (
         entry.status == "Failed"
         and entry.error.startswith(TEMPORARY)
@@ -193,14 +203,21 @@ def journal(selection: Selection, entries: Mapping[str, LogEntry], local_now: da
     return Plan(writes=tuple(writes), appends=tuple(appends))
 
 
-def outcome_writes(email: Email, result: SendResult, local_now: datetime) -> tuple[CellWrite, ...]:
-    """The Mail log cells that record how one send went."""
-    status = {
-        SendOutcome.SENT: "Sent",
-        SendOutcome.FAILED: "Failed",
-        SendOutcome.BOUNCED: "Bounced",
-        SendOutcome.UNKNOWN: "Unknown",
-    }[result.outcome]
+def outcome_writes(
+    email: Email, result: SendResult, local_now: datetime, attempts_before: int = 0
+) -> tuple[CellWrite, ...]:
+    """The Mail log cells that record how one send went.
+
+    ``attempts_before`` is the Attempts count before this cycle: an email that was never
+    handed over (Waiting) gets it back, so only real attempts count.
+    """
+    status = result.outcome.value
+    if result.outcome is SendOutcome.WAITING:
+        return (
+            CellWrite(MAIL_LOG, email.key, "status", status),
+            CellWrite(MAIL_LOG, email.key, "attempts", attempts_before),
+            CellWrite(MAIL_LOG, email.key, "error", f"not sent yet: {result.error}"),
+        )
     error = result.error
     if result.outcome is SendOutcome.FAILED and result.temporary:
         error = TEMPORARY + error
@@ -222,6 +239,7 @@ class SendReport:
     failed: int = 0
     bounced: int = 0
     unknown: int = 0
+    waiting: int = 0  # journaled, never handed over: the batch stopped; a later cycle sends
     deferred: int = 0
     interrupted: int = 0
     error: str = ""  # why nothing was sent, when nothing could be
@@ -311,16 +329,16 @@ def send_and_apply(
         if first is None:
             # Connecting failed before anything was journaled or sent: the emails wait.
             return step.plan, backend.apply(base), replace(counts, error=str(error))
-        # Journaled, then the mail server went away: what was not attempted is retried later.
+        # Journaled, then the batch stopped (the server went away, or refused the account or
+        # the sender): what was not handed over waits for a later cycle.
         for email in to_send:
-            results.setdefault(
-                email.key,
-                SendResult(SendOutcome.FAILED, f"not attempted: {error}", temporary=True),
-            )
+            results.setdefault(email.key, SendResult(SendOutcome.WAITING, str(error)))
         counts = replace(counts, error=str(error))
     by_key = {email.key: email for email in to_send}
     writes = tuple(
-        w for k, r in results.items() for w in outcome_writes(by_key[k], r, step.local_now)
+        w
+        for k, r in results.items()
+        for w in outcome_writes(by_key[k], r, step.local_now, _attempts_before(step, k))
     )
     second = backend.apply(Plan(writes=writes))
     assert first is not None  # without it, the MailerError branch above has returned
@@ -334,8 +352,16 @@ def send_and_apply(
             failed=outcomes.count(SendOutcome.FAILED),
             bounced=outcomes.count(SendOutcome.BOUNCED),
             unknown=outcomes.count(SendOutcome.UNKNOWN),
+            waiting=outcomes.count(SendOutcome.WAITING),
         ),
     )
+
+
+def _attempts_before(step: _Step, key: str) -> int:
+    """Attempts the Mail log recorded for a key before this cycle journaled it (0 if new)."""
+    if key in step.selection.retried:
+        return step.entries[key].attempts
+    return 0
 
 
 def _cannot_send(mailer: Mailer | None, sender_email: str) -> str:

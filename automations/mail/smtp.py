@@ -3,8 +3,10 @@
 :class:`SmtpMailer` opens one connection per cycle; :class:`SmtpSession` sends each message as
 its own transaction and tells a refusal (nothing delivered) from a connection lost after the
 message was handed over (maybe delivered: ``UNKNOWN``, never retried blindly; DESIGN.md
-invariant 4). Only "cannot start at all" (wrong host, password, TLS setting) raises
-:class:`~automations.mail.mailer.MailerError`, before anything was sent.
+invariant 4). "Cannot start at all" (wrong host, password, TLS setting) raises
+:class:`~automations.mail.mailer.MailerError` before anything was sent; so does, mid-batch, a
+refusal that is about the account rather than one recipient (530 "authentication required",
+535, a refused sender, relaying denied): the batch stops and the rest waits (``WAITING``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from automations.mail.message import one_line
 SECURITY_MODES = ("starttls", "ssl", "none")
 
 NOT_ATTEMPTED = "not attempted: the connection to the mail server was lost"
+# Refusals that are about the account or the sender, not about one recipient (RFC 4954 530 and
+# 535, RFC 3463 X.7.0 and X.7.8; "relay access denied" is what servers answer an unauthenticated
+# client). Every next message would meet them too.
+_ACCOUNT_CODES = frozenset({530, 535})
+_ACCOUNT_STATUSES = ("5.7.0", "5.7.8", "4.7.0")
 
 
 class SmtpMailer:
@@ -78,7 +85,7 @@ class SmtpMailer:
     @contextmanager
     def session(self) -> Iterator[SmtpSession]:
         """Connect, secure and log in once; close politely at the end (even after errors)."""
-        session = SmtpSession(self._connect())
+        session = SmtpSession(self._connect(), where=self._where)
         try:
             yield session
         finally:
@@ -223,14 +230,15 @@ class SmtpSession:
     the session sends nothing more: later messages are FAILED (temporary), not attempted.
     """
 
-    def __init__(self, client: smtplib.SMTP) -> None:
+    def __init__(self, client: smtplib.SMTP, where: str = "") -> None:
         self._client: smtplib.SMTP | None = client
+        self._where = where or "(unnamed)"
 
     def send(self, message: EmailMessage) -> SendResult:
         """Send one message and classify the server's answer (see SendOutcome)."""
         client = self._client
         if client is None:
-            return SendResult(SendOutcome.FAILED, NOT_ATTEMPTED, temporary=True)
+            return SendResult(SendOutcome.WAITING, NOT_ATTEMPTED)
         try:
             sender, recipient = _envelope(message)
         except ValueError as exc:
@@ -282,14 +290,20 @@ class SmtpSession:
     def _refused(
         self, client: smtplib.SMTP, what: str, address: str, code: int, reply: bytes | str
     ) -> SendResult:
-        """Classify a refusal and reset the transaction so the next message can go."""
+        """Classify a refusal and reset the transaction so the next message can go.
+
+        Raises MailerError for a refusal about the account or sender (see _ACCOUNT_CODES):
+        nothing was handed over, and the batch must stop rather than fail every message.
+        """
         text = _reply(code, reply)
+        account = _account_refusal(what, code, text)
+        if account:
+            self._lost()
+            raise MailerError(f"The mail server {self._where} {account}")
         if what == "recipient":
             error = f"the mail server refused the recipient {address} ({text})"
         elif what == "sender":
             error = f"the mail server refused the sender {address} ({text})"
-            if code == 530:
-                error += "; it wants a login: set the SMTP user and password"
         else:
             error = f"the mail server refused the message to {address} ({text})"
         if code == 421:  # the server is closing the connection
@@ -319,6 +333,32 @@ class SmtpSession:
         with contextlib.suppress(OSError):
             client.quit()
         _close_quietly(client)
+
+
+def _account_refusal(what: str, code: int, text: str) -> str:
+    """What to fix, when a refusal is about the account or sender and not one recipient."""
+    lowered = text.lower()
+    stopped = "No email was handed over; they wait for the next cycle."
+    # An X.7.0 answer to the message itself is often a content refusal (spam), so statuses are
+    # trusted only for the envelope; 530 and 535 mean a login at any step.
+    envelope = what in ("sender", "recipient")
+    if code in _ACCOUNT_CODES or (envelope and any(s in text.split() for s in _ACCOUNT_STATUSES)):
+        return (
+            f"wants a login before it sends ({text}). Set the SMTP user (--smtp-user or "
+            "SHEETCRM_SMTP_USER) and SHEETCRM_SMTP_PASSWORD, or check that they are right. "
+            + stopped
+        )
+    if "relay" in lowered and ("denied" in lowered or "not permitted" in lowered):
+        return (
+            f"refuses to relay for this connection ({text}): it wants a login, or this "
+            "computer is not allowed to send through it. Set the SMTP user and password. " + stopped
+        )
+    if what == "sender":
+        return (
+            f"refused the sender address ({text}). Check Settings 'Sender email': it must be "
+            "an address this mail account may send from. " + stopped
+        )
+    return ""
 
 
 def _envelope(message: EmailMessage) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from dashboard import charts, metrics
 from dashboard.tables import display_table, text_or_blank
 from dashboard.view import View, current_view
 
-STATUSES = ("Planned", "Sent", "Failed", "Bounced", "Unknown")
+STATUSES = ("Planned", "Sent", "Failed", "Bounced", "Unknown", "Waiting")
 LATEST = 200
 
 
