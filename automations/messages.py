@@ -61,6 +61,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "cell.unreadable": N_("{column}: '{value}' cannot be read."),
     "money.invalid": N_("{column}: '{value}' is not an amount; type it like {example}."),
     "number.invalid": N_("{column}: '{value}' is not a number."),
+    "number.too_large": N_("{column}: '{value}' is too large; numbers here must be below {limit}."),
     "number.negative": N_("{column}: {value} is negative; expected 0 or more."),
     "choice.unknown": N_("{column}: '{value}' is not one of {allowed}."),
     "choice.suggest": N_("{column}: '{value}' is not one of {allowed}. Did you mean {suggestion}?"),

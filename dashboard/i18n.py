@@ -208,6 +208,7 @@ STRINGS: Final[dict[str, Text]] = {
     "issue.date.no_year": N_("“{raw}” has no year"),
     "issue.time.invalid": N_("“{raw}” is not a time"),
     "issue.number.invalid": N_("“{raw}” is not a number"),
+    "issue.number.too_large": N_("“{raw}” is too large a number"),
     "issue.boolean.invalid": N_("“{raw}” is not yes or no"),
     "issue.choice.unknown": N_("“{raw}” is not one of: {detail}"),
     "issue.other": N_("“{raw}” cannot be read ({code})"),

@@ -28,6 +28,9 @@ _LOCALES = {"en": "en_US", "es": "es_ES", "pt": "pt_PT", "el": "el_GR"}
 _TRUE = {"true", "yes", "y", "si", "sim", "ναι", "x", "1", "✓", "✔", "verdadero", "verdadeiro"}
 _FALSE = {"false", "no", "n", "nao", "οχι", "0", "falso", "-"}
 _CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|BRL|CHF)\b", re.IGNORECASE)
+# Spreadsheets keep 15 significant digits: anything this large is a typing accident, and a
+# number like 1e999999 would cost seconds (and a million digits) in every sum that meets it.
+NUMBER_LIMIT = Decimal(10) ** 15
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,4})[./\-](\d{1,2})[./\-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
@@ -191,6 +194,12 @@ def _read_number(column: Column, value: object, text: str, context: CellContext)
         if parsed is None:
             return ReadCell(None, text, _issue(column, text, "number.invalid"))
         amount = parsed
+    # NaN, sNaN and Infinity parse as Decimals but compare and add with an exception (NaN) or
+    # poison every total (Infinity): they are not numbers a person meant.
+    if not amount.is_finite():
+        return ReadCell(None, text, _issue(column, text, "number.invalid"))
+    if abs(amount) >= NUMBER_LIMIT:
+        return ReadCell(None, text, _issue(column, text, "number.too_large"))
     if column.type is ColumnType.MONEY:
         return ReadCell(amount, text)
     try:

@@ -98,6 +98,23 @@ def test_unreadable_money_is_an_issue() -> None:
     assert cell.value is None and cell.issue is not None and cell.issue.code == "number.invalid"
 
 
+@pytest.mark.parametrize(
+    "typed", ["NaN", "nan", "sNaN", "-NaN", "Infinity", "-inf", float("nan"), float("inf")]
+)
+def test_not_a_number_words_are_issues_in_money_and_number_columns(typed: object) -> None:
+    for column in (col("Deals", "value"), col("Interactions", "amount")):
+        cell = read_cell(column, typed, DMY)
+        assert cell.value is None
+        assert cell.issue is not None and cell.issue.code == "number.invalid"
+
+
+@pytest.mark.parametrize("typed", ["1e999999", "-1e999999", "1E+20", 10.0**300])
+def test_absurdly_large_numbers_are_issues(typed: object) -> None:
+    cell = read_cell(col("Deals", "value"), typed, DMY)
+    assert cell.value is None
+    assert cell.issue is not None and cell.issue.code == "number.too_large"
+
+
 def test_numbers_stored_as_text_keep_their_text() -> None:
     assert read_cell(col("Customers", "phone"), "00123", DMY).value == "00123"
     assert read_cell(col("Customers", "phone"), "+34 612 345 678", DMY).value == "+34 612 345 678"

@@ -107,6 +107,30 @@ def test_amounts_in_local_formats_and_bad_amounts() -> None:
     }
 
 
+def test_nan_infinity_and_huge_amounts_are_problems_not_a_stopped_cycle() -> None:
+    typed = ["NaN", "nan", "sNaN", "-NaN", "Infinity", "1e999999"]
+    plan, _ = plan_for(
+        {
+            "Customers": [{"id": "C-0001", "name": "Ana"}],
+            "Deals": [{"customer_id": "C-0001", "stage": "Lead", "value": t} for t in typed],
+            "Interactions": [
+                {"date": "2026-10-01", "customer_id": "C-0001", "kind": "Purchase", "amount": t}
+                for t in typed
+            ],
+        }
+    )
+    deals = problems_of(plan, "Deals")
+    assert deals["D-0001"] == "Value: 'NaN' is not an amount; type it like 1,234.50."
+    assert deals["D-0005"] == "Value: 'Infinity' is not an amount; type it like 1,234.50."
+    assert deals["D-0006"] == (
+        "Value: '1e999999' is too large; numbers here must be below 1,000,000,000,000,000."
+    )
+    assert len(deals) == len(typed)
+    amounts = problems_of(plan, "Interactions")
+    assert len(amounts) == len(typed)
+    assert all(text.startswith("Amount: '") for text in amounts.values())
+
+
 def test_choices_accept_case_accents_and_aliases_and_suggest_a_fix() -> None:
     plan, _ = plan_for(
         {

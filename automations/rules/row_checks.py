@@ -28,7 +28,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
 from automations.rules.activity import as_date
-from sheet_schema.cells import is_ambiguous_numeric_date
+from sheet_schema.cells import NUMBER_LIMIT, is_ambiguous_numeric_date
+from sheet_schema.formatting import number
 from sheet_schema.model import CellIssue, Row, Snapshot
 from sheet_schema.schema import Column, ColumnType, Tab, fold
 
@@ -180,6 +181,9 @@ class Checker:
         if issue.code == "boolean.invalid":
             yes, no = messages.yes_no(self.language)
             return Problem(column.key, issue.code, {"value": value, "yes": yes, "no": no})
+        if issue.code == "number.too_large":
+            limit = number(float(NUMBER_LIMIT), self.language)
+            return Problem(column.key, issue.code, {"value": value, "limit": limit})
         if issue.code in ("time.invalid", "number.invalid"):
             return Problem(column.key, issue.code, {"value": value})
         # A code this module does not know yet still yields a sentence naming the cell.
