@@ -2,7 +2,8 @@
 
 Also ``-- --spreadsheet ID --credentials FILE``, or the SHEETCRM_WORKBOOK environment variable;
 the options are read by :func:`sheet_schema.backends.opening.open_workbook_from_arguments`,
-exactly as the bot reads them. This is the one place that loads data: it checks the login, reads
+exactly as the bot reads them; ``--open-without-login`` opens it without a login to this computer
+only (see :mod:`dashboard.auth`). This is the one place that loads data: it checks the login, reads
 the workbook (cached), draws the shared sidebar, and hands the chosen page a
 :class:`~dashboard.view.View`.
 """
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.auth import OPEN_OPTION
 from dashboard.i18n import Translator
 from dashboard.loading import LoadFailure, clear_cache, load_frames
 from dashboard.login import require_login
@@ -62,8 +64,9 @@ def main(argv: list[str]) -> None:
     """Draw the dashboard for the workbook the options point at."""
     st.set_page_config(page_title="SheetCRM", page_icon=":material/monitoring:", layout="wide")
     tr = Translator(str(st.session_state.get("language", "en")))
-    if not require_login(tr):
+    if not require_login(tr, argv):
         st.stop()
+    argv = [argument for argument in argv if argument != OPEN_OPTION]
     try:
         backend = _backend(tuple(argv))
     except (WorkbookError, SchemaError) as error:

@@ -225,10 +225,20 @@ STRINGS: Final[dict[str, Text]] = {
     "login.wrong": N_("Wrong password."),
     "login.oidc": N_("Sign in with your account"),
     "login.needed": N_(
-        "This dashboard is served beyond this computer, so it needs a login, and none is "
-        "set up. Either start it on localhost only (--server.address 127.0.0.1) or put a "
-        "password hash in .streamlit/secrets.toml under [auth] password_hash (make one "
-        "with `python -m dashboard.auth hash`)."
+        "This dashboard needs a login, and none is set up. Put a password hash in "
+        ".streamlit/secrets.toml under [auth] password_hash (make one with "
+        "`python -m dashboard.auth hash`). Only if nobody else can reach this computer: "
+        "[dashboard] open_without_login = true opens it to this computer."
+    ),
+    "login.not_local": N_(
+        "This dashboard is open without a login for this computer only, and this visit came "
+        "from elsewhere (a proxy or another address). Set a password to use it from here: "
+        "[auth] password_hash in .streamlit/secrets.toml (`python -m dashboard.auth hash`)."
+    ),
+    "login.wait": Nn_(
+        "Too many wrong passwords. Wait {seconds} second before the next try.",
+        "Too many wrong passwords. Wait {seconds} seconds before the next try.",
+        "seconds",
     ),
     "yes": N_("yes"),
     "no": N_("no"),

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from automations.demo.command import dashboard_command
+from automations.demo.command import OPEN_WITHOUT_LOGIN, dashboard_command
 from sheet_schema.backends.xlsx import append_rows, create_workbook
 from sheet_schema.schema import Schema, load_schema
 
@@ -433,20 +433,40 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard_server(workbook: Path, timeout: float = 60.0) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` on a free loopback port; yields its base URL."""
+def dashboard_server(
+    workbook: Path,
+    timeout: float = 60.0,
+    open_without_login: bool = True,
+    secrets_toml: str | None = None,
+    folder: Path | None = None,
+) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` on a free loopback port; yields its base URL.
+
+    By default it is started exactly as `sheetcrm demo` starts it (open to this computer). With
+    ``open_without_login=False`` it is started as the README's production layout says; with
+    ``secrets_toml`` it runs in ``folder`` with that text as ``.streamlit/secrets.toml``.
+    """
     import subprocess
     import time
     import urllib.request
 
     port = free_port()
     # The command `sheetcrm demo` uses, so its options (loopback, toolbar) are what is tested.
+    command = dashboard_command(APP, workbook, port)
+    if not open_without_login:
+        command.remove(OPEN_WITHOUT_LOGIN)
+    cwd = APP.parents[1]
+    if secrets_toml is not None:
+        assert folder is not None, "secrets need a folder to run in"
+        (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+        (folder / ".streamlit" / "secrets.toml").write_text(secrets_toml)
+        cwd = folder
     environment = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     process = subprocess.Popen(
-        dashboard_command(APP, workbook, port),
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        cwd=APP.parents[1],
+        cwd=cwd,
         env=environment,
     )
     url = f"http://127.0.0.1:{port}"

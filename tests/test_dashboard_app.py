@@ -3,8 +3,11 @@ filters, language, and the login gate."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,21 +15,23 @@ import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from automations.demo.command import write_demo_workbook
+from automations.demo.command import OPEN_WITHOUT_LOGIN, write_demo_workbook
 from dashboard import metrics
 from dashboard.auth import hash_password
 from dashboard.frames import Frames, build_frames
 from dashboard.loading import _Memory, current_generation
+from dashboard.login import login_throttle
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
 
+WAIT_ES = r"Demasiadas contraseñas incorrectas\. Espere [12] s antes del próximo intento\."
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "funnel", "sources", "customers", "reminders", "mailings", "quality")
 
 
 @pytest.fixture
 def served_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Serve on loopback, as `sheetcrm demo` does (restored afterwards)."""
+    """Bind to loopback, as `sheetcrm demo` does (restored afterwards)."""
     before = config.get_option("server.address")
     config.set_option("server.address", "127.0.0.1")
     yield
@@ -35,6 +40,12 @@ def served_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def app_for(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setattr(sys, "argv", ["app.py", "--workbook", str(workbook)])
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def demo_app(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app as `sheetcrm demo` starts it: opened without a login, to this computer only."""
+    monkeypatch.setattr(sys, "argv", ["app.py", "--workbook", str(workbook), OPEN_WITHOUT_LOGIN])
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
@@ -70,7 +81,7 @@ def small_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_page_renders_the_demo_with_its_numbers(
     demo_path: Path, demo_frames: Frames, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(demo_path, monkeypatch).run()
+    at = demo_app(demo_path, monkeypatch).run()
     assert not at.exception
     period = metrics.Period(date.fromordinal(date.today().toordinal() - 364), date.today())
     totals = metrics.deal_totals(demo_frames.deals, period)
@@ -101,7 +112,7 @@ def test_every_page_renders_the_demo_with_its_numbers(
 def test_hand_made_workbook_shows_hand_computed_figures(
     small_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(small_path, monkeypatch).run()
+    at = demo_app(small_path, monkeypatch).run()
     at.sidebar.selectbox(key="period_preset").set_value("all").run()
     open_page(at, "funnel")
     assert metric_values(at)["Won revenue"] == "€3,000"
@@ -124,7 +135,7 @@ def test_hand_made_workbook_shows_hand_computed_figures(
 def test_manager_filter_applies_to_every_page(
     small_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(small_path, monkeypatch).run()
+    at = demo_app(small_path, monkeypatch).run()
     at.sidebar.selectbox(key="period_preset").set_value("all").run()
     at.sidebar.multiselect(key="managers").select("João").run()
     open_page(at, "funnel")
@@ -139,7 +150,7 @@ def test_manager_filter_applies_to_every_page(
 def test_every_page_works_on_an_empty_workbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(write_empty(tmp_path / "empty.xlsx"), monkeypatch).run()
+    at = demo_app(write_empty(tmp_path / "empty.xlsx"), monkeypatch).run()
     assert not at.exception
     for page in PAGES:
         open_page(at, page)
@@ -155,7 +166,7 @@ def test_workbook_language_translates_the_interface(
 ) -> None:
     path = tmp_path / "es.xlsx"
     create_workbook(path, SCHEMA, settings=[("Language", "es"), ("Currency", "EUR")])
-    at = app_for(path, monkeypatch).run()
+    at = demo_app(path, monkeypatch).run()
     assert at.title[0].value == "Resumen"
     open_page(at, "funnel")
     assert at.title[0].value == "Embudo"
@@ -206,7 +217,7 @@ def test_unreadable_workbook_shows_an_error_not_a_traceback(
     path = tmp_path / "crm.xlsx"
     if kind == "not-xlsx":
         path.write_text("name,email\nAna,ana@example.com\n")
-    at = app_for(path, monkeypatch).run()
+    at = demo_app(path, monkeypatch).run()
     assert not at.exception
     message = at.error[0].value
     assert "The workbook cannot be read" in message
@@ -214,45 +225,113 @@ def test_unreadable_workbook_shows_an_error_not_a_traceback(
     assert ("no such workbook" in message) if kind == "missing" else ("not a readable" in message)
 
 
-def test_served_beyond_localhost_without_a_login_shows_no_data(
-    small_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = app_for(small_path, monkeypatch)
+@pytest.fixture
+def bound_to() -> Iterator[Callable[[str], None]]:
+    """Set Streamlit's server.address for one test (restored afterwards)."""
     before = config.get_option("server.address")
-    config.set_option("server.address", "0.0.0.0")
-    try:
-        at.run()
-    finally:
-        config.set_option("server.address", before)
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", before)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> Iterator[None]:
+    """Each test starts with no wrong passwords counted (the throttle lives per process)."""
+    login_throttle.clear()
+    yield
+    login_throttle.clear()
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "", "127.0.0.1", "localhost"])
+def test_without_a_login_set_up_no_data_is_shown_on_any_address(
+    address: str, small_path: Path, monkeypatch: pytest.MonkeyPatch, bound_to: Callable[[str], None]
+) -> None:
+    # 127.0.0.1 is the README's production layout: behind a reverse proxy every visitor
+    # connects from this computer, so the bind address alone must not open it.
+    bound_to(address)
+    at = app_for(small_path, monkeypatch).run()
+    assert not at.exception
     assert "needs a login" in at.error[0].value
     assert not at.metric and not at.dataframe
 
 
-def test_password_login_guards_the_data(small_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opened_without_login_only_when_bound_to_loopback(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch, bound_to: Callable[[str], None]
+) -> None:
+    bound_to("0.0.0.0")
+    at = demo_app(small_path, monkeypatch).run()
+    assert "for this computer only" in at.error[0].value
+    assert not at.metric and not at.dataframe
+    # The same choice made in secrets instead of the command line; on loopback it opens.
+    bound_to("127.0.0.1")
     at = app_for(small_path, monkeypatch)
+    at.secrets["dashboard"] = {"open_without_login": True}
+    at.run()
+    assert not at.error
+    assert "New leads" in metric_values(at)
+
+
+def test_a_password_is_asked_even_when_opened_on_loopback(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch, bound_to: Callable[[str], None]
+) -> None:
+    bound_to("127.0.0.1")
+    at = demo_app(small_path, monkeypatch)
     at.secrets["auth"] = {"password_hash": hash_password("correct horse")}
-    before = config.get_option("server.address")
-    config.set_option("server.address", "0.0.0.0")
-    try:
-        at.run()
-        assert not at.metric and not at.dataframe
-        at.text_input(key="login_password").input("wrong")
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert not at.metric and not at.dataframe
+    at.text_input(key="login_password").input("wrong")
+    at.button[0].click().run()
+    assert at.error[0].value == "Wrong password."
+    assert not at.metric
+    at.text_input(key="login_password").input("correct horse")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "New leads" in metric_values(at)
+
+
+def test_too_many_wrong_passwords_make_the_next_try_wait(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch, bound_to: Callable[[str], None]
+) -> None:
+    bound_to("0.0.0.0")
+    # A hash as an older version stored it, with a cheap cost so the many tries stay quick; the
+    # parameters travel in the string, so it is still accepted.
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"correct horse", salt=salt, n=2**10, r=8, p=1, dklen=64)
+    stored = "$".join(
+        [
+            "scrypt",
+            "1024",
+            "8",
+            "1",
+            base64.b64encode(salt).decode(),
+            base64.b64encode(digest).decode(),
+        ]
+    )
+    at = app_for(small_path, monkeypatch)
+    at.secrets["auth"] = {"password_hash": stored}
+    at.session_state["language"] = "es"
+    at.run()
+    assert at.title[0].value == "Iniciar sesión"
+    for guess in range(1, 6):
+        at.text_input(key="login_password").input(f"guess {guess}")
         at.button[0].click().run()
-        assert at.error[0].value == "Wrong password."
-        assert not at.metric
-        at.text_input(key="login_password").input("correct horse")
-        at.button[0].click().run()
-        assert not at.exception
-        assert "New leads" in metric_values(at)
-    finally:
-        config.set_option("server.address", before)
+        assert [e.value for e in at.error] == ["Contraseña incorrecta."]
+        # Four wrong tries are free; the fifth makes the next one wait a second.
+        expected = ["Demasiadas contraseñas incorrectas. Espere 1 s antes del próximo intento."]
+        assert [w.value for w in at.warning] == (expected if guess == 5 else [])
+    at.text_input(key="login_password").input("guess 6")
+    at.button[0].click().run()
+    # Refused unchecked while the second runs, or checked and then two seconds: a wait either way.
+    shown = [e.value for e in at.error] + [w.value for w in at.warning]
+    assert any(re.fullmatch(WAIT_ES, text) for text in shown), shown
+    assert not at.metric and not at.dataframe
 
 
 @pytest.mark.usefixtures("served_on")
 def test_sheet_text_is_escaped_in_the_customer_history(
     small_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(small_path, monkeypatch).run()
+    at = demo_app(small_path, monkeypatch).run()
     open_page(at, "customers")
     at.selectbox(key="customer_pick").set_value("C-0005").run()
     header = next(m.value for m in at.markdown if "C\\-0005" in m.value)
@@ -275,7 +354,7 @@ def test_refresh_button_reads_the_workbook_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_small(tmp_path / "crm.xlsx")
-    at = app_for(path, monkeypatch).run()
+    at = demo_app(path, monkeypatch).run()
     at.sidebar.selectbox(key="period_preset").set_value("all").run()
     assert metric_values(at)["New leads"] == "6"
     append_rows(path, SCHEMA, {"Customers": [{"name": "Gus", "created": date(2024, 6, 1)}]})
@@ -289,7 +368,7 @@ def test_refresh_button_reads_the_workbook_again(
 def test_pages_opened_after_one_without_interactions_still_show_them(
     small_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app_for(small_path, monkeypatch).run()
+    at = demo_app(small_path, monkeypatch).run()
     open_page(at, "funnel")  # drawn without reading the Interactions tab
     open_page(at, "customers")
     at.selectbox(key="customer_pick").set_value("C-0001").run()

@@ -36,6 +36,9 @@ DEMO_WORKBOOK_NAME = "sheetcrm-demo.xlsx"
 _HEALTH_TIMEOUT_SECONDS = 90.0
 _STOP_TIMEOUT_SECONDS = 10.0
 _SHOWN_PROBLEMS = 5
+# The dashboard asks for a login unless told otherwise (dashboard.auth); the demo's own server
+# listens on loopback only, so it opens itself to this computer, and only to this computer.
+OPEN_WITHOUT_LOGIN = "--open-without-login"
 
 
 def write_demo_workbook(
@@ -68,7 +71,10 @@ def find_dashboard_app() -> Path | None:
 
 
 def dashboard_command(app: Path, workbook: Path, port: int) -> list[str]:
-    """The command that serves the dashboard for ``workbook`` on 127.0.0.1:``port``."""
+    """The command that serves the dashboard for ``workbook`` on 127.0.0.1:``port``.
+
+    Open without a login to this computer only: visits through a proxy are refused.
+    """
     return [
         sys.executable,
         "-m",
@@ -89,6 +95,7 @@ def dashboard_command(app: Path, workbook: Path, port: int) -> list[str]:
         "--",
         "--workbook",
         str(workbook),
+        OPEN_WITHOUT_LOGIN,
     ]
 
 
