@@ -24,7 +24,7 @@ from dashboard.login import login_throttle
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
 
-WAIT_ES = r"Demasiadas contraseñas incorrectas\. Espere [12] s antes del próximo intento\."
+WAIT_ES = r"Demasiadas contraseñas incorrectas\. Espere (1 segundo|2 segundos) antes del próximo intento\."
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "funnel", "sources", "customers", "reminders", "mailings", "quality")
 
@@ -317,7 +317,9 @@ def test_too_many_wrong_passwords_make_the_next_try_wait(
         at.button[0].click().run()
         assert [e.value for e in at.error] == ["Contraseña incorrecta."]
         # Four wrong tries are free; the fifth makes the next one wait a second.
-        expected = ["Demasiadas contraseñas incorrectas. Espere 1 s antes del próximo intento."]
+        expected = [
+            "Demasiadas contraseñas incorrectas. Espere 1 segundo antes del próximo intento."
+        ]
         assert [w.value for w in at.warning] == (expected if guess == 5 else [])
     at.text_input(key="login_password").input("guess 6")
     at.button[0].click().run()
