@@ -24,7 +24,10 @@ from dashboard.login import login_throttle
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
 
-WAIT_ES = r"Demasiadas contraseñas incorrectas\. Espere (1 segundo|2 segundos) antes del próximo intento\."
+WAIT_ES = (
+    r"Demasiadas contraseñas incorrectas\. "
+    r"Espere (1 segundo|2 segundos) antes del próximo intento\."
+)
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "funnel", "sources", "customers", "reminders", "mailings", "quality")
 
