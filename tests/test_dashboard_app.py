@@ -187,7 +187,7 @@ def test_spanish_dashboard_shows_stages_lifecycles_segments_and_periods_in_spani
     records = small_records()
     records["Customers"][2]["segment"] = "Amigos de la casa"  # typed by the team: kept as typed
     append_rows(path, SCHEMA, records)
-    at = app_for(path, monkeypatch).run()
+    at = demo_app(path, monkeypatch).run()
     periods = at.sidebar.selectbox(key="period_preset")
     assert periods.options == [
         "Últimos 30 días",
