@@ -56,6 +56,8 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "Date order {order}). Type {iso} to be sure."
     ),
     "date.future": N_("{column}: {value} is in the future."),
+    "deal.won_without_closed": N_("{column} is empty: type the day this Won deal was won."),
+    "deal.lost_without_reason": N_("{column} is empty: say why this deal was lost."),
     "date.before": N_("{column}: {value} is before {other} ({other_value})."),
     "time.invalid": N_("{column}: '{value}' has a time of day that does not exist."),
     "cell.unreadable": N_("{column}: '{value}' cannot be read."),

@@ -120,6 +120,17 @@ def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd
     return deals
 
 
+def _column_of(sentence: str, headers: Sequence[str]) -> str | None:
+    """The header a Problems sentence is about (it starts with it), longest first; else None."""
+    folded = sentence.casefold()
+    for header in headers:
+        if header and folded.startswith(header.casefold()):
+            rest = sentence[len(header) : len(header) + 1]
+            if rest in ("", ":", " "):
+                return header
+    return None
+
+
 def problem_rows(
     snapshot: Snapshot, schema: Schema, tabs: Collection[str] = DASHBOARD_TABS
 ) -> pd.DataFrame:
@@ -144,23 +155,34 @@ def problem_rows(
         if name not in tabs:
             continue
         tab = schema.tab(name)
+        headers = sorted((c.header for c in tab.columns), key=len, reverse=True)
         for row in snapshot.tab(name):
             problems = row.values.get("problems") if tab.has_column("problems") else None
-            if problems:
+            # The bot's Problems cell holds one sentence a line, each starting with its column's
+            # header; a cell the bot already wrote about is not listed a second time.
+            covered: set[str] = set()
+            for sentence in str(problems or "").splitlines():
+                if not sentence.strip():
+                    continue
+                column = _column_of(sentence, headers)
+                if column:
+                    covered.add(column)
                 records.append(
                     {
                         "tab": name,
                         "row": row.number,
                         "id": row.row_id,
-                        "column": None,
+                        "column": column,
                         "kind": "problems",
                         "code": "",
                         "raw": "",
-                        "message": str(problems),
+                        "message": sentence.strip(),
                     }
                 )
             for cell in row.issues:
                 header = tab.column(cell.column).header if tab.has_column(cell.column) else ""
+                if header in covered:
+                    continue
                 records.append(
                     {
                         "tab": name,

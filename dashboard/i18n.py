@@ -211,7 +211,8 @@ STRINGS: Final[dict[str, Text]] = {
     "issue.number.too_large": N_("“{raw}” is too large a number"),
     "issue.boolean.invalid": N_("“{raw}” is not yes or no"),
     "issue.choice.unknown": N_("“{raw}” is not one of: {detail}"),
-    "issue.other": N_("“{raw}” cannot be read ({code})"),
+    "issue.date.impossible": N_("“{raw}” is not a real date"),
+    "issue.other": N_("“{raw}” cannot be read"),
     "error.workbook": N_("The workbook cannot be read"),
     "error.hint": N_(
         "Check the --workbook path (or --spreadsheet and --credentials), then press Refresh."
@@ -330,5 +331,5 @@ class Translator:
         """A sentence for an unreadable cell (code from the cells layer)."""
         key = f"issue.{code}"
         if key not in STRINGS:
-            return self("issue.other", raw=raw, code=code)
+            return self("issue.other", raw=raw)
         return self(key, raw=raw, detail=detail)

@@ -488,11 +488,28 @@ def reminders(
     """Follow-ups that are overdue (due before today) or upcoming (today to today + window).
 
     From open deals' ``Follow-up due`` and customers' ``Next action date`` (with their
-    ``Reminder`` text). ``days`` is due minus today (negative when overdue). Sorted by due date.
+    ``Reminder`` text). ``days`` is due minus today (negative when overdue). Each follow-up is
+    listed once: a customer whose Next action date is one of her listed deals' follow-ups is
+    not listed again. Sorted by due date.
     """
     start = pd.Timestamp(today)
     horizon = start + pd.Timedelta(days=window_days)
     open_deals = deals[~deals["stage"].isin([WON, LOST]) & deals["follow_up_due"].notna()]
+    open_deals = open_deals[open_deals["follow_up_due"] <= horizon]
+    due_customers = customers[customers["next_action_date"].notna()]
+    # A customer's Next action date is often one of her deals' follow-ups, and her Reminder
+    # then names that deal: the deal is listed once, with the customer's sentence as its note.
+    reminder_of = due_customers.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
+    texts = open_deals["customer_id"].map(reminder_of["reminder"])
+    names_deal = pd.Series(
+        [
+            isinstance(text, str) and isinstance(deal, str) and deal in text
+            for text, deal in zip(texts, open_deals["id"], strict=True)
+        ],
+        index=open_deals.index,
+        dtype=bool,
+    )
+    own_note = open_deals["title"].fillna("") + " (" + open_deals["stage"].fillna("") + ")"
     deal_rows = pd.DataFrame(
         {
             "due": open_deals["follow_up_due"],
@@ -500,10 +517,21 @@ def reminders(
             "id": open_deals["id"],
             "name": open_deals["customer_name"].fillna(open_deals["customer_id"]),
             "manager": open_deals["manager"],
-            "note": open_deals["title"].fillna("") + " (" + open_deals["stage"].fillna("") + ")",
+            "note": texts.where(names_deal, own_note),
         }
     )
-    due_customers = customers[customers["next_action_date"].notna()]
+    listed = set(zip(open_deals["customer_id"], open_deals["follow_up_due"], strict=True))
+    also_a_deal = pd.Series(
+        [
+            (customer, due) in listed
+            for customer, due in zip(
+                due_customers["id"], due_customers["next_action_date"], strict=True
+            )
+        ],
+        index=due_customers.index,
+        dtype=bool,
+    )
+    due_customers = due_customers[~also_a_deal]
     customer_rows = pd.DataFrame(
         {
             "due": due_customers["next_action_date"],

@@ -136,7 +136,7 @@ def test_choices_accept_case_accents_and_aliases_and_suggest_a_fix() -> None:
         {
             "Customers": [{"id": "C-0001", "name": "Ana"}],
             "Deals": [
-                {"customer_id": "C-0001", "stage": "won"},
+                {"customer_id": "C-0001", "stage": "won", "closed": "2026-10-01"},
                 {"customer_id": "C-0001", "stage": "Negociación"},
                 {"customer_id": "C-0001", "stage": "NEGOCIACION"},
                 {"customer_id": "C-0001", "stage": "Porposal"},

@@ -258,6 +258,7 @@ class Checker:
                         )
                     )
         if tab.name == "Deals":
+            problems.extend(_closing_problems(tab, row))
             created, closed = as_date(row.get("created")), as_date(row.get("closed"))
             if created is not None and closed is not None and closed < created:
                 problems.append(
@@ -272,6 +273,21 @@ class Checker:
                     )
                 )
         return problems
+
+
+def _closing_problems(tab: Tab, row: Row) -> list[Problem]:
+    """A Won deal needs the day it was won; a Lost deal the reason it was lost.
+
+    Without them revenue falls in no month and the lost-reasons report has a hole. A cell that
+    holds something unreadable is reported by the cell check instead.
+    """
+    stage = row.get("stage")
+    problems: list[Problem] = []
+    if stage == "Won" and tab.has_column("closed") and not row.text("closed").strip():
+        problems.append(Problem("closed", "deal.won_without_closed", {}))
+    if stage == "Lost" and tab.has_column("lost_reason") and not row.text("lost_reason").strip():
+        problems.append(Problem("lost_reason", "deal.lost_without_reason", {}))
+    return problems
 
 
 def _country_names(language: str) -> dict[str, str]:

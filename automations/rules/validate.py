@@ -7,7 +7,7 @@ Templates, Automations, Campaigns). A row is checked only once its tab's key col
 - of one row alone (:mod:`automations.rules.row_checks`): cells that cannot be read as their
   column's type, ambiguous day/month dates, required columns left empty, negative amounts,
   emails, phones, a deal closed before it was created, a template that does not compile;
-- of the clock (here): a birthday or interaction in the future;
+- of the clock (here): a birthday, a Created or Closed date, or an interaction in the future;
 - across rows (:mod:`automations.rules.cross_checks`): references to IDs that do not exist,
   unknown template keys, unreadable Segment filters, duplicate customers.
 
@@ -33,8 +33,13 @@ from sheet_schema.reading import team_keys
 from sheet_schema.schema import Schema, Tab
 
 PROBLEMS = "problems"
-# Date columns that must not lie in the future (a typo such as 2062 for 2026).
-_NOT_IN_FUTURE = {"Customers": "birthday", "Interactions": "date"}
+# Date columns that must not lie in the future (a typo such as 2062 for 2026): something that
+# has not happened yet cannot have a date. (Deals have Expected close for the future.)
+_NOT_IN_FUTURE: dict[str, tuple[str, ...]] = {
+    "Customers": ("birthday", "created"),
+    "Deals": ("created", "closed"),
+    "Interactions": ("date",),
+}
 
 
 def checked_tabs(schema: Schema) -> tuple[Tab, ...]:
@@ -59,7 +64,7 @@ def find_problems(
         found[tab.name] = tab_found = {}
         ready[tab.name] = tab_ready = {}
         keys = team_keys(tab)
-        future = _NOT_IN_FUTURE.get(tab.name)
+        future = tuple(c for c in _NOT_IN_FUTURE.get(tab.name, ()) if tab.has_column(c))
         customers = tab.name == "Customers"
         for row in snapshot.tab(tab.name):
             row_id = row.row_id
@@ -73,10 +78,10 @@ def find_problems(
                 tab_found[row_id] = list(row_facts.problems)
             if customers:
                 facts[row_id] = row_facts
-            if future is not None:
-                when = as_date(row.values.get(future))
+            for column in future:
+                when = as_date(row.values.get(column))
                 if when is not None and when > today:
-                    problem = Problem(future, "date.future", {"value": when.isoformat()})
+                    problem = Problem(column, "date.future", {"value": when.isoformat()})
                     tab_found.setdefault(row_id, []).append(problem)
     memo.finish()
     check_across_rows(schema, snapshot, ready, found, facts, checker)
