@@ -143,3 +143,25 @@ def test_an_unreadable_cell_the_bot_has_not_seen_yet_is_shown_without_internal_c
         text = Translator(language).issue(row["code"], row["raw"], str(row["message"]))
         assert "31/02/1990" in text
         assert "(" not in text and "date." not in text
+
+
+def test_the_reminders_page_lists_an_overdue_deal_once_with_its_note(tmp_path: Path) -> None:
+    path = tmp_path / "shop.xlsx"
+    create_workbook(path, SCHEMA)
+    type_rows(path, "Customers", [{"Name": "Ana Ruiz", "Email": "ana@example.com"}])
+    # A proposal typed a month ago and never followed up: overdue (SLA Proposal: 7 days).
+    type_rows(
+        path,
+        "Deals",
+        [{"Customer ID": "C-0001", "Title": "Sofa", "Stage": "Proposal", "Created": "2026-10-01"}],
+    )
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW)
+    frames = build_frames(XlsxBackend(path, SCHEMA).read())
+    customer = frames.customers.set_index("id").loc["C-0001"]
+    assert "D-0001" in str(customer["reminder"])  # the customer's reminder is this deal
+
+    rows = metrics.reminders(frames.customers, frames.deals, NOW.date(), window_days=7)
+
+    assert rows[["kind", "id", "status"]].values.tolist() == [["deal", "D-0001", "overdue"]]
+    assert rows["note"].iloc[0] == customer["reminder"]
+    assert int(rows["days"].iloc[0]) < 0
