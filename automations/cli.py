@@ -48,9 +48,13 @@ def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
         )
         print(summary)
         return 0
-    from sheet_schema.backends.xlsx import create_workbook
+    from sheet_schema.backends.xlsx import create_workbook, repair_workbook
 
     path = location.workbook
+    if path.exists() and not args.force:
+        # An existing workbook is repaired, never replaced: only --force starts afresh.
+        print(repair_workbook(path, schema))
+        return 0
     create_workbook(path, schema, force=args.force)
     print(f"Created {path} with tabs: {', '.join(t.name for t in schema.tabs)}.")
     return 0
@@ -278,9 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = commands.add_parser("init", help="create a workbook, or add missing tabs and headers")
+    init = commands.add_parser(
+        "init",
+        help="create a workbook, or add what an existing one lacks (tabs, headers, dropdowns)",
+    )
     add_workbook_options(init)
-    init.add_argument("--force", action="store_true", help="replace an existing .xlsx file")
+    init.add_argument(
+        "--force", action="store_true", help="replace an existing .xlsx file with a new one"
+    )
     init.set_defaults(handler=_cmd_init)
 
     run = commands.add_parser("run", help="run one bot cycle")

@@ -1,14 +1,19 @@
 """What ``sheetcrm init`` lays out in a workbook, independent of where the workbook lives.
 
-Each backend turns this description into its own calls (openpyxl styles, or one Sheets
-``batchUpdate``), so an xlsx file and a Google spreadsheet look the same to the team.
+:func:`plan_layout` decides, for a new or an existing workbook, what is missing and what to add;
+each backend reads its worksheets into :class:`SheetInfo` and turns the :class:`LayoutPlan` into
+its own calls (openpyxl styles, or one Sheets ``batchUpdate``), so an xlsx file and a Google
+spreadsheet get the same layout, and ``init`` on either only ever adds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sheet_schema.schema import Column, ColumnType
+from sheet_schema.headers import HeaderError, column_letter, map_headers
+from sheet_schema.reading import match_worksheets
+from sheet_schema.schema import Column, ColumnType, Schema, Tab
 from sheet_schema.translation import LANGUAGES
 
 # Light grey: "the bot fills this; do not type here".
@@ -73,3 +78,282 @@ def column_width(column: Column) -> int:
     if column.type is ColumnType.EMAIL:
         return 28
     return max(12, len(column.header) + 4)
+
+
+# -- what ``init`` adds to a workbook that exists: one planner for every backend -----------
+
+PROBLEM_COLOUR = "FFF2CC"  # light yellow: "look at this row"
+OVERDUE_COLOUR = "F4CCCC"  # light red: the follow-up date has passed
+
+
+@dataclass(frozen=True)
+class LayoutFeatures:
+    """The parts of the layout a backend can lay out (an .xlsx file has no warning-only
+    protection, and the bot formats each date cell it writes there)."""
+
+    date_formats: bool = True
+    highlights: bool = True
+    protection: bool = True
+
+
+SHEETS_FEATURES = LayoutFeatures()
+XLSX_FEATURES = LayoutFeatures(date_formats=False, highlights=False, protection=False)
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """What init needs to know of one cell of rows 1-2."""
+
+    text: str = ""
+    bold: bool = False
+    validated: bool = False
+    number_format: bool = False
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One existing worksheet, as far as init is concerned.
+
+    ``used_columns`` is how many columns the team uses: header cells init adds go after them.
+    """
+
+    title: str
+    header: tuple[CellInfo, ...] = ()
+    second: tuple[CellInfo, ...] = ()
+    used_columns: int = 0
+    frozen_rows: int = 0
+    formulas: frozenset[str] = frozenset()
+    protected: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A dropdown (``choices``) or, without choices, a date check on a column below row 1."""
+
+    index: int
+    column: Column
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A conditional format over the tab's rows below the header."""
+
+    formula: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A warning before a person edits a bot column (``index``), or a whole bot tab (None)."""
+
+    description: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class TabLayout:
+    """What init adds to one tab (``new``: the whole tab is added)."""
+
+    tab: Tab
+    title: str
+    new: bool
+    width: int
+    new_headers: tuple[tuple[int, Column], ...] = ()
+    settings: tuple[DefaultSetting, ...] = ()
+    freeze: bool = False
+    bold: tuple[int, ...] = ()
+    validations: tuple[Validation, ...] = ()
+    date_formats: tuple[tuple[int, Column], ...] = ()
+    highlights: tuple[Highlight, ...] = ()
+    protections: tuple[Protection, ...] = ()
+    widths: tuple[tuple[int, Column], ...] = ()
+
+    def is_empty(self) -> bool:
+        """True when the tab is in place and needs nothing."""
+        return not self.new and not (
+            self.new_headers
+            or self.freeze
+            or self.bold
+            or self.validations
+            or self.date_formats
+            or self.highlights
+            or self.protections
+        )
+
+
+_SUMMARY_LABELS = {
+    "dropdowns": "dropdowns on choice columns",
+    "date_checks": "date checks on date columns",
+    "date_formats": "date formats on bot date columns",
+    "frozen": "tab(s) given a frozen header row",
+    "bold": "header cells made bold",
+    "highlights": "highlight rules (overdue follow-ups, rows with problems)",
+    "protected": "bot columns that warn before a person edits them",
+    "settings": "default settings",
+}
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """Everything init adds to a workbook, tab by tab, and the tabs it could not set up."""
+
+    tabs: tuple[TabLayout, ...]
+    problems: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        """True when the workbook needs nothing."""
+        return all(t.is_empty() for t in self.tabs)
+
+    def counts(self) -> dict[str, int]:
+        """How many things of each kind are added (keys of the summary's labels)."""
+        counts = {
+            "dropdowns": sum(1 for t in self.tabs for v in t.validations if v.choices),
+            "date_checks": sum(1 for t in self.tabs for v in t.validations if not v.choices),
+            "date_formats": sum(len(t.date_formats) for t in self.tabs),
+            "frozen": sum(1 for t in self.tabs if t.freeze and not t.new),
+            "bold": sum(len(t.bold) for t in self.tabs),
+            "highlights": sum(len(t.highlights) for t in self.tabs),
+            "protected": sum(len(t.protections) for t in self.tabs),
+            "settings": sum(len(t.settings) for t in self.tabs),
+        }
+        return {k: n for k, n in counts.items() if n}
+
+    def summary(self, name: str, how: str = "") -> str:
+        """A few lines for the person who ran ``sheetcrm init`` on the workbook ``name``
+        (e.g. "Spreadsheet 'Team CRM'"); ``how`` says how it was written."""
+        lines = []
+        if self.is_empty():
+            subject = name[:1].upper() + name[1:]
+            lines.append(
+                f"{subject} is already set up for SheetCRM: nothing to add, nothing changed."
+            )
+        else:
+            lines.append(f"Set up {name} for SheetCRM{how}:")
+            added = [t.tab.name for t in self.tabs if t.new]
+            if added:
+                lines.append(f"- added tabs: {', '.join(added)}")
+            for t in self.tabs:
+                if t.new_headers and not t.new:
+                    headers = ", ".join(c.header for _, c in t.new_headers)
+                    lines.append(f"- {t.title}: added columns {headers}")
+            counts = self.counts()
+            lines.extend(
+                f"- {counts[k]} {label}" for k, label in _SUMMARY_LABELS.items() if k in counts
+            )
+        lines.extend(f"Not changed: {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def protection_description(tab: Tab, column: Column | None) -> str:
+    """How init labels the warning on a bot column (also how it recognises it next time)."""
+    if column is None:
+        return f"SheetCRM: the bot writes the {tab.name} tab"
+    return f"SheetCRM: the bot fills {tab.name} / {column.header}"
+
+
+def plan_layout(
+    schema: Schema,
+    sheets: Sequence[SheetInfo],
+    features: LayoutFeatures,
+    init_command: str = "sheetcrm init",
+) -> LayoutPlan:
+    """What ``init`` adds to a workbook whose worksheets are ``sheets`` (nothing when all is in
+    place): missing tabs (found by name or alias), missing header cells after the team's last
+    used column, and the layout a new tab gets, never replacing what the team set up.
+
+    ``init_command`` is the command that runs init again, for the problems it reports.
+    """
+    titles, _ = match_worksheets(schema, [s.title for s in sheets])
+    by_title = {s.title: s for s in sheets}
+    tabs: list[TabLayout] = []
+    problems: list[str] = []
+    for tab in schema.tabs:
+        if tab.name not in titles:
+            tabs.append(_plan_tab(tab, SheetInfo(title=tab.name), features, new=True))
+            continue
+        info = by_title[titles[tab.name]]
+        try:
+            tabs.append(_plan_tab(tab, info, features, new=False))
+        except HeaderError as error:
+            problems.append(f"{error} Fix it and run `{init_command}` again.")
+    return LayoutPlan(tabs=tuple(tabs), problems=tuple(problems))
+
+
+def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) -> TabLayout:
+    headers = map_headers(tab, [c.text for c in info.header])
+    positions = dict(headers.positions)
+    start = max(headers.width, info.used_columns)
+    missing = [tab.column(key) for key in headers.missing()]
+    for offset, column in enumerate(missing):
+        positions[column.key] = start + offset
+    width = max([start + len(missing), *(p + 1 for p in positions.values())])
+    new_headers = tuple((positions[c.key], c) for c in missing)
+
+    def second(index: int) -> CellInfo:
+        return info.second[index] if index < len(info.second) else CellInfo()
+
+    validations: list[Validation] = []
+    if not tab.append_only:
+        for column in tab.columns:
+            index = positions[column.key]
+            if column.bot_owned or second(index).validated:
+                continue  # never replace a rule the team set up
+            if dropdown_values(column) or is_date_column(column):
+                validations.append(Validation(index, column, dropdown_values(column)))
+    date_formats = tuple(
+        (positions[c.key], c)
+        for c in tab.columns
+        if features.date_formats
+        and c.bot_owned
+        and is_date_column(c)
+        and not second(positions[c.key]).number_format
+    )
+    highlights = _highlights(tab, positions, info) if features.highlights else ()
+    protections = _protections(tab, positions, info) if features.protection else ()
+    return TabLayout(
+        tab=tab,
+        title=info.title,
+        new=new,
+        width=width,
+        new_headers=new_headers,
+        settings=DEFAULT_SETTINGS if new and tab.name == "Settings" else (),
+        freeze=info.frozen_rows < 1,
+        bold=tuple(
+            i
+            for i in sorted(headers.positions.values())
+            if i < len(info.header) and not info.header[i].bold
+        ),
+        validations=tuple(validations),
+        date_formats=date_formats,
+        highlights=highlights,
+        protections=protections,
+        widths=new_headers,
+    )
+
+
+def _highlights(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tuple[Highlight, ...]:
+    if tab.append_only:
+        return ()
+    wanted: list[Highlight] = []
+    if "problems" in positions:
+        letter = column_letter(positions["problems"])
+        wanted.append(Highlight(f"=LEN(${letter}2)>0", PROBLEM_COLOUR))
+    if tab.name == "Deals" and "follow_up_due" in positions:
+        due = column_letter(positions["follow_up_due"])
+        parts = [f"ISNUMBER(${due}2)", f"${due}2<TODAY()"]
+        if "stage" in positions:
+            stage = column_letter(positions["stage"])
+            parts += [f'${stage}2<>"Won"', f'${stage}2<>"Lost"']
+        wanted.append(Highlight(f"=AND({','.join(parts)})", OVERDUE_COLOUR))
+    return tuple(h for h in wanted if h.formula not in info.formulas)
+
+
+def _protections(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tuple[Protection, ...]:
+    if tab.append_only:
+        wanted = [Protection(protection_description(tab, None), None)]
+    else:
+        wanted = [
+            Protection(protection_description(tab, c), positions[c.key]) for c in tab.bot_columns
+        ]
+    return tuple(p for p in wanted if p.description not in info.protected)

@@ -29,12 +29,15 @@ def row_fingerprint(tab: Tab, row: Row) -> str:
 
 
 def match_worksheets(
-    schema: Schema, titles: Sequence[str], wanted: Collection[str] | None = None
+    schema: Schema,
+    titles: Sequence[str],
+    wanted: Collection[str] | None = None,
+    init_command: str = "sheetcrm init",
 ) -> tuple[dict[str, str], list[TabIssue]]:
     """Map canonical tab names to worksheet titles; report tabs that are missing or doubled.
 
     ``wanted`` limits the missing-tab report to those tabs (a partial read does not complain
-    about tabs it did not ask for).
+    about tabs it did not ask for); ``init_command`` is the command that adds a missing tab.
     """
     found: dict[str, str] = {}
     issues: list[TabIssue] = []
@@ -61,7 +64,7 @@ def match_worksheets(
                 TabIssue(
                     tab.name,
                     "tab.missing",
-                    f"The workbook has no {tab.name} tab. Run `sheetcrm init` to add it.",
+                    f"The workbook has no {tab.name} tab. Run `{init_command}` to add it.",
                 )
             )
     return found, issues
@@ -201,14 +204,16 @@ def build_snapshot(
     read_at: datetime,
     source: str = "",
     tabs: Collection[str] | None = None,
+    init_command: str = "sheetcrm init",
 ) -> Snapshot:
     """A snapshot from grids keyed by worksheet title (row 1 of each grid is the header).
 
     ``tabs`` (canonical names) makes it a partial snapshot: other tabs are left out, as if
-    unreadable, and are not reported missing.
+    unreadable, and are not reported missing. ``init_command`` (the exact command, with
+    ``--workbook`` or ``--spreadsheet``) is what messages about missing tabs tell people to run.
     """
     wanted = wanted_tabs(schema, tabs)
-    titles, issues = match_worksheets(schema, list(grids), wanted)
+    titles, issues = match_worksheets(schema, list(grids), wanted, init_command)
     settings_grid = grids.get(titles["Settings"]) if "Settings" in titles else None
     settings, settings_issues = read_settings(schema, settings_grid)
     issues.extend(settings_issues)

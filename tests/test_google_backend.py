@@ -230,7 +230,10 @@ def test_a_missing_tab_is_reported_and_the_others_still_work(
     )
 
     missing = [i for i in snapshot.tab_issues if i.code == "tab.missing"]
-    assert [i.tab for i in missing] == ["Deals"] and "sheetcrm init" in missing[0].message
+    assert [i.tab for i in missing] == ["Deals"]
+    # The message names the exact command that adds the tab back.
+    command = f"sheetcrm init --spreadsheet {sid} --credentials {service_account_file}"
+    assert f"Run `{command}` to add it." in missing[0].message
     assert len(snapshot.tab("Customers")) == 2
     assert report.cells_written == 1
     assert [s.tab for s in report.skipped] == ["Deals"]

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from automations.cli import main
-from sheet_schema.backends.sheets_layout import plan_layout, protection_description
+from sheet_schema.backends.sheets_layout import layout_requests
+from sheet_schema.layout import protection_description
 from sheet_schema.schema import Schema
 from tests.fixtures_google import headers, schema, service_account_file, sheets_emulator
 from tests.sheets_emulator import EmulatorServer
@@ -225,7 +226,7 @@ def test_a_duplicated_header_is_reported_and_the_rest_is_set_up(
 
 
 def test_a_new_workbook_needs_nothing_more_after_init(schema: Schema) -> None:
-    layout = plan_layout(schema, [])
+    layout = layout_requests(schema, [], {})
     kinds = {next(iter(r)) for r in layout.requests}
     assert {"addSheet", "setDataValidation", "addConditionalFormatRule"} <= kinds
     assert {"addProtectedRange", "updateCells", "repeatCell"} <= kinds

@@ -347,12 +347,14 @@ def test_a_new_workbook_is_readable_by_others_like_any_new_file(tmp_path: Path) 
     assert path.stat().st_mode & 0o777 == 0o644
 
 
-def test_init_refuses_to_overwrite_without_force(
+def test_init_keeps_an_existing_workbook_and_only_force_replaces_it(
     workbook: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     append_rows(workbook, SCHEMA, {"Customers": [{"name": "Ana"}]})
-    assert main(["init", "--workbook", str(workbook)]) == 1
-    assert "already exists. Use --force" in capsys.readouterr().err
+    before = workbook.read_bytes()
+    assert main(["init", "--workbook", str(workbook)]) == 0
+    assert "already set up for SheetCRM: nothing to add" in capsys.readouterr().out
+    assert workbook.read_bytes() == before
     assert backend(workbook).read().tab("Customers")[0].values["name"] == "Ana"
     assert main(["init", "--workbook", str(workbook), "--force"]) == 0
     assert backend(workbook).read().tab("Customers") == ()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Collection
+from pathlib import Path
 from typing import Protocol
 
 from sheet_schema.model import ApplyReport, Plan, Snapshot
@@ -14,6 +16,22 @@ class WorkbookError(RuntimeError):
     Raised for whole-workbook failures only (missing file, no access, quota exhausted). Problems
     with a tab, row or cell never raise: they are reported in the snapshot.
     """
+
+
+def init_command(
+    workbook: Path | None = None,
+    *,
+    spreadsheet: str | None = None,
+    credentials: Path | None = None,
+) -> str:
+    """The exact ``sheetcrm init`` command that repairs this workbook, for messages to people."""
+    if spreadsheet is None:
+        target = shlex.quote(str(workbook or "sheetcrm.xlsx"))
+        return f"sheetcrm init --workbook {target}"
+    command = f"sheetcrm init --spreadsheet {shlex.quote(spreadsheet)}"
+    if credentials is not None:
+        command += f" --credentials {shlex.quote(str(credentials))}"
+    return command
 
 
 class Backend(Protocol):

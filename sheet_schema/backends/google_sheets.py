@@ -35,6 +35,7 @@ from typing import Any
 
 import gspread
 
+from sheet_schema.backends.base import init_command
 from sheet_schema.backends.sheets_auth import load_service_account
 from sheet_schema.backends.sheets_http import (
     GOOGLE_SHEETS_URL,
@@ -43,7 +44,7 @@ from sheet_schema.backends.sheets_http import (
 from sheet_schema.backends.sheets_layout import (
     init_data_ranges,
     init_metadata_fields,
-    plan_layout,
+    layout_requests,
     sheet_infos,
 )
 from sheet_schema.backends.sheets_retry import Retrier
@@ -149,6 +150,8 @@ class GoogleSheetsBackend:
         self.client = client
         self.http = client.http_client
         self.spreadsheet_id = spreadsheet_id
+        # Only for messages: the init command that repairs this spreadsheet names the key file.
+        self.credentials_file: Path | None = None
         self.schema = schema
         self.clock = clock
         self.follow_settings = follow_settings
@@ -174,7 +177,9 @@ class GoogleSheetsBackend:
         Nothing is sent until the first read.
         """
         client = build_client(spreadsheet_id, credentials_file, api_url, retrier)
-        return cls(client, spreadsheet_id, schema, clock=clock)
+        backend = cls(client, spreadsheet_id, schema, clock=clock)
+        backend.credentials_file = credentials_file
+        return backend
 
     # -- what the rest of SheetCRM sees --------------------------------------------------
 
@@ -205,7 +210,16 @@ class GoogleSheetsBackend:
             if tab is not None and (wanted is None or tab.name in wanted):
                 titles.append(sheet.title)
         grids = self._batch_get({title: whole_sheet(title) for title in titles})
-        snapshot = build_snapshot(self.schema, grids, read_at, source=self.describe(), tabs=tabs)
+        snapshot = build_snapshot(
+            self.schema,
+            grids,
+            read_at,
+            source=self.describe(),
+            tabs=tabs,
+            init_command=init_command(
+                spreadsheet=self.spreadsheet_id, credentials=self.credentials_file
+            ),
+        )
         self._remember(grids, partial=wanted is not None)
         self._follow(snapshot.settings)
         return snapshot
@@ -480,7 +494,9 @@ def initialize_spreadsheet(
         if ranges
         else {}
     )
-    layout = plan_layout(schema, sheet_infos(schema, metadata, grid))
+    infos, sizes = sheet_infos(metadata, grid)
+    command = init_command(spreadsheet=spreadsheet_id, credentials=credentials_file)
+    layout = layout_requests(schema, infos, sizes, command)
     if layout.requests:
         http.batch_update(spreadsheet_id, {"requests": list(layout.requests)})
     title = str(metadata.get("properties", {}).get("title", spreadsheet_id))

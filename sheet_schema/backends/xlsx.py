@@ -20,28 +20,18 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
-from sheet_schema.backends.base import WorkbookError
+from sheet_schema.backends.base import WorkbookError, init_command
+from sheet_schema.backends.xlsx_layout import apply_layout, sheet_infos, write_header
 from sheet_schema.cells import cell_text
-from sheet_schema.headers import HeaderError, column_letter, map_headers
-from sheet_schema.layout import (
-    BOT_COLUMN_COLOUR,
-    BOT_COLUMN_NOTE,
-    DEFAULT_SETTINGS,
-    column_width,
-    dropdown_values,
-    is_date_column,
-)
+from sheet_schema.headers import HeaderError, map_headers
+from sheet_schema.layout import XLSX_FEATURES, plan_layout
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
-from sheet_schema.schema import Schema, Tab
+from sheet_schema.schema import Schema
 from sheet_schema.writing import ResolvedPlan, TabState, resolve_plan
 
 Clock = Callable[[], datetime]
@@ -61,7 +51,7 @@ def _explained_errors(path: Path) -> Iterator[None]:
         yield
     except FileNotFoundError:
         raise WorkbookError(
-            f"{path}: no such workbook. Create one with `sheetcrm init --workbook {path}`."
+            f"{path}: no such workbook. Create one with `{init_command(path)}`."
         ) from None
     except IsADirectoryError:
         raise WorkbookError(f"{path}: is a folder, not an .xlsx workbook.") from None
@@ -140,13 +130,20 @@ class XlsxBackend:
             return tab is not None and (wanted is None or tab.name in wanted)
 
         grids = read_grids(self.path, is_wanted)
-        return build_snapshot(self.schema, grids, read_at, source=str(self.path), tabs=tabs)
+        return build_snapshot(
+            self.schema,
+            grids,
+            read_at,
+            source=str(self.path),
+            tabs=tabs,
+            init_command=init_command(self.path),
+        )
 
     def apply(self, plan: Plan) -> ApplyReport:
         """Resolve the plan against the file as it is now, write it, and save atomically."""
         if plan.is_empty():
             return ApplyReport()
-        self._check_writable()
+        self.check_writable()
         with _explained_errors(self.path):
             book = load_workbook(self.path)
         states = self._states(book)
@@ -161,7 +158,8 @@ class XlsxBackend:
             api_calls={"file.read": 2, "file.write": 1},
         )
 
-    def _check_writable(self) -> None:
+    def check_writable(self) -> None:
+        """Refuse, with a clear message, a file that is open elsewhere or cannot be saved."""
         locks = _lock_files(self.path)
         if locks:
             raise WorkbookError(
@@ -254,69 +252,6 @@ def save_atomically(book: Workbook, path: Path) -> None:
         raise
 
 
-def write_header(
-    ws: Worksheet, tab: Tab, start_column: int = 0, columns: Sequence[int] | None = None
-) -> None:
-    """Write a tab's header row: bold, frozen, bot columns shaded with a note."""
-    shade = PatternFill("solid", start_color=BOT_COLUMN_COLOUR, end_color=BOT_COLUMN_COLOUR)
-    chosen = range(len(tab.columns)) if columns is None else columns
-    for offset, index in enumerate(chosen):
-        column = tab.columns[index]
-        cell = ws.cell(row=1, column=start_column + offset + 1, value=column.header)
-        cell.font = Font(bold=True)
-        letter = column_letter(start_column + offset)
-        ws.column_dimensions[letter].width = column_width(column)
-        if column.bot_owned:
-            cell.fill = shade
-            cell.comment = Comment(BOT_COLUMN_NOTE, "SheetCRM")
-    ws.freeze_panes = "A2"
-
-
-def _add_validations(ws: Worksheet, tab: Tab, book: Workbook) -> None:
-    for index, column in enumerate(tab.columns):
-        letter = column_letter(index)
-        cells = f"{letter}2:{letter}10000"
-        choices = dropdown_values(column)
-        if choices and not column.bot_owned:
-            # The list lives in a hidden tab so it may exceed Excel's 255-character inline limit.
-            name = f"choices_{tab.name}_{column.key}".replace(" ", "_")
-            book.defined_names[name] = DefinedName(name, attr_text=_choice_range(book, choices))
-            validation = DataValidation(
-                type="list",
-                formula1=name,
-                allow_blank=True,
-                errorStyle="warning",
-                showErrorMessage=True,
-                error=f"Pick one of: {', '.join(choices)}",
-                errorTitle=column.header,
-            )
-        elif is_date_column(column) and not column.bot_owned:
-            validation = DataValidation(
-                type="date",
-                operator="greaterThan",
-                formula1="1",
-                allow_blank=True,
-                errorStyle="warning",
-                showErrorMessage=True,
-                errorTitle=column.header,
-                error="Type a date, e.g. 2024-03-05 or 05/03/2024",
-            )
-        else:
-            continue
-        validation.add(cells)
-        ws.add_data_validation(validation)
-
-
-def _choice_range(book: Workbook, choices: Sequence[str]) -> str:
-    lists = book["Lists"] if "Lists" in book.sheetnames else book.create_sheet("Lists")
-    lists.sheet_state = "hidden"
-    column = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
-    for row, choice in enumerate(choices, start=1):
-        lists.cell(row=row, column=column, value=choice)
-    letter = column_letter(column - 1)
-    return f"Lists!${letter}$1:${letter}${len(choices)}"
-
-
 def create_workbook(
     path: Path, schema: Schema, force: bool = False, settings: Sequence[tuple[str, str]] = ()
 ) -> None:
@@ -331,22 +266,35 @@ def create_workbook(
         )
     if not path.parent.exists():
         raise WorkbookError(f"{path.parent}: no such folder.")
+    if path.exists():
+        XlsxBackend(path, schema).check_writable()
     book = Workbook()
     assert book.active is not None
     book.remove(book.active)
-    for tab in schema.tabs:
-        ws = book.create_sheet(tab.name)
-        write_header(ws, tab)
-        _add_validations(ws, tab, book)
-    overrides = dict(settings)
-    ws = book["Settings"]
-    for row, default in enumerate(DEFAULT_SETTINGS, start=2):
-        ws.cell(row=row, column=1, value=default.key)
-        ws.cell(row=row, column=2, value=overrides.get(default.key, default.value))
-        ws.cell(row=row, column=3, value=default.note)
-    if "Lists" in book.sheetnames:
-        book.move_sheet("Lists", offset=len(book.sheetnames))
+    # A new workbook is laid out by the same plan that repairs an existing one.
+    apply_layout(book, plan_layout(schema, [], XLSX_FEATURES), dict(settings))
     save_atomically(book, path)
+
+
+def repair_workbook(path: Path, schema: Schema) -> str:
+    """Add what ``init`` lays out and an existing workbook lacks; a summary of what was added.
+
+    Only adds: missing tabs, missing header cells after the team's last used column, a frozen
+    bold header, dropdowns and date checks where the team has no validation of its own. Tabs
+    are found by name or alias and columns by header or alias, in any order. When nothing is
+    missing the file is not written at all.
+    """
+    backend = XlsxBackend(path, schema)
+    with _explained_errors(path):
+        if not path.exists():
+            raise FileNotFoundError(path)
+        backend.check_writable()
+        book = load_workbook(path)
+    plan = plan_layout(schema, sheet_infos(book), XLSX_FEATURES, init_command(path))
+    if not plan.is_empty():
+        apply_layout(book, plan)
+        save_atomically(book, path)
+    return plan.summary(f"workbook {str(path)!r}")
 
 
 def append_rows(path: Path, schema: Schema, rows: dict[str, list[dict[str, object]]]) -> None:

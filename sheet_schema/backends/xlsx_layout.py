@@ -1,0 +1,195 @@
+"""``sheetcrm init`` on an .xlsx workbook held in memory by openpyxl: read, then lay out.
+
+What a workbook lacks is decided by :func:`sheet_schema.layout.plan_layout`, the planner the
+Google Sheets backend uses too; this module reads openpyxl worksheets into
+:class:`SheetInfo` and carries a :class:`LayoutPlan` out with openpyxl: new tabs (placed before
+the hidden Lists tab), header cells (bold, bot columns shaded with a note), a frozen header row,
+dropdowns (lists in the hidden Lists tab) and date checks. It only adds: cells, tabs and
+validations the team has are never changed. Saving is the caller's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from copy import copy
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sheet_schema.cells import cell_text
+from sheet_schema.headers import column_letter
+from sheet_schema.layout import (
+    BOT_COLUMN_COLOUR,
+    BOT_COLUMN_NOTE,
+    CellInfo,
+    LayoutPlan,
+    SheetInfo,
+    TabLayout,
+    Validation,
+    column_width,
+)
+from sheet_schema.schema import Column, Tab
+
+LISTS_TAB = "Lists"
+# Dropdowns and date checks cover this many rows at least (more when the tab is longer).
+_VALIDATED_ROWS = 10000
+
+
+def _has_value(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def _frozen_rows(ws: Worksheet) -> int:
+    if not ws.freeze_panes:
+        return 0
+    _, row = coordinate_from_string(ws.freeze_panes)
+    return int(row) - 1
+
+
+def _validated(ws: Worksheet, coordinate: str) -> bool:
+    return any(coordinate in v.sqref for v in ws.data_validations.dataValidation)
+
+
+def sheet_info(ws: Worksheet) -> SheetInfo:
+    """What init needs to know of a worksheet: its header row, row 2 and how wide it is."""
+    width = max((c.column for row in ws.iter_rows() for c in row if _has_value(c.value)), default=0)
+    header = tuple(
+        CellInfo(text=cell_text(ws.cell(row=1, column=i).value), bold=bool(ws.cell(1, i).font.b))
+        for i in range(1, width + 1)
+    )
+    second = tuple(
+        CellInfo(
+            text=cell_text(ws.cell(row=2, column=i).value),
+            validated=_validated(ws, f"{column_letter(i - 1)}2"),
+            number_format=ws.cell(row=2, column=i).number_format != "General",
+        )
+        for i in range(1, width + 1)
+    )
+    return SheetInfo(
+        title=ws.title,
+        header=header,
+        second=second,
+        used_columns=width,
+        frozen_rows=_frozen_rows(ws),
+    )
+
+
+def sheet_infos(book: Workbook) -> list[SheetInfo]:
+    """Every worksheet of the workbook, for the planner (the hidden Lists tab included: it is
+    no tab of the schema, so the planner passes it by)."""
+    return [sheet_info(ws) for ws in book.worksheets]
+
+
+def write_header(
+    ws: Worksheet, tab: Tab, start_column: int = 0, columns: Sequence[int] | None = None
+) -> None:
+    """Write a tab's header row: bold, frozen, bot columns shaded with a note."""
+    chosen = range(len(tab.columns)) if columns is None else columns
+    for offset, index in enumerate(chosen):
+        column = tab.columns[index]
+        _header_cell(ws, start_column + offset, column)
+        ws.column_dimensions[column_letter(start_column + offset)].width = column_width(column)
+    ws.freeze_panes = "A2"
+
+
+def _header_cell(ws: Worksheet, index: int, column: Column) -> None:
+    cell = ws.cell(row=1, column=index + 1, value=column.header)
+    cell.font = Font(bold=True)
+    if column.bot_owned:
+        cell.fill = PatternFill("solid", start_color=BOT_COLUMN_COLOUR, end_color=BOT_COLUMN_COLOUR)
+        cell.comment = Comment(BOT_COLUMN_NOTE, "SheetCRM")
+
+
+def apply_layout(book: Workbook, plan: LayoutPlan, settings: Mapping[str, str] = {}) -> None:
+    """Carry out ``plan`` on ``book``; ``settings`` overrides default Settings values by key."""
+    for tab in plan.tabs:
+        if tab.new:
+            # New tabs go at the end, but before the hidden Lists tab, which stays last.
+            at = book.sheetnames.index(LISTS_TAB) if LISTS_TAB in book.sheetnames else None
+            book.create_sheet(tab.title, index=at)
+    for tab in plan.tabs:
+        _apply_tab(book, book[tab.title], tab, settings)
+
+
+def _apply_tab(book: Workbook, ws: Worksheet, tab: TabLayout, settings: Mapping[str, str]) -> None:
+    for index, column in tab.new_headers:
+        _header_cell(ws, index, column)
+    for index, column in tab.widths:
+        ws.column_dimensions[column_letter(index)].width = column_width(column)
+    for row, default in enumerate(tab.settings, start=2):
+        ws.cell(row=row, column=1, value=default.key)
+        ws.cell(row=row, column=2, value=settings.get(default.key, default.value))
+        ws.cell(row=row, column=3, value=default.note)
+    if tab.freeze:
+        # Keep frozen columns the team chose; freeze the header row.
+        letter = coordinate_from_string(ws.freeze_panes)[0] if ws.freeze_panes else "A"
+        ws.freeze_panes = f"{letter}2"
+    for index in tab.bold:
+        cell = ws.cell(row=1, column=index + 1)
+        font = copy(cell.font)
+        font.b = True
+        cell.font = font
+    last_row = max(_VALIDATED_ROWS, ws.max_row)
+    for validation in tab.validations:
+        rule = _validation(book, tab.tab, validation)
+        letter = column_letter(validation.index)
+        rule.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(rule)
+
+
+def _validation(book: Workbook, tab: Tab, validation: Validation) -> DataValidation:
+    column = validation.column
+    if not validation.choices:
+        return DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="1",
+            allow_blank=True,
+            errorStyle="warning",
+            showErrorMessage=True,
+            errorTitle=column.header,
+            error="Type a date, e.g. 2024-03-05 or 05/03/2024",
+        )
+    # The list lives in the hidden Lists tab so it may exceed Excel's 255-character inline limit.
+    name = f"choices_{tab.name}_{column.key}".replace(" ", "_")
+    if not _names_a_list(book, name, validation.choices):
+        book.defined_names[name] = DefinedName(
+            name, attr_text=_choice_range(book, validation.choices)
+        )
+    return DataValidation(
+        type="list",
+        formula1=name,
+        allow_blank=True,
+        errorStyle="warning",
+        showErrorMessage=True,
+        error=f"Pick one of: {', '.join(validation.choices)}",
+        errorTitle=column.header,
+    )
+
+
+def _names_a_list(book: Workbook, name: str, choices: Sequence[str]) -> bool:
+    """True when the defined name already points at these choices in the Lists tab."""
+    if name not in book.defined_names or LISTS_TAB not in book.sheetnames:
+        return False
+    destinations = list(book.defined_names[name].destinations)
+    if len(destinations) != 1 or destinations[0][0] != LISTS_TAB:
+        return False
+    cells = book[LISTS_TAB][destinations[0][1].replace("$", "")]
+    values = [c.value for row in cells for c in row] if isinstance(cells, tuple) else []
+    return values == list(choices)
+
+
+def _choice_range(book: Workbook, choices: Sequence[str]) -> str:
+    lists = book[LISTS_TAB] if LISTS_TAB in book.sheetnames else book.create_sheet(LISTS_TAB)
+    lists.sheet_state = "hidden"
+    used = [c.column for row in lists.iter_rows() for c in row if _has_value(c.value)]
+    column = max(used, default=0) + 1
+    for row, choice in enumerate(choices, start=1):
+        lists.cell(row=row, column=column, value=choice)
+    letter = column_letter(column - 1)
+    return f"{LISTS_TAB}!${letter}$1:${letter}${len(choices)}"
