@@ -154,7 +154,7 @@ def run_cycle(
     plan, seen = plan_cycle(schema, snapshot, now, default_rules(memo) if rules is None else rules)
     planned_emails = len(plan.emails)
     if dry_run:
-        plan, mail = preview(plan, snapshot, now)
+        plan, mail = preview(plan, snapshot, now, mailer)
         applied = ApplyReport()
     else:
         plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now)

@@ -8,12 +8,14 @@ day and what does not fit waits for a later cycle.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
-from automations.cli import main
+from automations.cli import describe_report, main
 from automations.cycle import CycleReport, run_cycle
 from automations.mail.outbox import OutboxMailer
 from automations.mail.sending import INTERRUPTED, MAX_ATTEMPTS, TEMPORARY
@@ -397,6 +399,29 @@ def test_dry_run_sends_and_writes_nothing_but_says_what_would_go(
         "c2@example.com",
     ]
     assert smtp_server.received() == [] and path.read_bytes() == before
+
+
+def test_the_dry_run_would_send_exactly_what_the_real_run_then_sends(
+    tmp_path: Path, smtp_server: SmtpTestServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Four welcomes due, one of them to an address no mail server takes without SMTPUTF8.
+    path = workbook(tmp_path, count=4)
+    book = load_workbook(path)
+    sheet = book["Customers"]
+    email_column = [c.value for c in sheet[1]].index("Email") + 1
+    sheet.cell(row=3, column=email_column, value="josé@example.com")
+    book.save(path)
+    rehearsal = tmp_path / "rehearsal.xlsx"
+    shutil.copy(path, rehearsal)
+
+    dry, _ = run_cycle(
+        XlsxBackend(rehearsal, SCHEMA), SCHEMA, NOW, dry_run=True, mailer=smtp(smtp_server)
+    )
+    real = cycle(path, smtp(smtp_server))
+
+    assert (dry.emails_sent, dry.emails_failed) == (real.emails_sent, real.emails_failed)
+    assert real.emails_sent == len(smtp_server.received()) == 3 and real.emails_failed == 1
+    assert "3 would send, 1 failed" in describe_report(dry)
 
 
 def test_without_smtp_settings_emails_become_eml_files_in_the_outbox(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from email.message import EmailMessage
 
 from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult
 from automations.mail.message import build_message
@@ -273,10 +274,45 @@ def _prepare(plan: Plan, snapshot: Snapshot, now: datetime) -> _Step:
     return _Step(selection, entries, moment, selected)
 
 
-def preview(plan: Plan, snapshot: Snapshot, now: datetime) -> tuple[Plan, SendReport]:
-    """What :func:`send_and_apply` would do, without writing or sending (a dry run)."""
+def preview(
+    plan: Plan, snapshot: Snapshot, now: datetime, mailer: Mailer | None = None
+) -> tuple[Plan, SendReport]:
+    """What :func:`send_and_apply` would do, without writing or sending (a dry run).
+
+    Counts as "would send" what a real run with the same mailer would hand over: nothing when
+    it could not send at all (no mailer, no sender address), and not the messages that cannot
+    be built (an address no mail server takes), which a real run marks Failed. The mail server
+    is not contacted, so its own refusals cannot be foreseen.
+    """
     step = _prepare(plan, snapshot, now)
-    return step.plan, step.counts
+    counts = step.counts
+    to_send = step.selection.to_send
+    if not to_send:
+        return step.plan, counts
+    settings = snapshot.settings
+    reason = _cannot_send(mailer, settings.sender_email)
+    if reason:
+        return step.plan, replace(counts, error=reason)
+    dated = now.astimezone(settings.zone)
+    failed = 0
+    for email in to_send:
+        try:
+            _message(email, snapshot, dated)
+        except ValueError:
+            failed += 1
+    return step.plan, replace(counts, sent=len(to_send) - failed, failed=failed)
+
+
+def _message(email: Email, snapshot: Snapshot, dated: datetime) -> EmailMessage:
+    """The message a real run sends for ``email`` (ValueError for an unusable address)."""
+    settings = snapshot.settings
+    return build_message(
+        email,
+        settings.sender_email,
+        settings.sender_name,
+        dated,
+        unsubscribe_to=settings.get("Unsubscribe email"),
+    )
 
 
 def send_and_apply(
@@ -314,13 +350,7 @@ def send_and_apply(
                 if email.key in unjournaled or None in unjournaled:
                     continue  # never send what the journal does not hold
                 try:
-                    message = build_message(
-                        email,
-                        settings.sender_email,
-                        settings.sender_name,
-                        dated,
-                        unsubscribe_to=settings.get("Unsubscribe email"),
-                    )
+                    message = _message(email, snapshot, dated)
                 except ValueError as error:  # an address no mail server would take
                     results[email.key] = SendResult(SendOutcome.FAILED, str(error))
                     continue
