@@ -424,6 +424,33 @@ def test_the_dry_run_would_send_exactly_what_the_real_run_then_sends(
     assert "3 would send, 1 failed" in describe_report(dry)
 
 
+def test_a_campaign_shows_its_sends_in_the_cycle_that_sent_them(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = workbook(tmp_path, count=4, cap=10)
+    smtp_server.refuse.add("c2@example.com")
+    append_rows(
+        path,
+        SCHEMA,
+        {
+            "Campaigns": [
+                {"name": "News", "template": "welcome", "send_on": TODAY, "approved": True}
+            ]
+        },
+    )
+
+    report = cycle(path, smtp(smtp_server))
+
+    assert report.emails_sent >= 3
+    campaign = XlsxBackend(path, SCHEMA).read().tab("Campaigns")[0]
+    # Counted in the same cycle, not one cycle late: 3 delivered, c2 refused (bounced).
+    assert (campaign.text("status"), campaign.get("sent"), campaign.get("failed")) == (
+        "Sent",
+        3,
+        1,
+    )
+
+
 def test_without_smtp_settings_emails_become_eml_files_in_the_outbox(tmp_path: Path) -> None:
     path = workbook(tmp_path, count=2)
 

@@ -59,6 +59,7 @@ class LogEntry:
     attempts: int
     error: str
     moment: datetime | None  # sent at, else planned at (workbook-local wall-clock time)
+    campaign: str = ""  # the campaign's ID (upper case), for a campaign email
 
 
 def log_entries(snapshot: Snapshot) -> dict[str, LogEntry]:
@@ -77,6 +78,7 @@ def log_entries(snapshot: Snapshot) -> dict[str, LogEntry]:
             attempts=int(attempts) if isinstance(attempts, (int, float, Decimal)) else 1,
             error=row.text("error"),
             moment=moment if isinstance(moment, datetime) else None,
+            campaign=row.text("campaign_id").strip().upper(),
         )
     return entries
 
@@ -369,7 +371,7 @@ def send_and_apply(
         w
         for k, r in results.items()
         for w in outcome_writes(by_key[k], r, step.local_now, _attempts_before(step, k))
-    )
+    ) + campaign_progress(plan.emails, step.entries, by_key, results)
     second = backend.apply(Plan(writes=writes))
     assert first is not None  # without it, the MailerError branch above has returned
     outcomes = [r.outcome for r in results.values()]
@@ -385,6 +387,52 @@ def send_and_apply(
             waiting=outcomes.count(SendOutcome.WAITING),
         ),
     )
+
+
+def campaign_progress(
+    due: Sequence[Email],
+    entries: Mapping[str, LogEntry],
+    sent_now: Mapping[str, Email],
+    results: Mapping[str, SendResult],
+) -> tuple[CellWrite, ...]:
+    """Campaigns' Sent, Failed and Status cells as they stand after this cycle's sends.
+
+    The plan's own campaign cells were counted from the Mail log as read, before sending; this
+    brings them up to date in the same cycle (Sent and Failed as the campaigns rule counts them:
+    Sent rows, and Failed, Bounced or Unknown rows), and says Sent once every email the campaign
+    still had due went out or failed for good.
+    """
+    statuses = {key: e.status for key, e in entries.items() if e.campaign}
+    campaign_of = {key: e.campaign for key, e in entries.items() if e.campaign}
+    for key, result in results.items():
+        campaign = (sent_now[key].campaign_id or "").strip().upper()
+        if campaign:
+            statuses[key] = result.outcome.value
+            campaign_of[key] = campaign
+    touched = {campaign_of[key] for key in results if key in campaign_of}
+    writes: list[CellWrite] = []
+    for campaign in sorted(touched):
+        keys = [key for key, c in campaign_of.items() if c == campaign]
+        sent = sum(1 for key in keys if statuses[key] == "Sent")
+        failed = sum(1 for key in keys if statuses[key] in ("Failed", "Bounced", "Unknown"))
+        writes.append(CellWrite("Campaigns", campaign, "sent", sent))
+        writes.append(CellWrite("Campaigns", campaign, "failed", failed))
+        pending = [
+            e.key
+            for e in due
+            if (e.campaign_id or "").strip().upper() == campaign
+            and not _settled_now(results.get(e.key))
+        ]
+        if not pending:
+            writes.append(CellWrite("Campaigns", campaign, "status", "Sent"))
+    return tuple(writes)
+
+
+def _settled_now(result: SendResult | None) -> bool:
+    """True when this cycle's attempt leaves nothing more to send for the key."""
+    if result is None or result.outcome is SendOutcome.WAITING:
+        return False
+    return not (result.outcome is SendOutcome.FAILED and result.temporary)
 
 
 def _attempts_before(step: _Step, key: str) -> int:
