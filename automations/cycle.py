@@ -16,7 +16,7 @@ import gc
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -32,7 +32,7 @@ from automations.rules.reminders import reminder_writes
 from automations.rules.row_checks import RowFacts
 from automations.rules.validate import PROBLEMS, checked_tabs, validate
 from sheet_schema.backends.base import Backend
-from sheet_schema.model import ApplyReport, Plan, Snapshot
+from sheet_schema.model import ApplyReport, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
 
 # A rule is a pure function of the snapshot and the current time; it returns its part of the plan.
@@ -75,10 +75,44 @@ def plan_cycle(
         plan = Plan(id_assignments=assignments)
         for rule in default_rules() if rules is None else rules:
             plan = plan.merge(rule(schema, snapshot, now))
+        plan = fold_problem_notes(plan, snapshot)
     finally:
         if collecting:
             gc.enable()
     return plan, snapshot
+
+
+def fold_problem_notes(plan: Plan, snapshot: Snapshot) -> Plan:
+    """The plan with its problem notes added to the Problems cells they are about.
+
+    The validator writes a Problems cell only when its own text differs from the cell; so a cell
+    it did not write already holds its text. A note goes after that text, and the write is kept
+    only when the result differs from the cell (a template that still fails is not rewritten).
+    """
+    if not plan.problem_notes:
+        return plan
+    notes: dict[tuple[str, str], list[str]] = {}
+    for note in plan.problem_notes:
+        sentences = notes.setdefault((note.tab, note.row_id), [])
+        if str(note.value) not in sentences:
+            sentences.append(str(note.value))
+    validated = {(w.tab, w.row_id): str(w.value or "") for w in plan.writes if w.column == PROBLEMS}
+    current = {
+        (tab, row.row_id): row.text(PROBLEMS).strip()
+        for tab, _ in notes
+        for row in snapshot.tab(tab)
+        if row.row_id
+    }
+    writes = [w for w in plan.writes if not (w.column == PROBLEMS and (w.tab, w.row_id) in notes)]
+    for cell, sentences in notes.items():
+        if cell not in current:
+            continue  # the row is gone: nothing to write on
+        own = [line for line in validated.get(cell, current[cell]).split("\n") if line]
+        # The validator may have said it already (a template over budget while compiling).
+        text = "\n".join(own + [s for s in sentences if s not in own])
+        if text != current[cell]:
+            writes.append(CellWrite(cell[0], cell[1], PROBLEMS, text))
+    return replace(plan, writes=tuple(writes), problem_notes=())
 
 
 @dataclass(frozen=True)

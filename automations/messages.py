@@ -99,6 +99,32 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "ref.mismatch": N_("{column}: deal {value} belongs to customer {owner}, not to {customer}."),
     "template.syntax": N_("{column}: the template does not compile (line {line}): {error}."),
     "template.unknown": N_("{column}: there is no template with key '{value}' in Templates."),
+    # --- rendering a template (automations.mail.templates, template_budget) ------------------
+    "template.render_failed": N_(
+        "{column}: this template cannot be rendered, so its emails are not sent: {error}"
+    ),
+    "template.too_long": N_(
+        "{column}: an email would be longer than {limit} characters, so this template's emails "
+        "are not sent."
+    ),
+    "template.too_slow": N_(
+        "{column}: one email took longer than {seconds} s to render, so this template's emails "
+        "are not sent."
+    ),
+    "template.too_big_value": N_(
+        "{column}: the template builds a text or list of more than {limit} items, so its emails "
+        "are not sent."
+    ),
+    "template.too_big_number": N_(
+        "{column}: the template computes a number too large to write, so its emails are not sent."
+    ),
+    "template.too_big_range": N_(
+        "{column}: range() counts at most {limit} items, so this template's emails are not sent."
+    ),
+    "campaign.template_failed": N_(
+        "{column}: the template '{template}' cannot be rendered (Templates row {row} says why), "
+        "so this campaign sent nothing."
+    ),
     # --- reminders --------------------------------------------------------------------------
     "reminder.overdue": N_("Overdue follow-up: {deal} {stage} since {date}"),
     "reminder.birthday": N_("Birthday on {date}"),

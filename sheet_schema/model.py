@@ -173,6 +173,9 @@ class Plan:
     # Sentences for the cycle report about things that are not a row's problem (e.g. a template
     # that failed to render for one customer); they change nothing in the workbook.
     notes: tuple[str, ...] = ()
+    # Sentences a rule adds to a row's Problems cell, after the validator's own (e.g. a template
+    # that failed to render, on its Templates row); the cycle folds them into ``writes``.
+    problem_notes: tuple[CellWrite, ...] = ()
 
     def merge(self, other: Plan) -> Plan:
         """This plan followed by another."""
@@ -182,6 +185,7 @@ class Plan:
             id_assignments=self.id_assignments + other.id_assignments,
             emails=self.emails + other.emails,
             notes=self.notes + other.notes,
+            problem_notes=self.problem_notes + other.problem_notes,
         )
 
     def is_empty(self) -> bool:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from automations import messages
 from automations.mail.planning import Planner, one_line
+from automations.mail.templates import TemplateError
 from automations.rules.activity import as_date, cell_changed, id_key, is_ready
 from automations.rules.segment_filter import SegmentFilter, SegmentFilterError, parse_segment_filter
 from sheet_schema.model import CellWrite, Row
@@ -72,6 +74,8 @@ def _send_campaign(
 ) -> str:
     where = f"Campaigns row {row.number} ({one_line(row.text('name'))})"
     waiting = False
+    rendered = False
+    failure: TemplateError | None = None
     for customer in planner.customers:
         created = customer.created
         # Customers added after the send day were not part of the mailing.
@@ -82,5 +86,15 @@ def _send_campaign(
         key = f"campaign:{campaign_id}:{customer.customer_id}"
         if key not in planner.logged:
             waiting = True
-        planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
+        error = planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
+        failure = failure or error
+        rendered = rendered or error is None
+    if waiting and failure is not None and not rendered:
+        # Nothing of this campaign can go out: say so on its row rather than "Sending 0/0".
+        if row.row_id:
+            header = planner.schema.tab("Campaigns").column("template").header
+            params = {"template": template, "row": str(failure.row or "?"), "column": header}
+            sentence = messages.render("campaign.template_failed", planner.language, params)
+            planner.problem_notes.append(CellWrite("Campaigns", row.row_id, "problems", sentence))
+        return "Failed"
     return "Sending" if waiting else "Sent"

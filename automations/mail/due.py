@@ -40,11 +40,18 @@ class MailingPlan:
     emails: tuple[Email, ...] = ()
     writes: tuple[CellWrite, ...] = ()
     failures: list[str] = field(default_factory=list)
+    problem_notes: tuple[CellWrite, ...] = ()
 
     @property
     def plan(self) -> Plan:
-        """The emails and writes as a rule's plan; failures become the plan's notes."""
-        return Plan(writes=self.writes, emails=self.emails, notes=tuple(self.failures))
+        """The emails and writes as a rule's plan; failures become the plan's notes, and the
+        sentences for Problems cells (a template that did not render) its problem notes."""
+        return Plan(
+            writes=self.writes,
+            emails=self.emails,
+            notes=tuple(self.failures),
+            problem_notes=self.problem_notes,
+        )
 
 
 def plan_mailings(
@@ -67,4 +74,5 @@ def plan_mailings(
         emails=tuple(planner.emails.values()),
         writes=tuple(planner.writes),
         failures=planner.failure_sentences(),
+        problem_notes=tuple(planner.template_problem_notes()),
     )

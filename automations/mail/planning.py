@@ -35,6 +35,7 @@ from automations.rules.activity import (
     is_ready,
     local_today,
 )
+from automations.rules.template_budget import message_params
 from sheet_schema.model import CellWrite, Email, Row, Snapshot
 from sheet_schema.schema import Schema
 
@@ -128,6 +129,10 @@ class Planner:
         self.failures: list[str] = []
         # (template error, where it was used) -> emails skipped, reported once per pair.
         self._render_failures: Counter[tuple[str, str]] = Counter()
+        # Templates row number -> the first render error of each of its columns.
+        self.template_errors: dict[int, dict[str, TemplateError]] = {}
+        # Sentences for other rows' Problems cells (a campaign that sent nothing, and why).
+        self.problem_notes: list[CellWrite] = []
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -183,20 +188,23 @@ class Planner:
         where: str,
         deal: Row | None = None,
         campaign_id: str | None = None,
-    ) -> None:
-        """Render and keep one customer email (the first email planned with a key wins).
+    ) -> TemplateError | None:
+        """Render and keep one customer email (the first email planned with a key wins); the
+        error when its template could not be rendered (reported on the Templates row too).
 
         A key the Mail log already has is not rendered again: the sending step would drop it,
         and a sent campaign would otherwise be rendered for every recipient every cycle.
         """
         if key in self.emails or key in self.logged or customer.address is None:
-            return
+            return None
         context = email_context(customer.row, self.settings, deal, {"today": self.today})
         try:
             rendered: RenderedEmail = self.book.render(template, customer.language, context)
         except TemplateError as error:
             self._render_failures[(str(error), where)] += 1
-            return
+            if error.row is not None and error.column is not None:
+                self.template_errors.setdefault(error.row, {}).setdefault(error.column, error)
+            return error
         self.emails[key] = Email(
             key=key,
             to=customer.address,
@@ -210,6 +218,22 @@ class Planner:
             to_name=customer.name,
             kind=kind,
         )
+        return None
+
+    def template_problem_notes(self) -> list[CellWrite]:
+        """The Problems sentences of the templates that failed to render, on their own rows,
+        then the notes for other rows; in the workbook's language."""
+        notes: list[CellWrite] = []
+        by_number = {row.number: row for row in self.snapshot.tab("Templates")}
+        for number, errors in self.template_errors.items():
+            row = by_number.get(number)
+            if row is None or not row.row_id:
+                continue
+            for column, error in errors.items():
+                params = {**message_params(error.params, self.language), "column": column}
+                sentence = messages.render(error.code, self.language, params)
+                notes.append(CellWrite("Templates", row.row_id, "problems", sentence))
+        return notes + self.problem_notes
 
     def failure_sentences(self) -> list[str]:
         """The failures gathered, render failures last (one sentence per error and place)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from decimal import Decimal
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from automations.rules.template_budget import SECONDS_PER_EMAIL, BudgetedEnvironment, BudgetExceeded
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.settings import Settings
 
@@ -49,13 +50,28 @@ class TemplateError(Exception):
 
     For example "Templates row 7 (birthday, es), Body: 'customer.nickname' is undefined".
     ``row`` (sheet row number) and ``column`` ("Subject" or "Body") are None when the error is
-    not about one cell (an unknown key).
+    not about one cell (an unknown key). ``code`` and ``params`` say it again as a message of
+    :mod:`automations.messages` (``template.render_failed`` with the detail, or a budget code),
+    for the row's Problems cell in the workbook's language.
     """
 
-    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        code: str = "template.render_failed",
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.row = row
         self.column = column
+        self.code = code
+        self.params: Mapping[str, object] = params or {}
+
+    def again(self) -> TemplateError:
+        """A fresh copy: re-raising a cached exception would pile up tracebacks."""
+        return TemplateError(str(self), self.row, self.column, self.code, self.params)
 
 
 @dataclass(frozen=True)
@@ -68,11 +84,19 @@ class _Entry:
     subject: str
     body: str
 
-    def error(self, column: str, detail: str) -> TemplateError:
-        """An error about one cell of this row."""
+    def error(
+        self, column: str, detail: str, code: str = "", params: Mapping[str, object] | None = None
+    ) -> TemplateError:
+        """An error about one cell of this row (``code``: see :class:`TemplateError`)."""
         header = _COLUMNS[column]
         where = f"{TAB} row {self.number} ({self.key}, {self.language or 'no language'})"
-        return TemplateError(f"{where}, {header}: {detail}", row=self.number, column=header)
+        return TemplateError(
+            f"{where}, {header}: {detail}",
+            row=self.number,
+            column=header,
+            code=code or "template.render_failed",
+            params=params if code else {"error": detail},
+        )
 
 
 class _Namespace(dict[str, object]):
@@ -121,7 +145,8 @@ class TemplateBook:
         self._default_language = _fold_language(default_language)
         # Built per book, never at import. Autoescape stays off: the text body is plain text and
         # the HTML body escapes the whole rendered text (values and the template's own words).
-        self._jinja = ImmutableSandboxedEnvironment(undefined=_NamedUndefined, autoescape=False)
+        # The sandbox is also budgeted (template_budget): a hostile template fails alone, fast.
+        self._jinja = BudgetedEnvironment(undefined=_NamedUndefined, autoescape=False)
         self._compiled: dict[tuple[int, str], Template | TemplateError] = {}
 
     @classmethod
@@ -162,8 +187,10 @@ class TemplateBook:
         jinja2 SandboxedEnvironment with StrictUndefined. Raises TemplateError."""
         entry = self._choose(key, language)
         variables = {name: _named(name, value) for name, value in context.items()}
-        subject = _one_line(self._render(entry, "subject", variables))
-        text = self._render(entry, "body", variables).replace("\r\n", "\n").replace("\r", "\n")
+        deadline = time.monotonic() + SECONDS_PER_EMAIL
+        subject = _one_line(self._render(entry, "subject", variables, deadline))
+        body = self._render(entry, "body", variables, deadline)
+        text = body.replace("\r\n", "\n").replace("\r", "\n")
         # An email with no subject or no words is a mistake in the sheet, not something to send.
         if not subject:
             raise entry.error("subject", "the subject is empty once rendered")
@@ -188,6 +215,8 @@ class TemplateBook:
             source = entry.subject if column == "subject" else entry.body
             try:
                 compiled = self._jinja.from_string(source)
+            except BudgetExceeded as error:  # a constant part over budget, found compiling
+                compiled = entry.error(column, _budget_detail(error), error.code, error.params)
             except TemplateSyntaxError as error:
                 compiled = entry.error(column, f"line {error.lineno}: {error.message or error}")
             # Beyond syntax, a pathological text (say, thousands of nested brackets) can exhaust
@@ -196,16 +225,23 @@ class TemplateBook:
                 compiled = entry.error(column, str(error) or type(error).__name__)
             self._compiled[(entry.number, column)] = compiled
         if isinstance(compiled, TemplateError):
-            # A fresh exception each time: re-raising the cached one would pile up tracebacks.
-            raise TemplateError(str(compiled), compiled.row, compiled.column)
+            raise compiled.again()
         return compiled
 
-    def _render(self, entry: _Entry, column: str, variables: Mapping[str, object]) -> str:
+    def _render(
+        self, entry: _Entry, column: str, variables: Mapping[str, object], deadline: float
+    ) -> str:
         template = self._template(entry, column)
         try:
-            return template.render(variables)
+            return self._jinja.render_within(template.generate(variables), deadline)
+        except BudgetExceeded as error:
+            # Over budget once is over budget for every customer (the sizes and loops are the
+            # template's): the row fails fast for the rest of the cycle.
+            failed = entry.error(column, _budget_detail(error), error.code, error.params)
+            self._compiled[(entry.number, column)] = failed
+            raise failed.again() from None
         # A person's template can fail in any way (undefined names, sandbox refusals, a filter
-        # given text, a division by zero): each is that row's problem, never the cycle's.
+        # given text, a division by zero, memory): each is that row's problem, never the cycle's.
         except Exception as error:
             detail = getattr(error, "message", None) or str(error) or type(error).__name__
             raise entry.error(column, str(detail)) from error
@@ -245,6 +281,18 @@ def email_context(
     if extra:
         context.update(extra)
     return context
+
+
+def _budget_detail(error: BudgetExceeded) -> str:
+    """The English detail of a budget error, for the console and the logs."""
+    limits = {
+        "template.too_long": "the text would be longer than {limit} characters",
+        "template.too_slow": "rendering one email took longer than {seconds} s",
+        "template.too_big_value": "it builds a text or list of more than {limit} items",
+        "template.too_big_number": "it computes a number too large to write",
+        "template.too_big_range": "range() is limited to {limit} items",
+    }
+    return limits.get(error.code, error.code).format_map(error.params)
 
 
 def _one_line(text: str) -> str:

@@ -24,10 +24,14 @@ import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 
 from automations import messages
 from automations.rules.activity import as_date
+from automations.rules.template_budget import (
+    BudgetedEnvironment,
+    BudgetExceeded,
+    message_params,
+)
 from sheet_schema.cells import NUMBER_LIMIT, is_ambiguous_numeric_date
 from sheet_schema.formatting import number
 from sheet_schema.model import CellIssue, Row, Snapshot
@@ -76,7 +80,9 @@ class Checker:
         self.countries = _country_names(self.language)
         self.country_display = Locale.parse(messages.locale_of(self.language)).territories
         # Built per cycle, never at import; autoescape matches how templates.py renders HTML.
-        self.jinja = SandboxedEnvironment(autoescape=True)
+        # Budgeted: Jinja evaluates constant parts while compiling, and `{{ 'x' * 10**9 }}`
+        # would otherwise take a gigabyte here, in a syntax check.
+        self.jinja = BudgetedEnvironment(autoescape=True)
         self._columns: dict[str, tuple[Column, ...]] = {}
 
     def _team_columns(self, tab: Tab) -> tuple[Column, ...]:
@@ -249,6 +255,9 @@ class Checker:
                     continue
                 try:
                     self.jinja.from_string(source)
+                except BudgetExceeded as error:  # a constant part over budget ('x'|center(10**9))
+                    params = message_params(error.params, self.language)
+                    problems.append(Problem(key, error.code, params))
                 except TemplateSyntaxError as error:
                     problems.append(
                         Problem(
