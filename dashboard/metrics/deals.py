@@ -1,0 +1,211 @@
+"""Deals: the funnel (a cohort of the deals created in the period), how they ended, why lost.
+
+Also the won revenue by month the deals closed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics.counts import NOT_SET
+from dashboard.metrics.period import Period, month_start
+from sheet_schema.schema import fold
+
+WON, LOST = "Won", "Lost"
+
+
+def funnel_stages(stages: Sequence[str]) -> tuple[str, ...]:
+    """The stages a deal moves through, in order (every stage but Lost)."""
+    return tuple(s for s in stages if s != LOST)
+
+
+def deals_in_period(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The cohort of deals created in the period."""
+    return deals[period.mask(deals["created"])]
+
+
+def reached_stage(
+    deals: pd.DataFrame, history: pd.DataFrame, stages: Sequence[str]
+) -> pd.DataFrame:
+    """For each deal, the furthest stage it reached (as an index into the funnel stages).
+
+    With Stage history rows, a deal reached every stage the log shows it in; a Lost deal
+    reached the stage it was lost at (its last stage in the log before Lost). Without history,
+    the current stage counts, and a Lost deal counts as having been a Lead. Returns columns
+    ``id``, ``reached`` (index, or -1 when the stage is unknown) and ``lost_at`` (stage name of
+    Lost deals).
+    """
+    order = {stage: index for index, stage in enumerate(funnel_stages(stages))}
+    logged = history[history["deal_id"].isin(deals["id"].dropna())]
+    logged = logged.sort_values(["deal_id", "time"], kind="stable")
+    # Each log row says the deal was in `from` and then in `to`: flatten to a sequence of stages.
+    steps = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "deal_id": logged["deal_id"],
+                    "n": 2 * np.arange(len(logged)),
+                    "stage": logged["stage_from"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "deal_id": logged["deal_id"],
+                    "n": 2 * np.arange(len(logged)) + 1,
+                    "stage": logged["stage_to"],
+                }
+            ),
+        ]
+    )
+    steps = steps[steps["stage"].isin(order.keys())].sort_values("n")
+    steps["index"] = steps["stage"].map(order)
+    history_max = steps.groupby("deal_id")["index"].max()
+    history_last = steps.groupby("deal_id")["index"].last()
+
+    current = deals["stage"].map(order)
+    logged_max = deals["id"].map(history_max)
+    logged_last = deals["id"].map(history_last)
+    is_lost = deals["stage"] == LOST
+    reached = pd.concat([current, logged_max], axis=1).max(axis=1)
+    lost_reached = logged_last.fillna(0)
+    reached = reached.where(~is_lost, lost_reached).fillna(-1).astype(int)
+    names = funnel_stages(stages)
+    lost_at = reached.where(is_lost).map(lambda i: names[int(i)] if pd.notna(i) else None)
+    return pd.DataFrame({"id": deals["id"], "reached": reached, "lost_at": lost_at})
+
+
+def stage_durations(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """How many days each deal spent in each stage it has left, from Stage history.
+
+    A stage entered at one log row and left at the deal's next log row; the first stage of a
+    deal (the first row's ``from``) is counted from the deal's Created date. The stage a deal is
+    in now has no end yet and is not counted. Returns ``deal_id``, ``stage`` and ``days``.
+    """
+    log = history.dropna(subset=["deal_id", "time"]).sort_values(["deal_id", "time"], kind="stable")
+    log = log[log["deal_id"].isin(deals["id"].dropna())]
+    if log.empty:
+        return pd.DataFrame(
+            {"deal_id": pd.Series(dtype=object), "stage": pd.Series(dtype=object), "days": []}
+        ).astype({"days": "float64"})
+    left = log.groupby("deal_id")["time"].shift(-1)
+    later = pd.DataFrame(
+        {"deal_id": log["deal_id"], "stage": log["stage_to"], "days": left - log["time"]}
+    )
+    first = log.groupby("deal_id").head(1)
+    created = first["deal_id"].map(
+        deals.dropna(subset=["id"]).drop_duplicates("id").set_index("id")["created"]
+    )
+    opening = pd.DataFrame(
+        {"deal_id": first["deal_id"], "stage": first["stage_from"], "days": first["time"] - created}
+    )
+    both = pd.concat([opening, later], ignore_index=True).dropna(subset=["stage", "days"])
+    both["days"] = pd.to_timedelta(both["days"]).dt.total_seconds() / 86400
+    return both[both["days"] >= 0].reset_index(drop=True)
+
+
+def funnel(
+    deals: pd.DataFrame, history: pd.DataFrame, stages: Sequence[str], period: Period
+) -> pd.DataFrame:
+    """The funnel table: per stage, deals that reached it, conversions, losses and time spent.
+
+    Columns: ``stage``, ``reached`` (deals created in the period that got at least this far),
+    ``conversion`` (share of the previous stage's deals that reached this one; NaN for the first
+    stage), ``overall`` (share of the first stage), ``lost_here`` (Lost deals lost at this stage)
+    and ``median_days`` (median days deals spent in the stage before leaving it; NaN when Stage
+    history has no finished stay).
+    """
+    cohort = deals_in_period(deals, period)
+    names = funnel_stages(stages)
+    reached = reached_stage(cohort, history, stages)
+    counts = [int((reached["reached"] >= i).sum()) for i in range(len(names))]
+    lost_here = reached["lost_at"].value_counts()
+    medians = stage_durations(cohort, history).groupby("stage")["days"].median()
+    table = pd.DataFrame({"stage": list(names), "reached": counts})
+    previous = table["reached"].shift(1)
+    table["conversion"] = (table["reached"] / previous).where(previous > 0)
+    first = table["reached"].iloc[0] if len(table) else 0
+    table["overall"] = table["reached"] / first if first else np.nan
+    table["lost_here"] = [int(lost_here.get(s, 0)) for s in names]
+    table["median_days"] = [float(medians[s]) if s in medians.index else np.nan for s in names]
+    return table
+
+
+@dataclass(frozen=True)
+class DealTotals:
+    """Counts and value of the deals created in a period."""
+
+    deals: int
+    won: int
+    lost: int
+    open: int
+    won_revenue: float
+    open_value: float
+
+
+def deal_totals(deals: pd.DataFrame, period: Period) -> DealTotals:
+    """How the period's deals ended up: won, lost, still open; won revenue and open value."""
+    cohort = deals_in_period(deals, period)
+    won = cohort["stage"] == WON
+    lost = cohort["stage"] == LOST
+    still_open = cohort["stage"].notna() & ~won & ~lost
+    return DealTotals(
+        deals=len(cohort),
+        won=int(won.sum()),
+        lost=int(lost.sum()),
+        open=int(still_open.sum()),
+        won_revenue=float(cohort.loc[won, "value"].sum()),
+        open_value=float(cohort.loc[still_open, "value"].sum()),
+    )
+
+
+def lost_reasons(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Lost deals of the period by reason: ``reason``, ``deals``, ``value`` (most first)."""
+    lost = deals_in_period(deals, period)
+    lost = lost[lost["stage"] == LOST]
+    reasons = lost["lost_reason"].fillna(NOT_SET)
+    table = (
+        lost.assign(reason=reasons)
+        .groupby("reason", sort=False)
+        .agg(deals=("stage", "size"), value=("value", "sum"))
+        .reset_index()
+    )
+    return table.sort_values(
+        ["deals", "reason"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def competitors(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Competitors Lost deals went to: ``competitor``, ``deals``, ``value`` (most first).
+
+    Names are matched ignoring case, accents and spacing; the most common spelling is shown.
+    """
+    lost = deals_in_period(deals, period)
+    lost = lost[(lost["stage"] == LOST) & lost["competitor"].notna()]
+    if lost.empty:
+        return pd.DataFrame({"competitor": [], "deals": [], "value": []}).astype(
+            {"deals": "int64", "value": "float64"}
+        )
+    keys = lost["competitor"].map(lambda name: fold(str(name))).rename("key")
+    # The most common spelling; ties go to the alphabetically first, so the table is stable.
+    shown = lost.groupby(keys)["competitor"].agg(lambda names: names.str.strip().mode().iloc[0])
+    table = lost.groupby(keys).agg(deals=("stage", "size"), value=("value", "sum"))
+    table.insert(0, "competitor", shown)
+    return (
+        table.reset_index(drop=True)
+        .sort_values(["deals", "competitor"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def revenue_by_month(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Won deals' value by the month they closed (Closed date, else Created): ``month``,
+    ``revenue``, ``deals``."""
+    won = deals[deals["stage"] == WON]
+    closed_on = won["closed"].fillna(won["created"])
+    won = won.assign(month=month_start(closed_on))[period.mask(closed_on)].dropna(subset=["month"])
+    table = won.groupby("month").agg(revenue=("value", "sum"), deals=("stage", "size"))
+    return table.reset_index()
