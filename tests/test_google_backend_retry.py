@@ -161,9 +161,43 @@ def test_a_write_that_keeps_failing_fails_the_cycle_and_changes_nothing(
 
     message = str(failure.value)
     assert "values.batchUpdate" in message and "HTTP 500" in message
-    assert "after 6 attempts" in message and "Nothing was changed" in message
+    assert "after 6 attempts" in message and "nothing was changed by this request" in message
     assert tab_values(sheets_emulator, sid, "Customers") == before
     assert sheets_emulator.stats()["faulted"]["values.batchUpdate"] == 6
+
+
+def test_a_write_whose_answers_were_all_lost_does_not_claim_nothing_changed(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    sid = _sheet(sheets_emulator, schema)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    backend.read()
+    # Google carries out the write every time, but its answer never arrives.
+    sheets_emulator.faults.lose_answer(count=50, endpoint="values.batchUpdate")
+
+    with pytest.raises(WorkbookError) as failure:
+        backend.apply(_plan())
+
+    message = str(failure.value)
+    assert "Nothing was changed" not in message and "nothing was changed" not in message
+    assert "Google may have applied this change anyway" in message
+    assert "writes what is still missing" in message
+    grid = tab_values(sheets_emulator, sid, "Customers")
+    at = column_of(schema, "Customers", "reminder")
+    assert grid[2][at] == "call back"  # it was applied: the message had to say it may be
+
+
+def test_a_read_that_keeps_failing_says_nothing_was_written(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    sid = _sheet(sheets_emulator, schema)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    sheets_emulator.faults.drop_connection(count=50, endpoint="values.batchGet")
+
+    with pytest.raises(WorkbookError) as failure:
+        backend.read()
+
+    assert "Nothing was written; the next run tries again." in str(failure.value)
 
 
 def test_the_settings_tab_bounds_the_retries_after_the_first_read(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -413,3 +416,35 @@ def test_reading_some_tabs_reads_those_and_settings_only(tmp_path: Path) -> None
     assert {i.tab for i in everything.tab_issues if i.code == "tab.missing"} >= {"Deals"}
     with pytest.raises(ValueError, match="Custmers"):
         backend(path).read(tabs=["Custmers"])
+
+
+def test_copies_left_by_a_save_that_was_killed_are_removed_by_the_next_run(
+    workbook: Path,
+) -> None:
+    folder = workbook.parent
+    # A bot process killed while saving: its copy carries its (now finished) process id.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    killed = folder / f".{workbook.stem}.sheetcrm-{gone.stdout.strip()}-k1ll3d.xlsx"
+    # A bot still saving, in another process that is alive (the test runner's parent).
+    saving = folder / f".{workbook.stem}.sheetcrm-{os.getppid()}-s4v1ng.xlsx"
+    # An older version's copy, two hours old, and one being written right now.
+    old = folder / f".{workbook.stem}.ab12cd34.xlsx"
+    fresh = folder / f".{workbook.stem}.zz98yy76.xlsx"
+    # Files of people and other programs, whatever they look like.
+    theirs = [folder / f".{workbook.stem}.backup.xlsx", folder / "~$crm.xlsx.bak"]
+    for path in (killed, saving, old, fresh, *theirs):
+        path.write_bytes(b"PK half a zip")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    append_rows(workbook, SCHEMA, {"Customers": [{"id": "C-0001", "name": "Ana"}]})
+
+    backend(workbook).apply(Plan(writes=(CellWrite("Customers", "C-0001", "problems", "x"),)))
+
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted([workbook.name, saving.name, fresh.name, *(p.name for p in theirs)])
+    assert backend(workbook).read().by_id("Customers")["C-0001"].text("problems") == "x"

@@ -91,6 +91,25 @@ def explain(
     return f"The Sheets API refused {kind} on {where}: {failure.describe()}."
 
 
+# Answers from a gateway that lost touch with the server behind it: the request may have run.
+_MAYBE_APPLIED_STATUS = frozenset({408, 502, 504})
+
+
+def _what_changed(method: str, unanswered: bool) -> str:
+    """What a request that failed for good left in the spreadsheet, truthfully."""
+    if method.upper() == "GET":
+        return "Nothing was written; the next run tries again."
+    if unanswered:
+        return (
+            "Some of the tries got no answer, so Google may have applied this change anyway; "
+            "the next run reads the spreadsheet again and writes what is still missing."
+        )
+    return (
+        "Google answered every try with a refusal: nothing was changed by this request; "
+        "the next run tries again."
+    )
+
+
 def _error_message(response: Response) -> str:
     try:
         body = response.json()
@@ -144,9 +163,11 @@ class SheetsHTTPClient(HTTPClient):
             url = self.base_url.rstrip("/") + url[len(GOOGLE_SHEETS_URL) :]
         kind = call_kind(method, url)
         tries = 0
+        # A write whose answer never came (or came from a gateway) may have been applied.
+        unanswered = False
 
         def attempt() -> Response | Failure:
-            nonlocal tries
+            nonlocal tries, unanswered
             tries += 1
             self.calls["retries" if tries > 1 else kind] += 1
             try:
@@ -161,6 +182,7 @@ class SheetsHTTPClient(HTTPClient):
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
+                unanswered = True
                 return Failure(None, type(error).__name__)
             except auth_exceptions.RefreshError as error:
                 # The token endpoint refused the key: retrying cannot help unless it says so.
@@ -171,6 +193,8 @@ class SheetsHTTPClient(HTTPClient):
                 return Failure(None, f"token endpoint unreachable: {error}")
             if response.ok:
                 return response
+            if response.status_code in _MAYBE_APPLIED_STATUS:
+                unanswered = True
             return Failure(
                 response.status_code,
                 _error_message(response),
@@ -183,8 +207,8 @@ class SheetsHTTPClient(HTTPClient):
             last = exhausted.last
             raise SheetsApiError(
                 f"The Sheets API kept failing during {kind} on spreadsheet "
-                f"{self.spreadsheet_id}: {last.describe()}; {exhausted.reason}. Nothing was "
-                "changed by this request; the next run tries again. If this keeps happening, "
+                f"{self.spreadsheet_id}: {last.describe()}; {exhausted.reason}. "
+                f"{_what_changed(method, unanswered)} If this keeps happening, "
                 "raise 'Sheets retry attempts' / 'Sheets retry seconds' in the Settings tab or "
                 "run the bot less often.",
                 last.status,

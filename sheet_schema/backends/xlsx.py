@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from sheet_schema.backends.base import WorkbookError, init_command
+from sheet_schema.backends.temp_copies import remove_stale_copies, temporary_prefix
 from sheet_schema.backends.xlsx_layout import apply_layout, sheet_infos, write_header
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, map_headers
@@ -140,7 +141,12 @@ class XlsxBackend:
         )
 
     def apply(self, plan: Plan) -> ApplyReport:
-        """Resolve the plan against the file as it is now, write it, and save atomically."""
+        """Resolve the plan against the file as it is now, write it, and save atomically.
+
+        Temporary copies left beside the workbook by a process killed while saving are removed
+        first (:func:`remove_stale_copies`).
+        """
+        remove_stale_copies(self.path)
         if plan.is_empty():
             return ApplyReport()
         self.check_writable()
@@ -238,8 +244,14 @@ def _new_file_mode() -> int:
 
 
 def save_atomically(book: Workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path`` and rename it over the original."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
+    """Save to a temporary file beside ``path`` and rename it over the original.
+
+    The temporary file is hidden and named ``.<stem>.sheetcrm-<pid>-<random>.xlsx``, so that a
+    copy left by a killed process can be recognised and removed (:func:`remove_stale_copies`).
+    """
+    handle, temporary = tempfile.mkstemp(
+        prefix=temporary_prefix(path), suffix=".xlsx", dir=path.parent
+    )
     os.close(handle)
     try:
         book.save(temporary)

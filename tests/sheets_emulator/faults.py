@@ -1,4 +1,4 @@
-"""Fault injection: rate limits, server errors, dropped connections, slow answers, latency.
+"""Fault injection: rate limits, server errors, dropped connections, lost answers, latency.
 
 Faults are consumed in the order they were added.  A fault without ``endpoint`` applies to the
 next Sheets API requests of any kind; the token endpoint and the ``/_emulator`` control
@@ -12,7 +12,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_KINDS = ("429", "500", "503", "drop", "slow")
+FAULT_KINDS = ("429", "500", "503", "drop", "lost", "slow")
 
 
 @dataclass
@@ -69,6 +69,10 @@ class FaultInjector:
     def drop_connection(self, count: int = 1, endpoint: str | None = None) -> Fault:
         """Close the socket without answering."""
         return self.add("drop", count, endpoint)
+
+    def lose_answer(self, count: int = 1, endpoint: str | None = None) -> Fault:
+        """Carry out the request, then close the socket without answering (the answer is lost)."""
+        return self.add("lost", count, endpoint)
 
     def slow(self, seconds: float, count: int = 1, endpoint: str | None = None) -> Fault:
         """Sleep before answering normally."""

@@ -178,6 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
                 # Answer nothing: the socket is closed as soon as the handler returns.
                 self.close_connection = True
                 return
+            elif fault.kind == "lost":
+                pass  # carried out below, then the answer is dropped
             else:
                 self._send_fault(kind, int(fault.kind), fault.retry_after)
                 return
@@ -188,6 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
             params = parse_qs(url.query, keep_blank_values=True)
             body = self._json_body(raw_body) if method in ("POST", "PUT") else {}
             result = self._dispatch(kind, sid, range_text, params, body, caller or ANONYMOUS_CALLER)
+            if fault is not None and fault.kind == "lost":
+                self.close_connection = True  # done, but the client never hears of it
+                return
             self._send(200, result)
         except ApiError as err:
             self._send(err.code, err.body())
