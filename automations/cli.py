@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from automations.cycle import CycleReport
+from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import Mailer
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.backends.opening import (
@@ -86,6 +87,14 @@ def _add_mail_options(parser: argparse.ArgumentParser) -> None:
         "workbook)",
     )
     mail.add_argument("--no-send", action="store_true", help="plan emails but send and record none")
+    mail.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="folder for the local record of emails handed to the mail server (env "
+        "SHEETCRM_STATE_DIR; default: a hidden file beside the workbook, or "
+        "$XDG_STATE_HOME/sheetcrm/<spreadsheet id>/ for Google Sheets)",
+    )
 
 
 def build_mailer(args: argparse.Namespace) -> Mailer | None:
@@ -121,6 +130,24 @@ def build_mailer(args: argparse.Namespace) -> Mailer | None:
     )
 
 
+def build_handover_log(args: argparse.Namespace) -> HandoverLog:
+    """The local hand-over record for the workbook (see automations.mail.handover_log).
+
+    ``--state-dir`` or SHEETCRM_STATE_DIR names its folder. Otherwise a local workbook keeps it
+    beside itself as a hidden file (it moves with the workbook), and a Google spreadsheet in
+    ``$XDG_STATE_HOME/sheetcrm/<spreadsheet id>/`` (``~/.local/state`` when unset).
+    """
+    location = _location(args)
+    chosen = getattr(args, "state_dir", None) or os.environ.get("SHEETCRM_STATE_DIR")
+    if chosen:
+        return HandoverLog(Path(chosen) / "handover.jsonl")
+    if location.spreadsheet is None:
+        workbook = location.workbook.resolve()
+        return HandoverLog(workbook.with_name(f".{workbook.name}.sheetcrm-handover.jsonl"))
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return HandoverLog(Path(state) / "sheetcrm" / location.spreadsheet / "handover.jsonl")
+
+
 def _default_outbox(args: argparse.Namespace) -> Path:
     location = _location(args)
     if not location.is_google:
@@ -134,7 +161,12 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
 
     backend = build_backend(args, schema)
     report, plan = run_cycle(
-        backend, schema, datetime.now(UTC), dry_run=args.dry_run, mailer=build_mailer(args)
+        backend,
+        schema,
+        datetime.now(UTC),
+        dry_run=args.dry_run,
+        mailer=build_mailer(args),
+        handover=build_handover_log(args),
     )
     if args.json:
         print(report.to_json())
@@ -186,6 +218,16 @@ def describe_emails(report: CycleReport) -> list[str]:
             if count:
                 counts.append(f"{count} {what}")
         lines.append("Emails: " + ", ".join(counts) + ".")
+    if report.emails_recovered:
+        lines.append(
+            f"Emails left by a stopped cycle: {report.emails_recovered} settled from the local "
+            "hand-over record (outcomes written, or sent now if they never went out)."
+        )
+    if report.emails_interrupted:
+        lines.append(
+            f"Emails left by a stopped cycle: {report.emails_interrupted} may have gone out and "
+            "are marked Unknown in the Mail log: check the Sent folder of the mailbox."
+        )
     if report.mail_error:
         lines.append(f"Emails not sent: {report.mail_error}")
     return lines
@@ -201,13 +243,16 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
 
     backend = build_backend(args, schema)
     mailer = build_mailer(args)
+    handover = build_handover_log(args)
     memo: RowMemo[Any] = RowMemo()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
     def cycle() -> str:
-        report, _ = run_cycle(backend, schema, datetime.now(UTC), memo=memo, mailer=mailer)
+        report, _ = run_cycle(
+            backend, schema, datetime.now(UTC), memo=memo, mailer=mailer, handover=handover
+        )
         if args.json:
             return report.to_json()
         return "\n".join(

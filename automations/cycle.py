@@ -21,6 +21,7 @@ from datetime import datetime
 from functools import partial
 
 from automations.mail.due import plan_mailings
+from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import Mailer
 from automations.mail.sending import preview, send_and_apply
 from automations.rules.activity import gather_activity, local_today
@@ -139,6 +140,8 @@ class CycleReport:
     emails_unknown: int = 0
     emails_waiting: int = 0
     emails_deferred: int = 0  # over the daily cap; a later cycle sends them
+    emails_interrupted: int = 0  # left Planned by a stopped cycle, may have gone out: Unknown
+    emails_recovered: int = 0  # left Planned by a stopped cycle, settled from the local record
     mail_error: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -175,23 +178,26 @@ def run_cycle(
     rules: Sequence[Rule] | None = None,
     memo: RowMemo[RowFacts] | None = None,
     mailer: Mailer | None = None,
+    handover: HandoverLog | None = None,
 ) -> tuple[CycleReport, Plan]:
     """Read, plan and (unless ``dry_run``) send and apply; return the report and the plan.
 
     ``memo`` is used when ``rules`` is not given (the default rules); the scheduler keeps one
     for its lifetime. Without a ``mailer`` emails are planned but not sent. The plan returned
     holds the emails this cycle sends (or would send): not those the Mail log already has, nor
-    those over the daily cap.
+    those over the daily cap. ``handover`` is the local hand-over record that lets the next
+    cycle resend what a stopped cycle never handed to the mail server
+    (:mod:`automations.mail.sending`); without one, such emails become Unknown.
     """
     started = time.perf_counter()
     snapshot = backend.read()
     plan, seen = plan_cycle(schema, snapshot, now, default_rules(memo) if rules is None else rules)
     planned_emails = len(plan.emails)
     if dry_run:
-        plan, mail = preview(plan, snapshot, now, mailer)
+        plan, mail = preview(plan, snapshot, now, mailer, handover)
         applied = ApplyReport()
     else:
-        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now)
+        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now, handover)
     problems = count_problems(schema, seen, plan)
     report = CycleReport(
         source=backend.describe(),
@@ -220,6 +226,8 @@ def run_cycle(
         emails_unknown=mail.unknown,
         emails_waiting=mail.waiting,
         emails_deferred=mail.deferred,
+        emails_interrupted=mail.interrupted,
+        emails_recovered=mail.recovered,
         mail_error=mail.error,
         notes=list(plan.notes),
     )

@@ -21,7 +21,11 @@ Switches, set before the client connects or between messages:
   any message was handed over);
 - ``drop_after_data = True``: after receiving a message, close the connection without a reply
   (the message is recorded: the server did get it);
-- ``stall_after_data = seconds``: wait that long before replying to a message (client timeouts).
+- ``stall_after_data = seconds``: wait that long before replying to a message (client timeouts);
+- ``on_command = callable``: called with ``"MAIL"``, ``"RCPT"`` or ``"DATA"`` (after the message
+  is recorded, before the reply) as each command arrives (the kill harness stops the bot there).
+
+``serve()`` runs a server outside pytest (for scripts such as benchmarks/kill_harness.py).
 
 ``smtp_tls_server`` is the same server with STARTTLS, using a self-signed certificate for
 127.0.0.1 that ``tls_client_context`` trusts; there, as on real servers, login is offered only
@@ -37,7 +41,8 @@ import email.policy
 import ipaddress
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -56,6 +61,7 @@ __all__ = [
     "Received",
     "SmtpTestServer",
     "TlsFiles",
+    "serve",
     "smtp_server",
     "smtp_tls_server",
     "tls_client_context",
@@ -92,6 +98,7 @@ class SmtpTestServer:
     drop_at_rcpt: bool = False
     drop_after_data: bool = False
     stall_after_data: float = 0.0
+    on_command: Callable[[str], None] | None = None
     credentials: tuple[str, str] | None = None
     logins: list[tuple[str, bool]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -99,6 +106,11 @@ class SmtpTestServer:
     def require_login(self, username: str, password: str) -> None:
         """Offer AUTH and refuse MAIL until the client logged in with these credentials."""
         self.credentials = (username, password)
+
+    def heard(self, command: str) -> None:
+        """Tell the ``on_command`` hook, if any, that a command arrived."""
+        if self.on_command is not None:
+            self.on_command(command)
 
     def received(self) -> list[Received]:
         """A copy of the messages received so far (the server runs in another thread)."""
@@ -129,6 +141,7 @@ class _Handler:
     ) -> str:
         # The login check lives here rather than in aiosmtpd's auth_required, which warns
         # whenever AUTH is allowed without TLS.
+        self.state.heard("MAIL")
         if self.state.credentials is not None and not session.authenticated:
             return "530 5.7.0 Authentication required"
         if address.lower() in {a.lower() for a in self.state.refuse_sender}:
@@ -145,6 +158,7 @@ class _Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        self.state.heard("RCPT")
         if self.state.drop_at_rcpt:
             _hang_up(server)
             return "250 OK"
@@ -160,6 +174,7 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.state._record(envelope)
+        self.state.heard("DATA")
         if self.state.drop_after_data:
             # Hang up before replying: the client cannot know that the message arrived.
             _hang_up(server)
@@ -241,6 +256,12 @@ def _serve(tls: ssl.SSLContext | None = None) -> Iterator[SmtpTestServer]:
         yield state
     finally:
         controller.stop()
+
+
+@contextmanager
+def serve() -> Iterator[SmtpTestServer]:
+    """A plain-text SMTP server on 127.0.0.1 for as long as the ``with`` block lasts."""
+    yield from _serve()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from automations.cli import main as sheetcrm
-from automations.mail.sending import log_entries, sends_in_last_day
+from automations.mail.journal import log_entries, sends_in_last_day
 from dashboard import metrics
 from dashboard.frames import Frames, build_frames
 from dashboard.metrics import Period

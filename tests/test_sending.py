@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 
 from automations.cli import describe_report, main
 from automations.cycle import CycleReport, run_cycle
+from automations.mail.journal import MAX_ATTEMPTS, TEMPORARY
 from automations.mail.outbox import OutboxMailer
-from automations.mail.sending import INTERRUPTED, MAX_ATTEMPTS, TEMPORARY
+from automations.mail.recovery import INTERRUPTED
 from automations.mail.smtp import SmtpMailer
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.cells import datetime_to_serial

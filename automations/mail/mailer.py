@@ -16,6 +16,7 @@ emails not handed over wait for a later cycle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -56,8 +57,13 @@ class MailerError(Exception):
 class MailSession(Protocol):
     """One open connection (or open outbox) for a cycle."""
 
-    def send(self, message: EmailMessage) -> SendResult:
-        """Send one message; never raises for a refused or lost message."""
+    def send(self, message: EmailMessage, handing: Callable[[], None] | None = None) -> SendResult:
+        """Send one message; never raises for a refused or lost message.
+
+        ``handing`` is called just before the message itself is handed over (SMTP ``DATA``,
+        the outbox file write), after every check that can refuse it without sending it. If it
+        raises, nothing is handed over and the exception propagates.
+        """
         ...
 
 

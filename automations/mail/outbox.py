@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
@@ -65,14 +65,19 @@ class OutboxSession:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> SendResult:
-        """Write the message as ``<sanitised key>.eml``; FAILED if the disk refuses."""
+    def send(self, message: EmailMessage, handing: Callable[[], None] | None = None) -> SendResult:
+        """Write the message as ``<sanitised key>.eml``; FAILED if the disk refuses.
+
+        ``handing`` runs just before the file is written.
+        """
         key = str(message.get(KEY_HEADER) or message.get("Message-ID") or "")
         if not key:
             key = hashlib.sha256(message.as_bytes()).hexdigest()[:32]
         target = self.folder / outbox_filename(key)
         payload = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         temp: str | None = None
+        if handing is not None:
+            handing()
         try:
             # A dot name and a .tmp suffix: a half-written file is never taken for an email.
             handle, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 
 from automations import messages
-from automations.mail.sending import settled_keys
+from automations.mail.journal import settled_keys
 from automations.mail.templates import RenderedEmail, TemplateBook, TemplateError, email_context
 from automations.rules.activity import (
     CustomerActivity,

@@ -2,104 +2,71 @@
 
 DESIGN invariant 4: an email is sent at most once per idempotency key, across crashes and
 restarts, and a send that may or may not have happened is flagged for a person, never retried
-blindly. The Mail log tab is the journal (the outbox pattern):
+blindly. The Mail log tab is the journal (the outbox pattern), helped by a local hand-over
+record (:mod:`automations.mail.handover_log`) so that a stop loses nothing that was not in
+flight:
 
-1. **Select.** Keys already in the Mail log are not sent again, whatever their status, except a
-   temporary failure (the mail server said "try later", or the connection dropped before the
-   message was handed over) with attempts left. The rest is cut to the daily send cap, counted
-   over the last 24 hours of the Mail log (Gmail counts a rolling day, USERS.md #1); what does
-   not fit waits for a later cycle, most important first: digests to managers, then service
-   emails (welcome, follow-up), then marketing automations, then campaigns.
-2. **Journal.** One write records every selected email as ``Planned`` (with the cycle's other
-   writes). Nothing is sent unless that write succeeded.
-3. **Send** over one mail-server session. A refusal about the account rather than a recipient
-   (the server wants a login, refuses the sender) stops the batch.
+0. **Recover.** ``Planned`` rows left by a cycle that stopped are settled from the hand-over
+   record (:mod:`automations.mail.recovery`): an answer recorded there is written to the Mail
+   log, an email never handed over is sent again, and only an email that was being handed over
+   when the cycle stopped (or that no record covers) becomes ``Unknown``.
+1. **Select.** Keys already in the Mail log are not sent again, whatever their status, except
+   ``Waiting`` (never handed over) and a temporary failure (the mail server said "try later",
+   the connection dropped before the message was handed over) with attempts left. The rest is
+   cut to the daily send cap, counted over the last 24 hours of the Mail log (Gmail counts a
+   rolling day, USERS.md #1); what does not fit waits for a later cycle, most important first:
+   digests to managers, then service emails (welcome, follow-up), then marketing automations,
+   then campaigns.
+2. **Journal.** The hand-over record notes the batch (fsynced), then one write records every
+   selected email as ``Planned`` (with the cycle's other writes and the recovery's). Nothing is
+   sent unless that write succeeded.
+3. **Send** over one mail-server session. Once the server has accepted a message's sender and
+   recipient, and just before the message itself leaves (SMTP ``DATA``), the hand-over record
+   says so (fsynced); after the server's answer, it records the answer. A refusal about the
+   account rather than a recipient (the server wants a login, refuses the sender) stops the
+   batch.
 4. **Record.** One write sets each email's Status (Sent, Failed, Bounced or Unknown), Sent at and
-   Error in place, addressed by its key. Emails never handed over because the batch stopped are
-   ``Waiting``: they go out in a later cycle without using up an attempt.
+   Error in place, addressed by its key; then the hand-over record is emptied. Emails never
+   handed over because the batch stopped are ``Waiting``: they go out in a later cycle without
+   using up an attempt.
 
-A cycle that stops between 2 and 4 leaves ``Planned`` rows behind; the next cycle marks them
-``Unknown`` with a note to check the mailbox's Sent folder, and never sends them again.
+The guarantee: whenever the cycle stops (SIGKILL included), the next cycle sends every email
+that had not been handed to the mail server, flags ``Unknown`` at most the one message that was
+being handed over, and never sends a key twice. The Sheets API calls per cycle stay constant:
+the hand-over record is a local file, written once per email, never a Sheets write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from email.message import EmailMessage
+from itertools import chain
+from pathlib import Path
 
-from automations.mail.mailer import Mailer, MailerError, SendOutcome, SendResult
-from automations.mail.message import build_message
-from automations.rules.activity import local_now
-from sheet_schema.backends.base import Backend
-from sheet_schema.mail_log import BUDGET_STATUSES, MAIL_LOG
-from sheet_schema.model import Append, ApplyReport, CellWrite, Email, Plan, Snapshot
-
-MAX_ATTEMPTS = 3
-# Error text of a failure worth another attempt; the next cycles retry it up to MAX_ATTEMPTS.
-TEMPORARY = "temporary: "
-INTERRUPTED = (
-    "The bot stopped between sending and recording this email: it may have gone out. "
-    "Check the Sent folder of the mailbox; SheetCRM will not send it again."
+from automations.mail.campaign_progress import campaign_progress
+from automations.mail.handover_log import HandoverLog, HandoverWriter
+from automations.mail.journal import (
+    LogEntry,
+    attempt_number,
+    journal_plan,
+    log_entries,
+    may_retry,
+    outcome_writes,
+    sends_in_last_day,
 )
+from automations.mail.mailer import Mailer, MailerError, MailSession, SendOutcome, SendResult
+from automations.mail.message import build_message
+from automations.mail.recovery import Recovery, recover
+from automations.rules.activity import local_now
+from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.mail_log import MAIL_LOG
+from sheet_schema.model import ApplyReport, CellWrite, Email, Plan, Snapshot
+from sheet_schema.settings import Settings
+
 _SERVICE_KINDS = frozenset({"welcome", "follow-up"})
-# An email that was journaled but never handed to the mail server (the batch stopped first):
-# it goes out in a later cycle and does not use up an attempt.
-WAITING = SendOutcome.WAITING.value
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """What the Mail log says about one key (its first row, if a person copied it)."""
-
-    key: str
-    status: str
-    attempts: int
-    error: str
-    moment: datetime | None  # sent at, else planned at (workbook-local wall-clock time)
-    campaign: str = ""  # the campaign's ID (upper case), for a campaign email
-
-
-def log_entries(snapshot: Snapshot) -> dict[str, LogEntry]:
-    """The Mail log's rows by key."""
-    entries: dict[str, LogEntry] = {}
-    for row in snapshot.tab(MAIL_LOG):
-        key = row.text("id").strip()
-        if not key or key in entries:
-            continue
-        attempts = row.get("attempts")
-        sent_at, planned_at = row.get("sent_at"), row.get("planned_at")
-        moment = sent_at if isinstance(sent_at, datetime) else planned_at
-        entries[key] = LogEntry(
-            key=key,
-            status=row.text("status").strip(),
-            attempts=int(attempts) if isinstance(attempts, (int, float, Decimal)) else 1,
-            error=row.text("error"),
-            moment=moment if isinstance(moment, datetime) else None,
-            campaign=row.text("campaign_id").strip().upper(),
-        )
-    return entries
-
-
-def may_retry(entry: LogEntry) -> bool:
-    """True for an email never handed over (Waiting), or a temporary failure with attempts left.
-
-    These are the only logged keys sent again.
-    """
-    if entry.status == WAITING:
-        return True
-    return (
-        entry.status == "Failed"
-        and entry.error.startswith(TEMPORARY)
-        and entry.attempts < MAX_ATTEMPTS
-    )
-
-
-def settled_keys(snapshot: Snapshot) -> set[str]:
-    """Keys of the Mail log that must never be sent again (all but :func:`may_retry` ones)."""
-    return {key for key, entry in log_entries(snapshot).items() if not may_retry(entry)}
 
 
 def priority(email: Email) -> int:
@@ -118,19 +85,8 @@ class Selection:
     """Which of the planned emails go out this cycle, and why the others do not."""
 
     to_send: tuple[Email, ...] = ()
-    retried: frozenset[str] = frozenset()  # keys already in the log (temporary failures)
+    retried: frozenset[str] = frozenset()  # keys already in the log (Waiting, temporary failures)
     deferred: int = 0  # over the daily cap: a later cycle sends them
-    interrupted: tuple[str, ...] = ()  # keys left Planned by a cycle that stopped
-
-
-def sends_in_last_day(entries: Iterable[LogEntry], local_now: datetime) -> int:
-    """Emails that used the sending budget in the 24 hours before ``local_now``."""
-    since = local_now - timedelta(days=1)
-    return sum(
-        1
-        for e in entries
-        if e.status in BUDGET_STATUSES and e.moment is not None and since < e.moment <= local_now
-    )
 
 
 def select_emails(
@@ -153,83 +109,10 @@ def select_emails(
     budget = max(0, cap - sends_in_last_day(entries.values(), local_now))
     ordered = sorted(fresh, key=priority)  # stable: the rules' order within a priority
     chosen = tuple(ordered[:budget])
-    interrupted = tuple(key for key, entry in entries.items() if entry.status == "Planned")
     return Selection(
         to_send=chosen,
         retried=frozenset(retried & {e.key for e in chosen}),
         deferred=len(ordered) - len(chosen),
-        interrupted=interrupted,
-    )
-
-
-def interrupted_writes(selection: Selection) -> tuple[CellWrite, ...]:
-    """Planned rows of a cycle that stopped mid-way become Unknown, for a person to check."""
-    writes: list[CellWrite] = []
-    for key in selection.interrupted:
-        writes.append(CellWrite(MAIL_LOG, key, "status", "Unknown"))
-        writes.append(CellWrite(MAIL_LOG, key, "error", INTERRUPTED))
-    return tuple(writes)
-
-
-def journal(selection: Selection, entries: Mapping[str, LogEntry], local_now: datetime) -> Plan:
-    """The Mail log rows saying each selected email is about to be sent."""
-    appends: list[Append] = []
-    writes: list[CellWrite] = []
-    for email in selection.to_send:
-        if email.key in selection.retried:
-            attempts = entries[email.key].attempts + 1
-            writes.extend(
-                (
-                    CellWrite(MAIL_LOG, email.key, "status", "Planned"),
-                    CellWrite(MAIL_LOG, email.key, "planned_at", local_now),
-                    CellWrite(MAIL_LOG, email.key, "attempts", attempts),
-                )
-            )
-            continue
-        appends.append(
-            Append(
-                MAIL_LOG,
-                {
-                    "id": email.key,
-                    "kind": email.kind or None,
-                    "planned_at": local_now,
-                    "to": email.to,
-                    "customer_id": email.customer_id,
-                    "campaign_id": email.campaign_id,
-                    "template": email.template or None,
-                    "subject": email.subject,
-                    "status": "Planned",
-                    "attempts": 1,
-                },
-            )
-        )
-    return Plan(writes=tuple(writes), appends=tuple(appends))
-
-
-def outcome_writes(
-    email: Email, result: SendResult, local_now: datetime, attempts_before: int = 0
-) -> tuple[CellWrite, ...]:
-    """The Mail log cells that record how one send went.
-
-    ``attempts_before`` is the Attempts count before this cycle: an email that was never
-    handed over (Waiting) gets it back, so only real attempts count.
-    """
-    status = result.outcome.value
-    if result.outcome is SendOutcome.WAITING:
-        return (
-            CellWrite(MAIL_LOG, email.key, "status", status),
-            CellWrite(MAIL_LOG, email.key, "attempts", attempts_before),
-            CellWrite(MAIL_LOG, email.key, "error", f"not sent yet: {result.error}"),
-        )
-    error = result.error
-    if result.outcome is SendOutcome.FAILED and result.temporary:
-        error = TEMPORARY + error
-    return (
-        CellWrite(MAIL_LOG, email.key, "status", status),
-        CellWrite(
-            MAIL_LOG, email.key, "sent_at", local_now if status in ("Sent", "Unknown") else None
-        ),
-        CellWrite(MAIL_LOG, email.key, "error", error or None),
     )
 
 
@@ -244,7 +127,8 @@ class SendReport:
     unknown: int = 0
     waiting: int = 0  # journaled, never handed over: the batch stopped; a later cycle sends
     deferred: int = 0
-    interrupted: int = 0
+    interrupted: int = 0  # left Planned by a stopped cycle and flagged Unknown now
+    recovered: int = 0  # left Planned by a stopped cycle, settled from the hand-over record
     error: str = ""  # why nothing was sent, when nothing could be
 
 
@@ -253,31 +137,47 @@ class _Step:
     """A cycle's plan as it will be applied, with the emails it sends and the log it read."""
 
     selection: Selection
-    entries: Mapping[str, LogEntry]
+    entries: Mapping[str, LogEntry]  # the Mail log once the recovery's writes are applied
     local_now: datetime
-    plan: Plan  # the emails selected, plus the writes flagging interrupted sends
+    plan: Plan  # the emails selected, plus the recovery's writes
+    recovery: Recovery
 
     @property
     def counts(self) -> SendReport:
         return SendReport(
             selected=len(self.selection.to_send),
             deferred=self.selection.deferred,
-            interrupted=len(self.selection.interrupted),
+            interrupted=self.recovery.unknown,
+            recovered=self.recovery.recorded + self.recovery.resent,
         )
 
+    def attempt(self, key: str) -> int:
+        """The Attempts value the journal writes for a key."""
+        return attempt_number(key, self.selection.retried, self.entries)
 
-def _prepare(plan: Plan, snapshot: Snapshot, now: datetime) -> _Step:
-    entries = log_entries(snapshot)
+
+def _prepare(plan: Plan, snapshot: Snapshot, now: datetime, handover: HandoverLog | None) -> _Step:
     moment = local_now(snapshot, now)
+    try:
+        handovers = handover.read() if handover is not None else None
+    except MailerError:
+        handovers = None  # unreadable: Planned rows become Unknown; nothing new can be recorded
+    recovery = recover(log_entries(snapshot), handovers, moment)
+    entries = recovery.entries
     selection = select_emails(plan.emails, entries, snapshot.settings.daily_send_cap, moment)
-    selected = replace(plan, emails=selection.to_send).merge(
-        Plan(writes=interrupted_writes(selection))
-    )
-    return _Step(selection, entries, moment, selected)
+    chosen = {email.key for email in selection.to_send}
+    # A key sent again this cycle is journaled Planned anew: its recovery cells would be moot.
+    writes = tuple(chain.from_iterable(w for k, w in recovery.writes.items() if k not in chosen))
+    selected = replace(plan, emails=selection.to_send).merge(Plan(writes=writes))
+    return _Step(selection, entries, moment, selected, recovery)
 
 
 def preview(
-    plan: Plan, snapshot: Snapshot, now: datetime, mailer: Mailer | None = None
+    plan: Plan,
+    snapshot: Snapshot,
+    now: datetime,
+    mailer: Mailer | None = None,
+    handover: HandoverLog | None = None,
 ) -> tuple[Plan, SendReport]:
     """What :func:`send_and_apply` would do, without writing or sending (a dry run).
 
@@ -286,7 +186,7 @@ def preview(
     be built (an address no mail server takes), which a real run marks Failed. The mail server
     is not contacted, so its own refusals cannot be foreseen.
     """
-    step = _prepare(plan, snapshot, now)
+    step = _prepare(plan, snapshot, now, handover)
     counts = step.counts
     to_send = step.selection.to_send
     if not to_send:
@@ -299,15 +199,14 @@ def preview(
     failed = 0
     for email in to_send:
         try:
-            _message(email, snapshot, dated)
+            _message(email, settings, dated)
         except ValueError:
             failed += 1
     return step.plan, replace(counts, sent=len(to_send) - failed, failed=failed)
 
 
-def _message(email: Email, snapshot: Snapshot, dated: datetime) -> EmailMessage:
+def _message(email: Email, settings: Settings, dated: datetime) -> EmailMessage:
     """The message a real run sends for ``email`` (ValueError for an unusable address)."""
-    settings = snapshot.settings
     return build_message(
         email,
         settings.sender_email,
@@ -323,123 +222,128 @@ def send_and_apply(
     snapshot: Snapshot,
     mailer: Mailer | None,
     now: datetime,
+    handover: HandoverLog | None = None,
 ) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
     Returns the plan as applied (only the emails this cycle sent or tried), what the backend
     did and how the emails went. With no mailer, or nothing to send, this is one
     ``backend.apply``; otherwise two: the journal (with the plan's other writes) before
-    sending, the outcomes after.
+    sending, the outcomes after. ``handover`` is the local hand-over record; without one, a
+    stopped cycle's emails all become Unknown.
     """
     settings = snapshot.settings
-    step = _prepare(plan, snapshot, now)
+    step = _prepare(plan, snapshot, now, handover)
     base = replace(step.plan, emails=())
     counts = step.counts
     to_send = step.selection.to_send
-    if not to_send:
-        return step.plan, backend.apply(base), counts
-    reason = _cannot_send(mailer, settings.sender_email)
-    if reason or mailer is None:
-        return step.plan, backend.apply(base), replace(counts, error=reason)
-    dated = now.astimezone(settings.zone)
+    reason = _cannot_send(mailer, settings.sender_email) if to_send else ""
+    if not to_send or reason or mailer is None:
+        applied = backend.apply(base)
+        _forget(handover, applied)
+        return step.plan, applied, replace(counts, error=reason)
     first: ApplyReport | None = None
     results: dict[str, SendResult] = {}
+    dated = now.astimezone(settings.zone)
+    recording = handover.recording() if handover is not None else nullcontext(None)
     try:
-        with mailer.session() as session:
-            first = backend.apply(base.merge(journal(step.selection, step.entries, step.local_now)))
+        with recording as writer, mailer.session() as session:
+            if writer is not None:
+                writer.planned((e.key, step.attempt(e.key)) for e in to_send)
+            try:
+                first = backend.apply(base.merge(_journal(step)))
+            except WorkbookError as error:
+                raise WorkbookError(_journal_failed(str(error))) from None
             unjournaled = {s.row_id for s in first.skipped if s.tab == MAIL_LOG}
             for email in to_send:
                 if email.key in unjournaled or None in unjournaled:
                     continue  # never send what the journal does not hold
+                attempt = step.attempt(email.key)
+                stop: MailerError | None = None
                 try:
-                    message = _message(email, snapshot, dated)
-                except ValueError as error:  # an address no mail server would take
-                    results[email.key] = SendResult(SendOutcome.FAILED, str(error))
-                    continue
-                results[email.key] = session.send(message)
+                    result = _send_one(email, session, writer, attempt, settings, dated)
+                except MailerError as error:
+                    # Refused before anything was handed over (the account, the sender): the
+                    # batch stops, and the record says so, or a cycle that stops before the
+                    # outcome write would take this email for one in flight.
+                    result, stop = SendResult(SendOutcome.WAITING, str(error)), error
+                results[email.key] = result
+                if writer is not None:
+                    writer.done(email.key, attempt, result, step.local_now)
+                if stop is not None:
+                    raise stop
     except MailerError as error:
         if first is None:
             # Connecting failed before anything was journaled or sent: the emails wait.
             return step.plan, backend.apply(base), replace(counts, error=str(error))
         # Journaled, then the batch stopped (the server went away, or refused the account or
-        # the sender): what was not handed over waits for a later cycle.
+        # the sender, or the hand-over record could not be written): what was not handed over
+        # waits for a later cycle.
         for email in to_send:
             results.setdefault(email.key, SendResult(SendOutcome.WAITING, str(error)))
         counts = replace(counts, error=str(error))
-    by_key = {email.key: email for email in to_send}
-    writes = tuple(
-        w
-        for k, r in results.items()
-        for w in outcome_writes(by_key[k], r, step.local_now, _attempts_before(step, k))
-    ) + campaign_progress(plan.emails, step.entries, by_key, results)
-    second = backend.apply(Plan(writes=writes))
-    assert first is not None  # without it, the MailerError branch above has returned
     outcomes = [r.outcome for r in results.values()]
-    return (
-        step.plan,
-        _combined(first, second),
-        replace(
-            counts,
-            sent=outcomes.count(SendOutcome.SENT),
-            failed=outcomes.count(SendOutcome.FAILED),
-            bounced=outcomes.count(SendOutcome.BOUNCED),
-            unknown=outcomes.count(SendOutcome.UNKNOWN),
-            waiting=outcomes.count(SendOutcome.WAITING),
-        ),
+    counts = replace(
+        counts,
+        sent=outcomes.count(SendOutcome.SENT),
+        failed=outcomes.count(SendOutcome.FAILED),
+        bounced=outcomes.count(SendOutcome.BOUNCED),
+        unknown=outcomes.count(SendOutcome.UNKNOWN),
+        waiting=outcomes.count(SendOutcome.WAITING),
+    )
+    try:
+        progress = campaign_progress(plan.emails, step.entries, _by_key(to_send), results)
+        second = backend.apply(Plan(writes=_outcomes(step, results) + progress))
+    except WorkbookError as error:
+        where = handover.path if handover is not None else None
+        raise WorkbookError(_outcomes_not_recorded(counts, str(error), where)) from None
+    _forget(handover, second)
+    assert first is not None  # without it, the MailerError branch above has returned
+    return step.plan, _combined(first, second), counts
+
+
+def _forget(handover: HandoverLog | None, applied: ApplyReport) -> None:
+    """Empty the hand-over record once the Mail log holds everything it said."""
+    if handover is not None and not any(s.tab == MAIL_LOG for s in applied.skipped):
+        handover.clear()
+
+
+def _journal(step: _Step) -> Plan:
+    return journal_plan(
+        step.selection.to_send, step.selection.retried, step.entries, step.local_now
     )
 
 
-def campaign_progress(
-    due: Sequence[Email],
-    entries: Mapping[str, LogEntry],
-    sent_now: Mapping[str, Email],
-    results: Mapping[str, SendResult],
-) -> tuple[CellWrite, ...]:
-    """Campaigns' Sent, Failed and Status cells as they stand after this cycle's sends.
-
-    The plan's own campaign cells were counted from the Mail log as read, before sending; this
-    brings them up to date in the same cycle (Sent and Failed as the campaigns rule counts them:
-    Sent rows, and Failed, Bounced or Unknown rows), and says Sent once every email the campaign
-    still had due went out or failed for good.
-    """
-    statuses = {key: e.status for key, e in entries.items() if e.campaign}
-    campaign_of = {key: e.campaign for key, e in entries.items() if e.campaign}
-    for key, result in results.items():
-        campaign = (sent_now[key].campaign_id or "").strip().upper()
-        if campaign:
-            statuses[key] = result.outcome.value
-            campaign_of[key] = campaign
-    touched = {campaign_of[key] for key in results if key in campaign_of}
-    writes: list[CellWrite] = []
-    for campaign in sorted(touched):
-        keys = [key for key, c in campaign_of.items() if c == campaign]
-        sent = sum(1 for key in keys if statuses[key] == "Sent")
-        failed = sum(1 for key in keys if statuses[key] in ("Failed", "Bounced", "Unknown"))
-        writes.append(CellWrite("Campaigns", campaign, "sent", sent))
-        writes.append(CellWrite("Campaigns", campaign, "failed", failed))
-        pending = [
-            e.key
-            for e in due
-            if (e.campaign_id or "").strip().upper() == campaign
-            and not _settled_now(results.get(e.key))
-        ]
-        if not pending:
-            writes.append(CellWrite("Campaigns", campaign, "status", "Sent"))
-    return tuple(writes)
+def _send_one(
+    email: Email,
+    session: MailSession,
+    writer: HandoverWriter | None,
+    attempt: int,
+    settings: Settings,
+    dated: datetime,
+) -> SendResult:
+    """Build and send one message, recording when it is being handed over."""
+    try:
+        message = _message(email, settings, dated)
+    except ValueError as error:  # an address no mail server would take
+        return SendResult(SendOutcome.FAILED, str(error))
+    if writer is None:
+        return session.send(message)
+    # Recorded (and fsynced) once the server accepted sender and recipient, just before the
+    # message itself leaves: a stop before that point leaves the email to be sent again.
+    return session.send(message, handing=lambda: writer.handing(email.key, attempt))
 
 
-def _settled_now(result: SendResult | None) -> bool:
-    """True when this cycle's attempt leaves nothing more to send for the key."""
-    if result is None or result.outcome is SendOutcome.WAITING:
-        return False
-    return not (result.outcome is SendOutcome.FAILED and result.temporary)
+def _by_key(emails: Sequence[Email]) -> dict[str, Email]:
+    return {email.key: email for email in emails}
 
 
-def _attempts_before(step: _Step, key: str) -> int:
-    """Attempts the Mail log recorded for a key before this cycle journaled it (0 if new)."""
-    if key in step.selection.retried:
-        return step.entries[key].attempts
-    return 0
+def _outcomes(step: _Step, results: Mapping[str, SendResult]) -> tuple[CellWrite, ...]:
+    return tuple(
+        w
+        for key, result in results.items()
+        for w in outcome_writes(key, result, step.local_now, step.attempt(key) - 1)
+    )
 
 
 def _cannot_send(mailer: Mailer | None, sender_email: str) -> str:
@@ -462,3 +366,29 @@ def _combined(first: ApplyReport, second: ApplyReport) -> ApplyReport:
         skipped=first.skipped + second.skipped,
         api_calls=second.api_calls or first.api_calls,
     )
+
+
+def _journal_failed(error: str) -> str:
+    return f"No email was sent: the Mail log could not be written before sending. {error}"
+
+
+def _outcomes_not_recorded(counts: SendReport, error: str, where: Path | None) -> str:
+    """What went out and where its record is, when the outcome write failed for good."""
+    went = [
+        f"{n} {what}"
+        for n, what in (
+            (counts.bounced, "bounced"),
+            (counts.failed, "failed"),
+            (counts.unknown, "may have gone out (the connection was lost)"),
+            (counts.waiting, "were not handed to the mail server"),
+        )
+        if n
+    ]
+    sent = f"{counts.sent} email{'s were' if counts.sent != 1 else ' was'} sent"
+    head = sent + (f" ({', '.join(went)})" if went else "")
+    later = (
+        f"they are recorded in {where} and will be written to the Mail log at the next cycle"
+        if where is not None
+        else "the next cycle marks them Unknown: check the Sent folder of the mailbox"
+    )
+    return f"{head} but their outcome could not be recorded in the Mail log; {later}. ({error})"

@@ -15,7 +15,7 @@ import contextlib
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -234,8 +234,12 @@ class SmtpSession:
         self._client: smtplib.SMTP | None = client
         self._where = where or "(unnamed)"
 
-    def send(self, message: EmailMessage) -> SendResult:
-        """Send one message and classify the server's answer (see SendOutcome)."""
+    def send(self, message: EmailMessage, handing: Callable[[], None] | None = None) -> SendResult:
+        """Send one message and classify the server's answer (see SendOutcome).
+
+        ``handing`` runs once the server accepted the sender and the recipient, just before
+        DATA: from then on the message may arrive.
+        """
         client = self._client
         if client is None:
             return SendResult(SendOutcome.WAITING, NOT_ATTEMPTED)
@@ -261,6 +265,8 @@ class SmtpSession:
                 temporary=True,
             )
 
+        if handing is not None:
+            handing()
         try:
             code, reply = client.data(payload)
         except smtplib.SMTPDataError as exc:  # DATA itself refused: the message never went

@@ -21,7 +21,7 @@ def mail_status_counts(mail_log: pd.DataFrame, statuses: Sequence[str]) -> pd.Da
 def sent_in_last_day(mail_log: pd.DataFrame, now_local: datetime) -> int:
     """Emails that used the send budget in the 24 hours before ``now_local``.
 
-    The bot's own count (:func:`automations.mail.sending.sends_in_last_day`): Sent, Bounced, Unknown
+    The bot's own count (:func:`automations.mail.journal.sends_in_last_day`): Sent, Bounced, Unknown
     and Planned rows (a Failed send was refused before it was handed over). Mail log times are
     the workbook's local time; ``now_local`` must be too (naive).
     """
