@@ -278,9 +278,11 @@ def test_a_key_already_in_the_mail_log_is_not_planned_again() -> None:
     records = {
         "Customers": [customer(1, created=created), customer(2, created=created)],
         "Automations": [automation("welcome")],
-        "Mail log": [mail_log("welcome:C-0001", "Planned", "person1@example.com")],
+        "Mail log": [mail_log("welcome:C-0001", "Sent", "person1@example.com")],
     }
     assert keys(plan(records)) == {"welcome:C-0002"}
+    # A Planned row (left by a stopped cycle) is planned again: the sending step settles it
+    # from the hand-over record and sends it only if it never left (test_handover.py).
 
 
 def test_keys_are_stable_across_runs_and_rules_return_the_same_emails() -> None:
