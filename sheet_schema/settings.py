@@ -7,6 +7,7 @@ Keys are matched ignoring case, spaces, dashes and underscores ("Time zone", "ti
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,7 +86,8 @@ def _parse_int(text: str) -> int | None:
         number = float(text.replace(",", "."))
     except ValueError:
         return None
-    if number < 0 or number != int(number):
+    # "inf", "nan" and 1e999 read as floats; none is a count of days or emails.
+    if not math.isfinite(number) or number < 0 or number != int(number):
         return None
     return int(number)
 

@@ -8,6 +8,7 @@ folder and rename it over the original, so a crash never leaves a half-written w
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -217,8 +218,16 @@ class XlsxBackend:
                         set_cell(ws.cell(row=next_row + offset, column=index + 1), value)
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def set_cell(cell: Cell, value: object) -> None:
     """Store a value; text is always stored as text, so '=IMPORTXML(...)' never runs."""
+    if isinstance(value, str):
+        # XML 1.0 cannot hold control characters, U+FFFE/U+FFFF or lone surrogates; openpyxl
+        # would save them anyway and then refuse to open its own file, so every later cycle
+        # would fail. A pasted one becomes U+FFFD (the "unknown character" sign).
+        value = _NOT_IN_XML.sub("\ufffd", value)
     cell.value = value
     if isinstance(value, str):
         # openpyxl turns any string starting with '=' into a formula; the bot writes RAW text.
