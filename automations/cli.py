@@ -167,6 +167,7 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
         dry_run=args.dry_run,
         mailer=build_mailer(args),
         handover=build_handover_log(args),
+        journal_copy=_journal_copy(args),
     )
     if args.json:
         print(report.to_json())
@@ -174,6 +175,22 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
         if args.dry_run:
             print(describe_plan(plan))
         print(describe_report(report))
+    return 0
+
+
+def _journal_copy(args: argparse.Namespace) -> Path | None:
+    """The file beside an .xlsx workbook that keeps the Mail log's key count (None on Sheets)."""
+    from automations.mail.journal_check import copy_path
+
+    location = _location(args)
+    return None if location.is_google else copy_path(location.workbook.resolve())
+
+
+def _cmd_confirm_mail_log(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.status import confirm_mail_log
+
+    backend = build_backend(args, schema)
+    print(confirm_mail_log(backend, schema, datetime.now(UTC), _journal_copy(args)))
     return 0
 
 
@@ -196,6 +213,7 @@ def describe_report(report: CycleReport) -> str:
             f"assigned {report.ids_assigned} IDs in {report.seconds:.2f} s."
         )
     lines.extend(describe_emails(report))
+    lines.extend(f"Held back: {sentence}" for sentence in report.held_back)
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
     lines.extend(f"Note: {note}" for note in report.notes)
     lines.extend(f"Skipped: {reason}" for reason in report.skipped)
@@ -228,6 +246,8 @@ def describe_emails(report: CycleReport) -> list[str]:
             f"Emails left by a stopped cycle: {report.emails_interrupted} may have gone out and "
             "are marked Unknown in the Mail log: check the Sent folder of the mailbox."
         )
+    if report.sending_stopped:
+        lines.append(report.sending_stopped)
     if report.mail_error:
         lines.append(f"Emails not sent: {report.mail_error}")
     return lines
@@ -249,9 +269,17 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
+    journal_copy = _journal_copy(args)
+
     def cycle() -> str:
         report, _ = run_cycle(
-            backend, schema, datetime.now(UTC), memo=memo, mailer=mailer, handover=handover
+            backend,
+            schema,
+            datetime.now(UTC),
+            memo=memo,
+            mailer=mailer,
+            handover=handover,
+            journal_copy=journal_copy,
         )
         if args.json:
             return report.to_json()
@@ -262,6 +290,7 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
                 f"({memo.stats.reused} rows unchanged, {memo.stats.checked} checked) in "
                 f"{report.seconds:.2f} s",
                 *describe_emails(report),
+                *(f"Held back: {sentence}" for sentence in report.held_back),
             ]
         )
 
@@ -354,6 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--lock", default=None, help="lock file (default: beside the workbook)")
     _add_mail_options(every)
     every.set_defaults(handler=_cmd_schedule)
+
+    confirm = commands.add_parser(
+        "confirm-mail-log",
+        help="accept the Mail log as it is, so sending resumes after it was deleted or lost rows",
+    )
+    add_workbook_options(confirm)
+    confirm.set_defaults(handler=_cmd_confirm_mail_log)
 
     demo = commands.add_parser("demo", help="make a demo workbook, run the bot, open the dashboard")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="where to put it (./demo)")

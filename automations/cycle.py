@@ -3,7 +3,14 @@
 The rules, in order: IDs for new rows (:mod:`automations.rules.ids`), validation (Problems), stage
 history (appends and Stage since), reminders (follow-ups, last contact, reminder), lifecycle with
 RFM segments, and mailings (the emails due, Campaigns status). Each is a pure function of the
-schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns. A
+schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns.
+
+Before planning, the contract guard (:mod:`automations.rules.contract`) checks the tabs and
+columns each rule declares (its ``REQUIRES``) against the snapshot's header rows: a rule whose
+inputs are missing does not run and its output cells stay as they are; the others run. The
+journal check (:mod:`automations.mail.journal_check`) stops sending when the Mail log was deleted
+or lost rows. Both say why in the report and in the Bot status tab (:mod:`automations.status`),
+written with the cycle's other writes. A
 long-running process (the scheduler) passes one :class:`~automations.rules.incremental.RowMemo`
 to every cycle so unchanged rows are not checked again; without one, every row is checked (same
 result, more time). The emails are then sent by :mod:`automations.mail.sending`, journaled in
@@ -19,19 +26,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
-from automations.mail.due import plan_mailings
+from automations.mail import automations as mail_automations
+from automations.mail import campaigns, digests, sending
+from automations.mail.due import MAIL_PARTS, plan_mailings
 from automations.mail.handover_log import HandoverLog
+from automations.mail.journal_check import journal_state, read_copy, write_copy
 from automations.mail.mailer import Mailer
 from automations.mail.sending import preview, send_and_apply
+from automations.rules import history, ids, lifecycle, reminders, validate
 from automations.rules.activity import gather_activity, local_today
+from automations.rules.contract import Part, Verdict, check_parts
 from automations.rules.history import stage_history
 from automations.rules.ids import assign_ids
 from automations.rules.incremental import RowMemo
 from automations.rules.lifecycle import lifecycle_writes
 from automations.rules.reminders import reminder_writes
 from automations.rules.row_checks import RowFacts
-from automations.rules.validate import PROBLEMS, checked_tabs, validate
+from automations.rules.validate import PROBLEMS, checked_tabs
+from automations.status import CycleStatus, status_plan
 from sheet_schema.backends.base import Backend
 from sheet_schema.model import ApplyReport, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
@@ -40,19 +54,96 @@ from sheet_schema.schema import Schema
 Rule = Callable[[Schema, Snapshot, datetime], Plan]
 
 
-def default_rules(memo: RowMemo[RowFacts] | None = None) -> tuple[Rule, ...]:
-    """The rules a scheduled cycle runs, in order; ``memo`` carries row checks across cycles."""
-    return (partial(validate, memo=memo), stage_history, customer_rules)
+def contract_parts() -> tuple[Part, ...]:
+    """Every rule the contract guard checks, with the inputs its module declares."""
+    parts = [
+        Part(f"ids:{tab}", "part.ids", need, {"tab": tab}) for tab, need in ids.REQUIRES.items()
+    ]
+    parts += [
+        Part(f"validate:{tab}", "part.validate", need, {"tab": tab})
+        for tab, need in validate.REQUIRES.items()
+    ]
+    parts += [
+        Part("history", "part.history", history.REQUIRES),
+        Part("reminders", "part.reminders", reminders.REQUIRES),
+        Part("lifecycle", "part.lifecycle", lifecycle.REQUIRES),
+        Part("automations", "part.automations", mail_automations.REQUIRES),
+        Part("campaigns", "part.campaigns", campaigns.REQUIRES),
+        Part("digests", "part.digests", digests.REQUIRES),
+        Part("sending", "part.sending", sending.REQUIRES),
+    ]
+    return tuple(parts)
 
 
-def customer_rules(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
+def guard(schema: Schema, snapshot: Snapshot) -> Verdict:
+    """Which rules may run on this snapshot (the contract guard), and why the others may not."""
+    return check_parts(schema, snapshot, contract_parts())
+
+
+def everything() -> Verdict:
+    """A verdict letting every rule run (rule tests that build their snapshots whole)."""
+    return Verdict(frozenset(part.key for part in contract_parts()))
+
+
+def default_rules(
+    memo: RowMemo[RowFacts] | None = None, verdict: Verdict | None = None
+) -> tuple[Rule, ...]:
+    """The rules a scheduled cycle runs, in order; ``memo`` carries row checks across cycles,
+    ``verdict`` says which the contract guard lets run (None: all of them)."""
+    allowed = verdict or everything()
+    return (
+        partial(checked_problems, memo=memo, verdict=allowed),
+        partial(guarded_history, verdict=allowed),
+        partial(customer_rules, verdict=allowed),
+    )
+
+
+def checked_problems(
+    schema: Schema,
+    snapshot: Snapshot,
+    now: datetime,
+    memo: RowMemo[RowFacts] | None = None,
+    verdict: Verdict | None = None,
+) -> Plan:
+    """Validation, leaving the Problems cells of tabs the guard holds back as they are.
+
+    The checks run over every readable tab (the cross-row checks need them all); only the
+    writes of a held-back tab are dropped, so its cells are not recomputed from partial data.
+    """
+    plan = validate.validate(schema, snapshot, now, memo)
+    if verdict is None:
+        return plan
+    return Plan(writes=tuple(w for w in plan.writes if verdict.runs(f"validate:{w.tab}")))
+
+
+def guarded_history(
+    schema: Schema, snapshot: Snapshot, now: datetime, verdict: Verdict | None = None
+) -> Plan:
+    """The stage history rule, when the guard lets it run."""
+    if verdict is not None and not verdict.runs("history"):
+        return Plan()
+    return stage_history(schema, snapshot, now)
+
+
+def customer_rules(
+    schema: Schema, snapshot: Snapshot, now: datetime, verdict: Verdict | None = None
+) -> Plan:
     """Reminders, lifecycle and mailings together: the same as running each alone, with one
-    pass over the customers' activity (deals and interactions) for all three."""
+    pass over the customers' activity (deals and interactions) for all three. Each runs only
+    when the guard lets it (``verdict``; None: all)."""
+    allowed = verdict or everything()
     today = local_today(snapshot, now)
     activity = gather_activity(schema.tab("Deals"), schema.tab("Interactions"), snapshot, today)
-    writes = reminder_writes(schema, snapshot, today, activity)
-    plan = Plan(writes=writes + lifecycle_writes(schema, snapshot, today, activity))
-    return plan.merge(plan_mailings(schema, snapshot, now, activity).plan)
+    writes: tuple[CellWrite, ...] = ()
+    if allowed.runs("reminders"):
+        writes += reminder_writes(schema, snapshot, today, activity)
+    if allowed.runs("lifecycle"):
+        writes += lifecycle_writes(schema, snapshot, today, activity)
+    plan = Plan(writes=writes)
+    parts = [part for part in MAIL_PARTS if allowed.runs(part)]
+    if not parts:
+        return plan
+    return plan.merge(plan_mailings(schema, snapshot, now, activity, parts=parts).plan)
 
 
 def build_plan(
@@ -63,18 +154,29 @@ def build_plan(
 
 
 def plan_cycle(
-    schema: Schema, snapshot: Snapshot, now: datetime, rules: Sequence[Rule] | None = None
+    schema: Schema,
+    snapshot: Snapshot,
+    now: datetime,
+    rules: Sequence[Rule] | None = None,
+    verdict: Verdict | None = None,
 ) -> tuple[Plan, Snapshot]:
-    """The plan, and the snapshot the rules saw (with the new IDs in place)."""
+    """The plan, and the snapshot the rules saw (with the new IDs in place).
+
+    ``verdict`` (the contract guard's) limits which tabs get new IDs and, when ``rules`` is not
+    given, which default rules run; None: everything runs.
+    """
     # The rules allocate millions of small objects and make no reference cycles; with a big
     # snapshot alive, the cyclic collector would rescan it again and again (half the time of a
     # 50k-customer cycle). It is paused for the planning only and restored whatever happens.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        assignments, snapshot = assign_ids(schema, snapshot)
+        id_tabs = None
+        if verdict is not None:
+            id_tabs = {tab for tab in ids.REQUIRES if verdict.runs(f"ids:{tab}")}
+        assignments, snapshot = assign_ids(schema, snapshot, id_tabs)
         plan = Plan(id_assignments=assignments)
-        for rule in default_rules() if rules is None else rules:
+        for rule in default_rules(verdict=verdict) if rules is None else rules:
             plan = plan.merge(rule(schema, snapshot, now))
         plan = fold_problem_notes(plan, snapshot)
     finally:
@@ -144,6 +246,10 @@ class CycleReport:
     emails_recovered: int = 0  # left Planned by a stopped cycle, settled from the local record
     mail_error: str = ""
     notes: list[str] = field(default_factory=list)
+    # Rules the contract guard did not run, one sentence per reason, in the workbook's language.
+    held_back: list[str] = field(default_factory=list)
+    # Why sending stopped (the Mail log is missing or lost rows); "" when it did not.
+    sending_stopped: str = ""
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
@@ -179,6 +285,7 @@ def run_cycle(
     memo: RowMemo[RowFacts] | None = None,
     mailer: Mailer | None = None,
     handover: HandoverLog | None = None,
+    journal_copy: Path | None = None,
 ) -> tuple[CycleReport, Plan]:
     """Read, plan and (unless ``dry_run``) send and apply; return the report and the plan.
 
@@ -187,17 +294,36 @@ def run_cycle(
     holds the emails this cycle sends (or would send): not those the Mail log already has, nor
     those over the daily cap. ``handover`` is the local hand-over record that lets the next
     cycle resend what a stopped cycle never handed to the mail server
-    (:mod:`automations.mail.sending`); without one, such emails become Unknown.
+    (:mod:`automations.mail.sending`); without one, such emails become Unknown. ``journal_copy``
+    is the file beside an .xlsx workbook that keeps the Mail log's key count
+    (:mod:`automations.mail.journal_check`).
     """
     started = time.perf_counter()
     snapshot = backend.read()
-    plan, seen = plan_cycle(schema, snapshot, now, default_rules(memo) if rules is None else rules)
+    language = snapshot.settings.language
+    verdict = guard(schema, snapshot)
+    journal = journal_state(snapshot, read_copy(journal_copy))
+    stopped = journal.stop_reason(language)
+    if stopped:
+        verdict = verdict.without(("sending", *MAIL_PARTS))
+    rules = default_rules(memo, verdict) if rules is None else rules
+    plan, seen = plan_cycle(schema, snapshot, now, rules, verdict)
+    if not verdict.runs("sending"):
+        plan = replace(plan, emails=())
     planned_emails = len(plan.emails)
+    cycle_status = CycleStatus(verdict.sentences(language), stopped, journal.present)
+    recorded = [journal.recorded_after(journal.keys)]
+
+    def status(keys_after: int) -> Plan:
+        recorded[0] = journal.recorded_after(keys_after)
+        return status_plan(snapshot, now, cycle_status, recorded[0])
+
     if dry_run:
         plan, mail = preview(plan, snapshot, now, mailer, handover)
         applied = ApplyReport()
     else:
-        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now, handover)
+        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now, handover, status)
+        write_copy(journal_copy, recorded[0])
     problems = count_problems(schema, seen, plan)
     report = CycleReport(
         source=backend.describe(),
@@ -230,5 +356,7 @@ def run_cycle(
         emails_recovered=mail.recovered,
         mail_error=mail.error,
         notes=list(plan.notes),
+        held_back=list(cycle_status.held_back),
+        sending_stopped=stopped,
     )
     return report, plan

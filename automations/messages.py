@@ -163,6 +163,33 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "No purchase or contact since {date} (more than {days} days).",
         "days",
     ),
+    # --- the contract guard and the journal check (Bot status tab, run output) ----------
+    "part.ids": N_("New IDs in {tab}"),
+    "part.validate": N_("Problems of {tab}"),
+    "part.history": N_("Stage history"),
+    "part.reminders": N_("Reminders"),
+    "part.lifecycle": N_("Lifecycle"),
+    "part.automations": N_("Automation emails"),
+    "part.campaigns": N_("Campaigns"),
+    "part.digests": N_("Manager digests"),
+    "part.sending": N_("Sending"),
+    "guard.not_updated": N_("not updated"),
+    "guard.tab_missing": N_("the {tab} tab is missing"),
+    "guard.tab_unreadable": N_("the header row of the {tab} tab cannot be read"),
+    "guard.column_missing": N_("the {column} column of {tab} is missing (renamed?)"),
+    "status.all_ran": N_("Nothing: every rule ran."),
+    "status.sending_on": N_("On: emails that are due are sent."),
+    "journal.missing": N_(
+        "Sending stopped: the Mail log tab is missing, so the bot cannot tell which emails it "
+        "already sent. Restore the tab from the version history, or run "
+        "`sheetcrm confirm-mail-log` to send again without it (campaigns marked Sent stay sent)."
+    ),
+    "journal.shrunk": N_(
+        "Sending stopped: the Mail log has fewer keys ({count}) than the bot recorded "
+        "({recorded}); rows may have been deleted, and their emails would go out again. Restore "
+        "them from the version history, or run `sheetcrm confirm-mail-log` to accept the Mail "
+        "log as it is."
+    ),
 }
 
 

@@ -16,12 +16,13 @@ Two conveniences are added so every page filters the same way:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
 
+from sheet_schema.bot_status import BOT_STATUS
 from sheet_schema.cells import match_choice
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.schema import ColumnType, Schema, Tab, load_schema
@@ -39,6 +40,7 @@ DASHBOARD_TABS = (
     "Templates",
     "Automations",
     "Settings",
+    BOT_STATUS,
 )
 # The biggest tab of a working CRM (every call and visit is a row) and the one fewest pages need:
 # the dashboard reads it only for the pages that show it (Customers, Data quality).
@@ -64,6 +66,9 @@ class Frames:
     source: str
     stages: tuple[str, ...]
     tabs_read: frozenset[str] = frozenset(DASHBOARD_TABS)
+    # The Bot status tab, item -> value (what the bot's last cycle held back, whether sending
+    # stopped); empty when the bot has not run yet.
+    bot_status: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def replace_tables(self, **tables: pd.DataFrame) -> Frames:
         """A copy with some frames replaced (used by filters)."""
@@ -232,6 +237,9 @@ def build_frames(
         source=snapshot.source,
         stages=schema.tab("Deals").column("stage").choices,
         tabs_read=frozenset(tabs),
+        bot_status={
+            row.row_id: row.text("value").strip() for row in snapshot.tab(BOT_STATUS) if row.row_id
+        },
     )
 
 

@@ -92,6 +92,9 @@ class Snapshot:
     read_at: datetime
     tab_issues: tuple[TabIssue, ...] = ()
     source: str = ""
+    # The column keys each readable tab's header row holds (by name or alias): what the contract
+    # guard checks a rule's inputs against, even when the tab has no rows.
+    columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def tab(self, name: str) -> tuple[Row, ...]:
         """The rows of a tab (empty when the tab is missing or unreadable)."""
@@ -104,6 +107,10 @@ class Snapshot:
     def readable(self, name: str) -> bool:
         """False when the tab is missing or its header could not be read."""
         return name in self.rows
+
+    def has_column(self, tab: str, key: str) -> bool:
+        """True when the tab is readable and its header row holds this column."""
+        return key in self.columns.get(tab, frozenset())
 
 
 @dataclass(frozen=True)

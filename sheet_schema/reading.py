@@ -219,12 +219,13 @@ def build_snapshot(
     issues.extend(settings_issues)
     context = CellContext(date_order=settings.date_order, language=settings.language)
     rows: dict[str, tuple[Row, ...]] = {}
+    columns: dict[str, frozenset[str]] = {}
     for tab in schema.tabs:
         if tab.name not in titles or (wanted is not None and tab.name not in wanted):
             continue
         grid = grids[titles[tab.name]]
         if not grid:
-            rows[tab.name] = ()
+            rows[tab.name], columns[tab.name] = (), frozenset()
             continue
         try:
             headers = map_headers(tab, grid[0])
@@ -233,6 +234,12 @@ def build_snapshot(
             continue
         issues.extend(_blank_header_issues(tab, grid, headers))
         rows[tab.name] = read_rows(tab, grid, context, headers)
+        columns[tab.name] = frozenset(headers.positions)
     return Snapshot(
-        rows=rows, settings=settings, read_at=read_at, tab_issues=tuple(issues), source=source
+        rows=rows,
+        settings=settings,
+        read_at=read_at,
+        tab_issues=tuple(issues),
+        source=source,
+        columns=columns,
     )

@@ -21,6 +21,7 @@ DESIGN_TABS = [
     "Mail log",
     "Stage history",
     "Settings",
+    "Bot status",  # what the bot's last cycle did and held back (issue 9)
 ]
 
 

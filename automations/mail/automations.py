@@ -26,11 +26,38 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from automations.mail.planning import Planner, one_line
+from automations.mail.sending import REQUIRES as SENDING_REQUIRES
 from automations.rules.activity import as_date, id_key, is_ready
+from automations.rules.contract import Inputs
+from automations.rules.lifecycle import REQUIRES as LIFECYCLE_REQUIRES
 from automations.rules.lifecycle import classify
 from automations.rules.reminders import on_or_after
 from sheet_schema.model import Row
 
+# What the automations read (automations.rules.contract): the dormant kind decides with the
+# lifecycle rule, every kind checks the Mail log.
+REQUIRES = (
+    Inputs(
+        {
+            "Automations": ("Kind", "Template", "Offset days", "Enabled"),
+            "Templates": ("Key", "Language", "Subject", "Body"),
+            "Customers": (
+                "ID",
+                "Name",
+                "Email",
+                "Language",
+                "Birthday",
+                "Created",
+                "Marketing consent",
+                "Unsubscribed",
+            ),
+            "Deals": ("ID", "Customer ID", "Stage", "Created"),
+            "Interactions": ("Date", "Customer ID", "Kind"),
+        }
+    )
+    + LIFECYCLE_REQUIRES
+    + SENDING_REQUIRES
+)
 # How many days late a dated automation (welcome, birthday, anniversary) may still go out.
 GRACE_DAYS = 3
 # Offset days beyond ten years are a typo (and would overflow date arithmetic).

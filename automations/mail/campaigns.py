@@ -7,6 +7,7 @@ was created on or before Send on (a customer added later did not belong to the m
 Scheduled (Send on ahead), Sending (some recipient has no Mail log row yet), Sent (all do) or
 Failed (due, but the template or the filter cannot be used: the Problems cell says why); Sent
 and Failed count the campaign's Mail log rows with status Sent, and Failed, Bounced or Unknown.
+A campaign whose Status says Sent is never sent again, whatever the Mail log says.
 """
 
 from __future__ import annotations
@@ -16,12 +17,34 @@ from datetime import date
 
 from automations import messages
 from automations.mail.planning import Planner, one_line
+from automations.mail.sending import REQUIRES as SENDING_REQUIRES
 from automations.mail.templates import TemplateError
 from automations.rules.activity import as_date, cell_changed, id_key, is_ready
+from automations.rules.contract import Inputs
 from automations.rules.segment_filter import SegmentFilter, SegmentFilterError, parse_segment_filter
 from sheet_schema.model import CellWrite, Row
 
 _FAILED_STATUSES = frozenset({"Failed", "Bounced", "Unknown"})
+# What campaigns read (automations.rules.contract). With Email renamed, nobody would be eligible
+# and the campaign would be marked Sent having sent nothing; its cells stay as they are instead.
+REQUIRES = (
+    Inputs(
+        {
+            "Campaigns": ("ID", "Name", "Segment filter", "Template", "Send on", "Approved"),
+            "Templates": ("Key", "Language", "Subject", "Body"),
+            "Customers": (
+                "ID",
+                "Name",
+                "Email",
+                "Language",
+                "Created",
+                "Marketing consent",
+                "Unsubscribed",
+            ),
+        }
+    )
+    + SENDING_REQUIRES
+)
 
 
 def plan_campaigns(planner: Planner) -> None:
@@ -34,7 +57,15 @@ def plan_campaigns(planner: Planner) -> None:
         campaign_id = id_key(row.row_id)
         send_on = as_date(row.get("send_on"))
         template = row.text("template").strip()
-        if row.get("approved") is not True or send_on is None:
+        counts = planner.campaign_counts.get(campaign_id, Counter())
+        if row.get("status") == "Sent":
+            # Sent once is sent for good, whatever the Mail log says now (a Mail log emptied or
+            # deleted by accident must not send the campaign again). With no log rows left for
+            # it, its counts stay as they are rather than dropping to zero.
+            if not counts:
+                continue
+            status = "Sent"
+        elif row.get("approved") is not True or send_on is None:
             status = "Draft"
         elif send_on > planner.today:
             status = "Scheduled"
@@ -49,7 +80,6 @@ def plan_campaigns(planner: Planner) -> None:
                 status = "Failed"  # the validator writes the sentence into Problems
             else:
                 status = _send_campaign(planner, row, campaign_id, template, segment, send_on)
-        counts = planner.campaign_counts.get(campaign_id, Counter())
         sent = counts["Sent"]
         failed = sum(counts[s] for s in _FAILED_STATUSES)
         started = status in ("Sending", "Sent", "Failed")

@@ -17,12 +17,21 @@ from datetime import date
 
 from automations import messages
 from automations.mail.planning import Planner, address, one_line
+from automations.mail.sending import REQUIRES as SENDING_REQUIRES
 from automations.rules.activity import as_date, id_key
+from automations.rules.contract import Inputs
+from automations.rules.reminders import REQUIRES as REMINDERS_REQUIRES
 from automations.rules.reminders import Reminder, customer_reminders, follow_up_due
 from sheet_schema.model import Email
 from sheet_schema.schema import fold
 
 DEFAULT_DIGEST_HOUR = 8
+# What digests read (automations.rules.contract): the reminders' inputs and who manages what.
+REQUIRES = (
+    REMINDERS_REQUIRES
+    + Inputs({"Customers": ("Name", "Manager"), "Deals": ("Manager",)})
+    + SENDING_REQUIRES
+)
 
 
 def _digest_hour(text: str) -> int | None:

@@ -16,7 +16,7 @@ email) is :mod:`automations.mail.planning`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,9 @@ from automations.mail.planning import Planner
 from automations.rules.activity import CustomerActivity
 from sheet_schema.model import CellWrite, Email, Plan, Snapshot
 from sheet_schema.schema import Schema
+
+# The kinds of mailing, each a rule of its own for the contract guard (automations.cycle).
+MAIL_PARTS = ("automations", "campaigns", "digests")
 
 
 @dataclass(frozen=True)
@@ -59,17 +62,21 @@ def plan_mailings(
     snapshot: Snapshot,
     now: datetime,
     activity: Mapping[str, CustomerActivity] | None = None,
+    parts: Collection[str] = MAIL_PARTS,
 ) -> MailingPlan:
     """Every email due now, the Campaigns cells that change, and what could not be planned.
 
     ``activity`` is :func:`~automations.rules.activity.gather_activity` of this snapshot and day,
     when the caller has it (the cycle shares it with the reminder and lifecycle rules); otherwise
-    it is gathered here.
+    it is gathered here. ``parts`` names the kinds planned (those the contract guard lets run).
     """
     planner = Planner(schema, snapshot, now, activity)
-    plan_automations(planner)
-    plan_campaigns(planner)
-    plan_digests(planner)
+    if "automations" in parts:
+        plan_automations(planner)
+    if "campaigns" in parts:
+        plan_campaigns(planner)
+    if "digests" in parts:
+        plan_digests(planner)
     return MailingPlan(
         emails=tuple(planner.emails.values()),
         writes=tuple(planner.writes),

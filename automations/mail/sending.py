@@ -38,7 +38,7 @@ the hand-over record is a local file, written once per email, never a Sheets wri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -61,12 +61,19 @@ from automations.mail.mailer import Mailer, MailerError, MailSession, SendOutcom
 from automations.mail.message import build_message
 from automations.mail.recovery import Recovery, recover
 from automations.rules.activity import local_now
+from automations.rules.contract import Inputs
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.mail_log import MAIL_LOG
 from sheet_schema.model import ApplyReport, CellWrite, Email, Plan, Snapshot
 from sheet_schema.settings import Settings
 
 _SERVICE_KINDS = frozenset({"welcome", "follow-up"})
+# What sending reads (automations.rules.contract): the Mail log columns that say whether a key
+# was sent and when. A missing Mail log tab is the journal check's business
+# (automations.mail.journal_check): it stops sending until a person confirms.
+REQUIRES = Inputs(
+    {MAIL_LOG: ("Key", "Planned at", "Sent at", "To", "Campaign ID", "Status", "Error", "Attempts")}
+)
 
 
 def priority(email: Email) -> int:
@@ -223,6 +230,7 @@ def send_and_apply(
     mailer: Mailer | None,
     now: datetime,
     handover: HandoverLog | None = None,
+    status: Callable[[int], Plan] | None = None,
 ) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
@@ -231,15 +239,20 @@ def send_and_apply(
     ``backend.apply``; otherwise two: the journal (with the plan's other writes) before
     sending, the outcomes after. ``handover`` is the local hand-over record; without one, a
     stopped cycle's emails all become Unknown.
+
+    ``status(keys)`` is added to the first write: the cycle's Bot status rows, told how many keys
+    the Mail log holds once that write is done (what the journal check compares with next time).
     """
     settings = snapshot.settings
     step = _prepare(plan, snapshot, now, handover)
+    keys_now = len(step.entries)
     base = replace(step.plan, emails=())
+    unsent = base if status is None else base.merge(status(keys_now))
     counts = step.counts
     to_send = step.selection.to_send
     reason = _cannot_send(mailer, settings.sender_email) if to_send else ""
     if not to_send or reason or mailer is None:
-        applied = backend.apply(base)
+        applied = backend.apply(unsent)
         _forget(handover, applied)
         return step.plan, applied, replace(counts, error=reason)
     first: ApplyReport | None = None
@@ -250,8 +263,13 @@ def send_and_apply(
         with recording as writer, mailer.session() as session:
             if writer is not None:
                 writer.planned((e.key, step.attempt(e.key)) for e in to_send)
+            journaled = base
+            if status is not None:
+                # Built once connected: the status then counts the keys this write journals.
+                fresh = sum(1 for email in to_send if email.key not in step.entries)
+                journaled = base.merge(status(keys_now + fresh))
             try:
-                first = backend.apply(base.merge(_journal(step)))
+                first = backend.apply(journaled.merge(_journal(step)))
             except WorkbookError as error:
                 raise WorkbookError(_journal_failed(str(error))) from None
             unjournaled = {s.row_id for s in first.skipped if s.tab == MAIL_LOG}
@@ -275,7 +293,7 @@ def send_and_apply(
     except MailerError as error:
         if first is None:
             # Connecting failed before anything was journaled or sent: the emails wait.
-            return step.plan, backend.apply(base), replace(counts, error=str(error))
+            return step.plan, backend.apply(unsent), replace(counts, error=str(error))
         # Journaled, then the batch stopped (the server went away, or refused the account or
         # the sender, or the hand-over record could not be written): what was not handed over
         # waits for a later cycle.

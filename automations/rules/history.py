@@ -31,11 +31,15 @@ from automations.rules.activity import (
     local_now,
     local_today,
 )
+from automations.rules.contract import Inputs
 from sheet_schema.cells import match_choice
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
 
 HISTORY = "Stage history"
+# What the rule reads (automations.rules.contract). A missing Stage history tab is created by the
+# first append; one whose Deal ID or To column is missing would re-record every deal each cycle.
+REQUIRES = Inputs({"Deals": ("ID", "Customer ID", "Stage"), HISTORY: ("Time", "Deal ID", "To")})
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 
+from automations.rules.contract import Inputs
 from sheet_schema.model import IdAssignment, Row, Snapshot
 from sheet_schema.reading import row_fingerprint
 from sheet_schema.schema import Schema, Tab
+
+# The guard (automations.rules.contract) gives a tab new IDs only when its header row has the ID
+# column: without it, every row would get an ID again in a new column, colliding with the IDs the
+# rest of the workbook already uses.
+REQUIRES: dict[str, Inputs] = {
+    name: Inputs({name: ("ID",)})
+    for name in (
+        "Customers",
+        "Deals",
+        "Interactions",
+        "Sources",
+        "Templates",
+        "Automations",
+        "Campaigns",
+    )
+}
 
 
 def _highest_number(tab: Tab, rows: tuple[Row, ...]) -> int:
@@ -21,16 +39,21 @@ def format_id(prefix: str, number: int) -> str:
     return f"{prefix}-{number:04d}"
 
 
-def assign_ids(schema: Schema, snapshot: Snapshot) -> tuple[tuple[IdAssignment, ...], Snapshot]:
+def assign_ids(
+    schema: Schema, snapshot: Snapshot, tabs: Collection[str] | None = None
+) -> tuple[tuple[IdAssignment, ...], Snapshot]:
     """Plan IDs for rows without one; return them and the snapshot as if they were written.
 
     New numbers continue after the highest existing one, so IDs are never reused even after rows
-    are deleted. Rules that run afterwards see the new IDs and can address those rows.
+    are deleted. Rules that run afterwards see the new IDs and can address those rows. ``tabs``
+    limits it to those tabs (the ones the contract guard lets run); None: every tab.
     """
     assignments: list[IdAssignment] = []
     rows = dict(snapshot.rows)
     for tab in schema.tabs:
         if tab.id_prefix is None or tab.name not in rows:
+            continue
+        if tabs is not None and tab.name not in tabs:
             continue
         number = _highest_number(tab, rows[tab.name])
         updated: list[Row] = []

@@ -33,10 +33,21 @@ from automations.rules.activity import (
     id_key,
     is_ready,
 )
+from automations.rules.contract import Inputs
 from automations.rules.segments import PurchaseRecord, segments
 from sheet_schema.model import CellWrite, Snapshot
 from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings
+
+# What the rule reads (automations.rules.contract): with Deals missing, every customer who bought
+# through a deal would look Churned or Lead; the cells stay as they are instead.
+REQUIRES = Inputs(
+    {
+        "Customers": ("ID", "Name", "Created"),
+        "Deals": ("ID", "Customer ID", "Stage", "Value", "Created", "Closed"),
+        "Interactions": ("Date", "Customer ID", "Kind", "Amount"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,19 @@ from automations.rules.activity import (
     id_key,
     is_ready,
 )
+from automations.rules.contract import Inputs
 from sheet_schema.model import CellWrite, Snapshot
 from sheet_schema.schema import Schema
+
+# What the rule reads (automations.rules.contract): with Deals or Interactions missing, every
+# follow-up and last contact would be cleared; the cells stay as they are instead.
+REQUIRES = Inputs(
+    {
+        "Customers": ("ID", "Name", "Birthday"),
+        "Deals": ("ID", "Customer ID", "Stage", "Created"),
+        "Interactions": ("Date", "Customer ID", "Deal ID", "Kind", "Answered"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from functools import partial
 
 from automations import messages
 from automations.rules.activity import as_date, is_ready, local_today
+from automations.rules.contract import Inputs
 from automations.rules.cross_checks import check_across_rows
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
@@ -33,6 +34,31 @@ from sheet_schema.reading import team_keys
 from sheet_schema.schema import Schema, Tab
 
 PROBLEMS = "problems"
+# What the checks of each tab read (automations.rules.contract): its key and required columns, the
+# IDs its references point at, and the template keys. A tab whose inputs are missing keeps its
+# Problems cells as they are (with Stage renamed, every deal would otherwise lose its problems).
+REQUIRES: dict[str, Inputs] = {
+    "Customers": Inputs({"Customers": ("Name", "Email")}),
+    # A Won deal is checked for its Closed date and a Lost one for its reason: without those
+    # columns every such deal would be told its cell is empty.
+    "Deals": Inputs(
+        {
+            "Deals": ("Customer ID", "Stage", "Created", "Closed", "Lost reason"),
+            "Customers": ("ID",),
+        }
+    ),
+    "Interactions": Inputs(
+        {
+            "Interactions": ("Date", "Customer ID", "Kind"),
+            "Customers": ("ID",),
+            "Deals": ("ID", "Customer ID"),
+        }
+    ),
+    "Sources": Inputs({"Sources": ("Month", "Source", "Cost")}),
+    "Templates": Inputs({"Templates": ("Key", "Language", "Subject", "Body")}),
+    "Automations": Inputs({"Automations": ("Kind", "Template"), "Templates": ("Key",)}),
+    "Campaigns": Inputs({"Campaigns": ("Name", "Template", "Send on"), "Templates": ("Key",)}),
+}
 # Date columns that must not lie in the future (a typo such as 2062 for 2026): something that
 # has not happened yet cannot have a date. (Deals have Expected close for the future.)
 _NOT_IN_FUTURE: dict[str, tuple[str, ...]] = {

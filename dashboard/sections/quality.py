@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,7 @@ from dashboard import metrics
 from dashboard.i18n import Translator, is_missing
 from dashboard.tables import display_table, text_or_blank
 from dashboard.view import View, current_view
+from sheet_schema.bot_status import HELD_BACK, LAST_RUN, LAST_SUCCESS, SENDING
 
 
 def messages(problems: pd.DataFrame, tr: Translator) -> pd.Series:
@@ -30,12 +33,31 @@ def messages(problems: pd.DataFrame, tr: Translator) -> pd.Series:
     )
 
 
+def bot_status(status: Mapping[str, str], tr: Translator) -> None:
+    """What the bot's last cycle held back and whether sending stopped (the Bot status tab)."""
+    if not status:
+        return
+    st.subheader(tr("quality.bot_status"))
+    run = status.get(LAST_RUN, "")
+    success = status.get(LAST_SUCCESS, "")
+    if run and run == success:
+        st.success(tr("quality.bot_ok", run=run))
+        return
+    # Each line is a sentence the bot wrote in the workbook's language, naming tab and column.
+    for item in (HELD_BACK, SENDING):
+        for line in status.get(item, "").splitlines():
+            if line.strip():
+                st.warning(line.strip())
+    st.caption(tr("quality.bot_runs", run=run, success=success or tr("quality.never")))
+
+
 def render(view: View) -> None:
     """Draw the page."""
     tr = view.tr
     # Problems are about the workbook, not a manager's slice of it: no filters here.
     problems = view.everything.problems
     st.title(tr("page.quality"))
+    bot_status(view.everything.bot_status, tr)
     if problems.empty:
         st.success(tr("quality.none"))
         return

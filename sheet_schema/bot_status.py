@@ -1,0 +1,19 @@
+"""The Bot status tab's vocabulary, shared by the bot (which writes it) and the dashboard.
+
+One row per item, keyed by the item's name in the Item column; the Value column holds text (the
+bot writes RAW text, so nothing a rule says can run as a formula).
+"""
+
+from __future__ import annotations
+
+BOT_STATUS = "Bot status"
+
+LAST_RUN = "Last run"
+LAST_SUCCESS = "Last success"
+HELD_BACK = "Held back"
+SENDING = "Sending"
+MAIL_LOG_KEYS = "Mail log keys recorded"
+MAIL_LOG_CONFIRMED = "Mail log confirmed"
+
+# The rows in the order the bot first writes them.
+ITEMS = (LAST_RUN, LAST_SUCCESS, HELD_BACK, SENDING, MAIL_LOG_KEYS, MAIL_LOG_CONFIRMED)
