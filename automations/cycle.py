@@ -55,15 +55,9 @@ Rule = Callable[[Schema, Snapshot, datetime], Plan]
 
 
 def contract_parts() -> tuple[Part, ...]:
-    """Every rule the contract guard checks, with the inputs its module declares."""
+    """Every rule the contract guard checks, with the inputs its module declares (in the order
+    a held-back sentence names them: what the team sees first)."""
     parts = [
-        Part(f"ids:{tab}", "part.ids", need, {"tab": tab}) for tab, need in ids.REQUIRES.items()
-    ]
-    parts += [
-        Part(f"validate:{tab}", "part.validate", need, {"tab": tab})
-        for tab, need in validate.REQUIRES.items()
-    ]
-    parts += [
         Part("history", "part.history", history.REQUIRES),
         Part("reminders", "part.reminders", reminders.REQUIRES),
         Part("lifecycle", "part.lifecycle", lifecycle.REQUIRES),
@@ -71,6 +65,13 @@ def contract_parts() -> tuple[Part, ...]:
         Part("campaigns", "part.campaigns", campaigns.REQUIRES),
         Part("digests", "part.digests", digests.REQUIRES),
         Part("sending", "part.sending", sending.REQUIRES),
+    ]
+    parts += [
+        Part(f"validate:{tab}", "part.validate", need, {"tab": tab})
+        for tab, need in validate.REQUIRES.items()
+    ]
+    parts += [
+        Part(f"ids:{tab}", "part.ids", need, {"tab": tab}) for tab, need in ids.REQUIRES.items()
     ]
     return tuple(parts)
 

@@ -146,9 +146,11 @@ def check_parts(schema: Schema, snapshot: Snapshot, parts: Sequence[Part]) -> Ve
     groups: dict[tuple[Missing, ...], list[Part]] = {}
     for part in parts:
         missing = missing_inputs(schema, snapshot, part.requires)
-        if missing:
-            groups.setdefault(missing, []).append(part)
-        else:
+        if not missing:
             allowed.add(part.key)
+        elif missing != (Missing(part.params.get("tab", "")),):
+            groups.setdefault(missing, []).append(part)
+        # else: a per-tab part of a tab that is missing has nothing to do; the tab's absence is
+        # reported by the rules that need it and in the snapshot's tab issues.
     held = tuple(HeldBack(tuple(p), missing) for missing, p in groups.items())
     return Verdict(frozenset(allowed), held)
