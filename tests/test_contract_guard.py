@@ -118,7 +118,7 @@ DAMAGES = {
         lambda wb: wb.delete_tab("Templates"),
         "not updated: the Templates tab is missing.",
         ("Automation emails", "campaigns", "problems of Automations", "problems of Campaigns"),
-        {"Campaigns": CAMPAIGN + ("problems",)},
+        {"Campaigns": (*CAMPAIGN, "problems")},
         history_recorded=True,
         customers_checked=True,
     ),
