@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from automations.cli import describe_report
+from automations.demo.command import OPEN_WITHOUT_LOGIN
 from sheet_schema.bot_status import HELD_BACK, LAST_RUN, LAST_SUCCESS
 from sheet_schema.model import Snapshot
 from tests.fixtures_google import FakeTime, fake_time, service_account_file, sheets_emulator
@@ -233,7 +234,9 @@ def test_the_data_quality_page_shows_what_was_held_back(
 ) -> None:
     workbook = make_workbook("xlsx", tmp_path)
     _, _, sentence = after_damage(workbook, DAMAGES["deals_deleted"])
-    monkeypatch.setattr(sys, "argv", ["app.py", "--workbook", str(workbook.path)])
+    # Opened as `sheetcrm demo` does, without a login (the login has tests of its own).
+    argv = ["app.py", "--workbook", str(workbook.path), OPEN_WITHOUT_LOGIN]
+    monkeypatch.setattr(sys, "argv", argv)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page("sections/quality.py").run()
     assert not at.exception
