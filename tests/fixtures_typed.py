@@ -166,6 +166,16 @@ class Workbook:
         book.remove(book[title])
         book.save(self.path)
 
+    def delete_rows(self, title: str, first: int, count: int) -> None:
+        """Select rows ``first``..``first + count - 1`` (1-based) and delete them."""
+        if self.google:
+            emulator, spreadsheet, _ = self.google
+            emulator.edits.delete_rows(spreadsheet, title, first - 1, first - 1 + count)
+            return
+        book = load_workbook(self.path)
+        book[title].delete_rows(first, count)
+        book.save(self.path)
+
     def rename_header(self, title: str, header: str, new: str) -> None:
         """Type a new name over a header cell."""
         if self.google:
