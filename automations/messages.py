@@ -55,6 +55,14 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "{column}: '{value}' can be read two ways; it was read as {read_as} (Settings, "
         "Date order {order}). Type {iso} to be sure."
     ),
+    "date.year_alone": N_(
+        "{column}: '{value}' looks like a year alone, not a date; type the whole date, like "
+        "{example}."
+    ),
+    "date.implausible": N_(
+        "{column}: '{value}' is a number; read as a date it would be {as_date}, which cannot be "
+        "meant here. Type the date like {example}."
+    ),
     "date.future": N_("{column}: {value} is in the future."),
     "deal.won_without_closed": N_("{column} is empty: type the day this Won deal was won."),
     "deal.lost_without_reason": N_("{column} is empty: say why this deal was lost."),

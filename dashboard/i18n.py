@@ -216,6 +216,8 @@ STRINGS: Final[dict[str, Text]] = {
     "issue.boolean.invalid": N_("“{raw}” is not yes or no"),
     "issue.choice.unknown": N_("“{raw}” is not one of: {detail}"),
     "issue.date.impossible": N_("“{raw}” is not a real date"),
+    "issue.date.year_alone": N_("“{raw}” is a year alone, not a date"),
+    "issue.date.implausible": N_("“{raw}” is a number, not a plausible date"),
     "issue.other": N_("“{raw}” cannot be read"),
     "error.workbook": N_("The workbook cannot be read"),
     "error.hint": N_(

@@ -24,6 +24,11 @@ from sheet_schema.schema import Column, ColumnType, fold
 SERIAL_EPOCH = datetime(1899, 12, 30)
 # The serial of 10000-01-01: spreadsheets have no later date.
 _MAX_SERIAL = 2958466
+# The serial of 1920-01-01. A bare number in a date column is read as a date that lost its
+# format only from here on: before, it is almost surely something else, most often a year typed
+# alone ("1899" would silently become 13 March 1905). No customer, deal or interaction of a
+# small business today has an earlier date.
+_FIRST_PLAUSIBLE_SERIAL = 7306
 _LOCALES = {"en": "en_US", "es": "es_ES", "pt": "pt_PT", "el": "el_GR"}
 _TRUE = {"true", "yes", "y", "si", "sim", "ναι", "x", "1", "✓", "✔", "verdadero", "verdadeiro"}
 _FALSE = {"false", "no", "n", "nao", "οχι", "0", "falso", "-"}
@@ -156,9 +161,20 @@ def _parse_datetime_text(column: Column, text: str, context: CellContext) -> Rea
     except ValueError:
         return ReadCell(None, text, _issue(column, text, "date.invalid"))
     # A bare number in a date column is a serial that lost its date format.
-    if 1 <= serial < _MAX_SERIAL:
-        return ReadCell(_as_column_time(column, serial_to_datetime(serial)), text)
-    return ReadCell(None, text, _issue(column, text, "date.invalid"))
+    return _read_serial(column, serial, text)
+
+
+def _read_serial(column: Column, serial: float, text: str) -> ReadCell:
+    """A spreadsheet serial as a date, when it is one that can be meant (see above)."""
+    # Outside the calendar's serials (e.g. 10**12) there is no date, and no crash either.
+    if not 1 <= serial < _MAX_SERIAL:
+        return ReadCell(None, text, _issue(column, text, "date.invalid"))
+    if serial < _FIRST_PLAUSIBLE_SERIAL:
+        as_date = serial_to_datetime(serial).date().isoformat()
+        year_alone = serial.is_integer() and 1000 <= serial <= 2999
+        code = "date.year_alone" if year_alone else "date.implausible"
+        return ReadCell(None, text, _issue(column, text, code, as_date=as_date))
+    return ReadCell(_as_column_time(column, serial_to_datetime(serial)), text)
 
 
 def _as_column_time(column: Column, moment: datetime) -> date | datetime:
@@ -254,10 +270,7 @@ def read_cell(column: Column, value: object, context: CellContext) -> ReadCell:
         if isinstance(value, date):
             return ReadCell(value, text)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            # Outside the calendar's serials (e.g. 10**12) there is no date, and no crash either.
-            if not 1 <= value < _MAX_SERIAL:
-                return ReadCell(None, text, _issue(column, text, "date.invalid"))
-            return ReadCell(_as_column_time(column, serial_to_datetime(float(value))), text)
+            return _read_serial(column, float(value), text)
         return _parse_datetime_text(column, text, context)
     if kind in (ColumnType.MONEY, ColumnType.NUMBER):
         return _read_number(column, value, text, context)

@@ -165,3 +165,40 @@ def test_the_reminders_page_lists_an_overdue_deal_once_with_its_note(tmp_path: P
     assert rows[["kind", "id", "status"]].values.tolist() == [["deal", "D-0001", "overdue"]]
     assert rows["note"].iloc[0] == customer["reminder"]
     assert int(rows["days"].iloc[0]) < 0
+
+
+def test_a_bare_number_in_a_date_column_is_a_problem_unless_it_can_be_a_date(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.xlsx"
+    create_workbook(path, SCHEMA)
+    type_rows(
+        path,
+        "Customers",
+        [
+            # A year typed alone, as a number and as text: once read as 13 March 1905.
+            {"Name": "Ana", "Email": "ana@example.com", "Birthday": 1899},
+            {"Name": "Bea", "Email": "bea@example.com", "Birthday": "1987"},
+            # A serial far before any plausible date.
+            {"Name": "Cris", "Email": "cris@example.com", "Created": 12},
+            # A date whose format was lost: 45474 is 1 July 2024, and stays a date.
+            {"Name": "Dora", "Email": "dora@example.com", "Created": 45474},
+        ],
+    )
+
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW)
+
+    problems = problems_cells(path, "Customers")
+    assert problems["C-0001"] == (
+        "Birthday: '1899' looks like a year alone, not a date; type the whole date, like "
+        "2024-12-31."
+    )
+    assert problems["C-0002"].startswith("Birthday: '1987' looks like a year alone")
+    assert problems["C-0003"] == (
+        "Created: '12' is a number; read as a date it would be 1900-01-11, which cannot be "
+        "meant here. Type the date like 2024-12-31."
+    )
+    assert problems["C-0004"] == ""
+    customers = {r.row_id: r for r in XlsxBackend(path, SCHEMA).read().tab("Customers")}
+    assert customers["C-0001"].get("birthday") is None  # unknown, not a date in 1905
+    assert str(customers["C-0004"].get("created")) == "2024-07-01"

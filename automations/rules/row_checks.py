@@ -167,8 +167,14 @@ class Checker:
             return Problem(
                 column.key, "date.impossible_month", {"value": value, "month": str(month)}
             )
-        if issue.code in ("date.invalid", "date.no_year"):
+        if issue.code in ("date.invalid", "date.no_year", "date.year_alone"):
             return Problem(column.key, issue.code, {"value": value, "example": "2024-12-31"})
+        if issue.code == "date.implausible":
+            return Problem(
+                column.key,
+                issue.code,
+                {"value": value, "as_date": params.get("as_date", ""), "example": "2024-12-31"},
+            )
         if issue.code == "number.invalid" and column.type is ColumnType.MONEY:
             return Problem(
                 column.key,
