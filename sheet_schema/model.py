@@ -219,3 +219,5 @@ class ApplyReport:
     ids_assigned: int = 0
     skipped: tuple[SkippedWrite, ...] = ()
     api_calls: Mapping[str, int] = field(default_factory=dict)
+    # Cells written again in the same cycle because rows moved under the write (Google Sheets).
+    cells_corrected: int = 0

@@ -71,7 +71,8 @@ def _ids_by_row(tab: Tab, state: TabState) -> dict[str, list[int]]:
     return found
 
 
-def _fingerprint_of(tab: Tab, headers: HeaderMap, cells: Sequence[object]) -> str:
+def row_fingerprint(tab: Tab, headers: HeaderMap, cells: Sequence[object]) -> str:
+    """The fingerprint of a row's team cells, as an :class:`IdAssignment` records it."""
     raw = {
         key: cell_text(cells[i]) if i < len(cells) else "" for key, i in headers.positions.items()
     }
@@ -126,7 +127,7 @@ class _TabWriter:
         def matches(number: int) -> bool:
             return (
                 free(number)
-                and _fingerprint_of(self.tab, self.state.headers, grid[number - 1]) == expected
+                and row_fingerprint(self.tab, self.state.headers, grid[number - 1]) == expected
             )
 
         if new_id in self.ids:

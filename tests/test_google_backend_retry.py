@@ -135,7 +135,7 @@ def test_server_errors_and_dropped_connections_are_retried_and_the_write_lands_o
     sid = _sheet(sheets_emulator, schema)
     backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
     backend.read()
-    getattr(sheets_emulator.faults, fault)(count=2, endpoint="values.batchUpdate")
+    getattr(sheets_emulator.faults, fault)(count=2, endpoint="values.batchUpdateByDataFilter")
 
     report = backend.apply(_plan())
 
@@ -154,16 +154,16 @@ def test_a_write_that_keeps_failing_fails_the_cycle_and_changes_nothing(
     backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
     backend.read()
     before = tab_values(sheets_emulator, sid, "Customers")
-    sheets_emulator.faults.server_error(count=50, endpoint="values.batchUpdate")
+    sheets_emulator.faults.server_error(count=50, endpoint="values.batchUpdateByDataFilter")
 
     with pytest.raises(WorkbookError) as failure:
         backend.apply(_plan())
 
     message = str(failure.value)
-    assert "values.batchUpdate" in message and "HTTP 500" in message
+    assert "values.batchUpdateByDataFilter" in message and "HTTP 500" in message
     assert "after 6 attempts" in message and "nothing was changed by this request" in message
     assert tab_values(sheets_emulator, sid, "Customers") == before
-    assert sheets_emulator.stats()["faulted"]["values.batchUpdate"] == 6
+    assert sheets_emulator.stats()["faulted"]["values.batchUpdateByDataFilter"] == 6
 
 
 def test_a_write_whose_answers_were_all_lost_does_not_claim_nothing_changed(
@@ -173,7 +173,7 @@ def test_a_write_whose_answers_were_all_lost_does_not_claim_nothing_changed(
     backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
     backend.read()
     # Google carries out the write every time, but its answer never arrives.
-    sheets_emulator.faults.lose_answer(count=50, endpoint="values.batchUpdate")
+    sheets_emulator.faults.lose_answer(count=50, endpoint="values.batchUpdateByDataFilter")
 
     with pytest.raises(WorkbookError) as failure:
         backend.apply(_plan())
@@ -206,7 +206,7 @@ def test_the_settings_tab_bounds_the_retries_after_the_first_read(
     sid = _sheet(sheets_emulator, schema, [["Sheets retry attempts", "1"]])
     backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
     backend.read()
-    sheets_emulator.faults.unavailable(count=3, endpoint="values.batchGet")
+    sheets_emulator.faults.unavailable(count=3, endpoint="values.batchGetByDataFilter")
 
     with pytest.raises(WorkbookError, match="after 2 attempts"):
         backend.apply(_plan())
@@ -324,7 +324,7 @@ def test_a_write_retried_after_a_timeout_lands_once_even_with_appended_rows(
     backend.client.set_timeout(0.4)
     # The first write is answered too late: the client gives up and retries while the server
     # still applies it. Both carry the same cells, so the result is the same as one write.
-    sheets_emulator.faults.slow(1.0, endpoint="values.batchUpdate")
+    sheets_emulator.faults.slow(1.0, endpoint="values.batchUpdateByDataFilter")
     plan = Plan(
         writes=_plan().writes,
         appends=(Append("Stage history", {"deal_id": "D-0001", "to": "Won"}),),

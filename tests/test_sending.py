@@ -543,7 +543,7 @@ def test_a_google_sheets_cycle_journals_sends_and_records_in_place(
         "welcome:C-0002": "Sent",
     }
     # Journal and outcomes: two writes, whatever the number of emails.
-    assert report.api_calls.get("values.batchUpdate") == 2
+    assert report.api_calls.get("values.batchUpdateByDataFilter") == 2
 
 
 def test_an_address_the_mail_server_cannot_take_fails_alone(

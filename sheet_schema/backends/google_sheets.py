@@ -26,7 +26,7 @@ missing; it adds rows, columns or tabs and nothing else.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -48,14 +48,30 @@ from sheet_schema.backends.sheets_layout import (
     sheet_infos,
 )
 from sheet_schema.backends.sheets_retry import Retrier
+from sheet_schema.backends.sheets_tags import (
+    a1_filter,
+    a1_write,
+    column_filter,
+    create_tag,
+    delete_tag,
+)
 from sheet_schema.backends.sheets_values import (
     cells_range,
     column_range,
-    pack,
     pad,
     raw_value,
     row_range,
     whole_sheet,
+)
+from sheet_schema.backends.sheets_write import (
+    Reread as _Reread,
+)
+from sheet_schema.backends.sheets_write import (
+    TabWrite,
+    check_and_fix,
+    column_writes,
+    filter_key,
+    missing_columns,
 )
 from sheet_schema.headers import HeaderError, HeaderMap, map_headers
 from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
@@ -231,17 +247,23 @@ class GoogleSheetsBackend:
         if self._sheets is None:
             self._load_worksheets()
         titles, _ = match_worksheets(self.schema, [s.title for s in self._sheets or []])
-        states, skipped = self._current_states(plan, titles)
-        plan = _filter_plan(plan, {s.tab for s in skipped})
-        resolved = resolve_plan(self.schema, plan, states)
-        last_rows = {state.title: len(state.grid) for state in states.values()}
-        self._write(resolved, last_rows)
+        reread = self._current_states(plan, titles)
+        plan = _filter_plan(plan, {s.tab for s in reread.skipped})
+        resolved = resolve_plan(self.schema, plan, reread.states)
+        written = self._write(resolved, reread, plan)
+        check = check_and_fix(self.schema, written, self._filtered_get, self._filtered_update)
+        lost = tuple(
+            SkippedWrite(tab, new_id, "id", f"{tab}: {why}")
+            for new_id, (tab, why) in sorted(check.lost_ids.items())
+        )
+        unresolved = tuple(SkippedWrite("", None, None, why) for why in check.unresolved)
         return ApplyReport(
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
-            ids_assigned=resolved.ids_assigned,
-            skipped=tuple(skipped) + resolved.skipped,
+            ids_assigned=resolved.ids_assigned - len(lost),
+            skipped=tuple(reread.skipped) + resolved.skipped + lost + unresolved,
             api_calls=self.api_calls,
+            cells_corrected=check.cells_corrected,
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -292,10 +314,45 @@ class GoogleSheetsBackend:
 
     # -- re-reading just before writing --------------------------------------------------
 
-    def _current_states(
-        self, plan: Plan, titles: Mapping[str, str]
-    ) -> tuple[dict[str, TabState], list[SkippedWrite]]:
-        """The tabs a plan touches as they are now, from one small ``values:batchGet``."""
+    def _filtered_get(
+        self, filters: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, list[tuple[str, Grid]]]:
+        """ONE ``values:batchGetByDataFilter``: for each named filter, the ranges it matched."""
+        if not filters:
+            return {}
+        by_text = {filter_key(f): name for name, f in filters.items()}
+        body = self.http.request(
+            "post",
+            f"{GOOGLE_SHEETS_URL}/v4/spreadsheets/{self.spreadsheet_id}/values:batchGetByDataFilter",
+            json={"dataFilters": list(filters.values()), **READ_PARAMS},
+        ).json()
+        found: dict[str, list[tuple[str, Grid]]] = {name: [] for name in filters}
+        for entry in body.get("valueRanges", []):
+            for data_filter in entry.get("dataFilters", []):
+                name = by_text.get(filter_key(data_filter))
+                if name is not None:
+                    vr = entry.get("valueRange", {})
+                    grid = [list(row) for row in vr.get("values", [])]
+                    found[name].append((str(vr.get("range", "")), grid))
+        return found
+
+    def _filtered_update(self, data: list[dict[str, Any]]) -> dict[str, Any]:
+        """ONE ``values:batchUpdateByDataFilter`` (RAW), atomic like values:batchUpdate."""
+        answer: dict[str, Any] = self.http.request(
+            "post",
+            f"{GOOGLE_SHEETS_URL}/v4/spreadsheets/{self.spreadsheet_id}/values:batchUpdateByDataFilter",
+            json={"valueInputOption": "RAW", "data": data},
+        ).json()
+        return answer
+
+    def _sheet_id(self, title: str) -> int:
+        return next(s.sheet_id for s in self._sheets or [] if s.title == title)
+
+    def _current_states(self, plan: Plan, titles: Mapping[str, str]) -> _Reread:
+        """The tabs a plan touches as they are now, from one small ``values:batchGetByDataFilter``:
+        header row and ID column (whole rows for tabs that get new IDs), plus each bot column
+        the plan writes, found by its tag wherever it is (what it held, to put back a value that
+        a moved row received by mistake)."""
         touched = (
             {w.tab for w in plan.writes}
             | {a.tab for a in plan.appends}
@@ -303,23 +360,32 @@ class GoogleSheetsBackend:
         )
         new_ids = {i.tab for i in plan.id_assignments}
         team_appends = {a.tab for a in plan.appends if not self.schema.tab(a.tab).append_only}
-        ranges: dict[str, str] = {}
+        filters: dict[str, Mapping[str, Any]] = {}
         anchors: dict[str, int] = {}
+        tag_keys: dict[str, set[str]] = {}
         for name in sorted(touched):
             title = titles.get(name)
             if title is None:
                 continue  # resolve_plan reports it, or creates a missing log tab
+            tab = self.schema.tab(name)
             seen = self._seen.get(title)
-            anchor = None if seen is None else _anchor(self.schema.tab(name), seen.headers)
+            anchor = None if seen is None else _anchor(tab, seen.headers)
             if name in new_ids or name in team_appends or anchor is None:
-                ranges[name] = whole_sheet(title)
+                filters[name] = a1_filter(whole_sheet(title))
             else:
                 anchors[name] = anchor
-                ranges[name + "\x00header"] = row_range(title, 1)
-                ranges[name] = column_range(title, anchor)
-        grids = self._batch_get(ranges)
-        states: dict[str, TabState] = {}
-        skipped: list[SkippedWrite] = []
+                filters[name + "\x00header"] = a1_filter(row_range(title, 1))
+                filters[name] = a1_filter(column_range(title, anchor))
+            keys = {w.column for w in plan.writes if w.tab == name}
+            keys = {k for k in keys if tab.has_column(k) and tab.column(k).bot_owned}
+            if tab.has_column("id") and (keys or name in new_ids):
+                keys.add("id")
+            tag_keys[name] = keys
+            for key in keys:
+                filters[f"{name}\x00tag\x00{key}"] = column_filter(self._sheet_id(title), key)
+        found = self._filtered_get(filters)
+        grids = {name: found[name][0][1] if found.get(name) else [] for name in filters}
+        reread = _Reread()
         for name in sorted(touched):
             if name not in grids:
                 continue
@@ -333,11 +399,13 @@ class GoogleSheetsBackend:
             try:
                 headers = map_headers(tab, grid[0])
             except HeaderError as error:
-                skipped.append(SkippedWrite(name, None, None, f"{error} Nothing written there."))
+                reread.skipped.append(
+                    SkippedWrite(name, None, None, f"{error} Nothing written there.")
+                )
                 continue
             if name in anchors:
                 if _anchor(tab, headers) != anchors[name]:
-                    skipped.append(
+                    reread.skipped.append(
                         SkippedWrite(
                             name,
                             None,
@@ -349,66 +417,98 @@ class GoogleSheetsBackend:
                     continue
                 at = anchors[name]
                 grid = [grid[0], *([None] * at + list(row[:1]) for row in grid[1:])]
-            states[name] = TabState(title=title, headers=headers, grid=grid)
-        return states, skipped
+            state = TabState(title=title, headers=headers, grid=grid)
+            reread.states[name] = state
+            reread.note_tags(name, state, tag_keys.get(name, set()), found)
+        return reread
 
     # -- writing -------------------------------------------------------------------------
 
-    def _write(self, resolved: ResolvedPlan, last_rows: Mapping[str, int]) -> None:
+    def _write(self, resolved: ResolvedPlan, reread: _Reread, plan: Plan) -> list[TabWrite]:
+        """ONE ``values:batchUpdateByDataFilter``: cells by column tag, appends by position.
+
+        Tags missing (the first cycle that writes a column) are added first, at the column the
+        re-read found, in the same spreadsheets:batchUpdate that makes room when needed.
+        """
         zone = self.settings.zone
-        data: list[dict[str, Any]] = []
+        last_rows = {state.title: len(state.grid) for state in reread.states.values()}
+        by_title = {state.title: name for name, state in reread.states.items()}
+        tabs: dict[str, TabWrite] = {}
         extent: dict[str, tuple[int, int]] = {}  # title -> (last row, last column) written
+        tag_requests: list[dict[str, Any]] = []
 
         def reach(title: str, row: int, column: int) -> None:
             rows, columns = extent.get(title, (0, 0))
             extent[title] = (max(rows, row), max(columns, column + 1))
 
-        cells: dict[str, dict[tuple[int, int], object]] = defaultdict(dict)
+        keys_at: dict[str, dict[int, str]] = {}
         for update in resolved.updates:
+            name = by_title[update.title]
+            if name not in keys_at:
+                positions = reread.states[name].headers.positions
+                keys_at[name] = {pos: key for key, pos in positions.items()}
+            key_at = keys_at[name]
+            if update.row == 1:
+                # A bot column missing from the header row: resolve_plan adds its header.
+                tab = self.schema.tab(name)
+                key_at[update.column] = next(c.key for c in tab.columns if c.header == update.value)
+                reread.new_columns.setdefault(name, {})[update.column] = key_at[update.column]
+            key = key_at[update.column]
+            if name not in tabs:
+                tabs[name] = TabWrite(name, update.title, self._sheet_id(update.title))
             # An explicit empty value clears the cell; a JSON null would leave it as it is.
             value = "" if update.value is None else raw_value(update.value, zone)
-            cells[update.title][(update.row, update.column)] = value
-        for title, title_cells in sorted(cells.items()):
-            for block in pack(title_cells):
-                data.append(
-                    {
-                        "range": cells_range(
-                            title, block.top, block.left, block.right, rows=len(block.rows)
-                        ),
-                        "majorDimension": "ROWS",
-                        "values": block.rows,
-                    }
-                )
-                reach(title, block.top + len(block.rows) - 1, block.right)
+            tabs[name].cells[key][update.row] = value
+            reach(update.title, update.row, update.column)
+        for name, tab_write in tabs.items():
+            state = reread.states[name]
+            wanted = set(tab_write.cells) | ({"id"} if "id" in state.headers.positions else set())
+            for key in sorted(wanted):
+                found = reread.tags.get(name, {}).get(key, [])
+                at = state.headers.positions.get(key)
+                at = next((c for c, k in reread.new_columns.get(name, {}).items() if k == key), at)
+                if at is not None and found != [at]:
+                    if found:
+                        tag_requests.append(delete_tag(tab_write.sheet_id, key))
+                    tag_requests.append(create_tag(tab_write.sheet_id, at, key))
+            tab_write.intent = reread.intent(name, self.schema.tab(name), tab_write, plan)
+        data: list[dict[str, Any]] = []
+        for tab_write in tabs.values():
+            data.extend(column_writes(tab_write, tab_write.cells))
         new_titles = {tab.name for tab in resolved.new_tabs}
         for tab in resolved.new_tabs:
             headers = [c.header for c in tab.columns]
-            data.append(
-                {
-                    "range": cells_range(tab.name, 1, 0, len(headers) - 1),
-                    "majorDimension": "ROWS",
-                    "values": [headers],
-                }
-            )
+            data.append(a1_write(cells_range(tab.name, 1, 0, len(headers) - 1), [headers]))
         for title, rows in resolved.appends.items():
             start = 2 if title in new_titles else max(last_rows.get(title, 1), 1) + 1
             width = max(len(r) for r in rows)
-            data.append(
-                {
-                    "range": cells_range(title, start, 0, width - 1, rows=len(rows)),
-                    "majorDimension": "ROWS",
-                    "values": [[raw_value(v, zone) for v in pad(r, width)] for r in rows],
-                }
-            )
+            block = [[raw_value(v, zone) for v in pad(r, width)] for r in rows]
+            data.append(a1_write(cells_range(title, start, 0, width - 1, rows=len(rows)), block))
             reach(title, start + len(rows) - 1, width - 1)
-        self._make_room(resolved.new_tabs, extent)
+        self._make_room(resolved.new_tabs, extent, tag_requests)
         if data:
-            self.http.values_batch_update(
-                self.spreadsheet_id, body={"valueInputOption": "RAW", "data": data}
-            )
+            answer = self._filtered_update(data)
+            gone = missing_columns(answer, data)
+            if gone:
+                reread.skipped.append(
+                    SkippedWrite(
+                        "",
+                        None,
+                        None,
+                        "columns " + ", ".join(sorted(gone)) + " were deleted while the bot "
+                        "was writing; their values are written next cycle",
+                    )
+                )
+        return list(tabs.values())
 
-    def _make_room(self, new_tabs: Sequence[Tab], extent: Mapping[str, tuple[int, int]]) -> None:
-        """Add missing log tabs and grow grids that the write would overflow (rarely needed)."""
+    def _make_room(
+        self,
+        new_tabs: Sequence[Tab],
+        extent: Mapping[str, tuple[int, int]],
+        tag_requests: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Add missing log tabs, grow grids that the write would overflow and tag bot columns
+        not tagged yet (all rarely needed: one spreadsheets:batchUpdate, or none)."""
         requests: list[dict[str, Any]] = []
         sheets = {s.title: s for s in self._sheets or []}
         next_id = max((s.sheet_id for s in sheets.values()), default=0) + 1
@@ -444,6 +544,7 @@ class GoogleSheetsBackend:
                 requests.append(_append_dimension(sheet.sheet_id, "COLUMNS", add))
                 grown = replace(grown, columns=columns)
             sheets[title] = grown
+        requests.extend(tag_requests)
         if requests:
             self.http.batch_update(self.spreadsheet_id, {"requests": requests})
         self._sheets = list(sheets.values())

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import grid
+from . import developer_metadata, grid
 from .a1 import Rect
 from .cells import Cell
 from .errors import ApiError, bad_request
@@ -205,6 +205,7 @@ def delete_sheet(ctx: Context, req: Mapping[str, Any]) -> dict[str, Any]:
     if len(ss.sheets) == 1:
         raise ctx.error("You can't remove all the sheets in a document.")
     ss.sheets.remove(sheet)
+    developer_metadata.drop_sheet(ss, sheet.sheet_id)
     ss.named_ranges = [
         n for n in ss.named_ranges if int(n["range"].get("sheetId", 0) or 0) != sheet.sheet_id
     ]
@@ -903,6 +904,8 @@ HANDLERS: dict[str, Handler] = {
     "setBasicFilter": set_basic_filter,
     "clearBasicFilter": clear_basic_filter,
     "updateBorders": update_borders,
+    "createDeveloperMetadata": lambda ctx, req: developer_metadata.create(ctx.spreadsheet, req),
+    "deleteDeveloperMetadata": lambda ctx, req: developer_metadata.delete(ctx.spreadsheet, req),
 }
 
 # Real request kinds the emulator does not implement: Google knows them, so they are not
@@ -927,9 +930,7 @@ _KNOWN_UNSUPPORTED = {
     "deleteDuplicates",
     "randomizeRange",
     "autoFill",
-    "createDeveloperMetadata",
     "updateDeveloperMetadata",
-    "deleteDeveloperMetadata",
     "updateEmbeddedObjectPosition",
     "updateFilterView",
     "duplicateFilterView",

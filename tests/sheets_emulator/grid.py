@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import developer_metadata
 from .a1 import Rect
 from .cells import Cell, Scalar
 from .store import Sheet, Spreadsheet
@@ -107,6 +108,7 @@ def insert_dimension(
         sheet.properties["gridProperties"]["columnCount"] = sheet.col_count + count
         sheet.col_meta = _shift_meta(sheet.col_meta, start, count, True)
     _shift_ranges(spreadsheet, sheet, rows, start, count, True)
+    developer_metadata.shift(spreadsheet, sheet.sheet_id, rows, start, count, True)
 
 
 def delete_dimension(
@@ -124,6 +126,7 @@ def delete_dimension(
         sheet.properties["gridProperties"]["columnCount"] = sheet.col_count - count
         sheet.col_meta = _shift_meta(sheet.col_meta, start, count, False)
     _shift_ranges(spreadsheet, sheet, rows, start, count, False)
+    developer_metadata.shift(spreadsheet, sheet.sheet_id, rows, start, count, False)
 
 
 def clear_values(sheet: Sheet, rect: Rect) -> None:

@@ -7,7 +7,8 @@ edit made through the API; it is not counted in the request statistics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import values
@@ -22,6 +23,49 @@ class PeopleEdits:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._lock = threading.Lock()
+        self._before: list[tuple[str, Callable[[str], None]]] = []
+
+    def before(self, kind: str, edit: Callable[[str], None]) -> None:
+        """Run ``edit(spreadsheet_id)`` once, just before the next request of ``kind`` is served.
+
+        This is a person editing at an exact moment of the bot's cycle: e.g. ``kind=
+        "values.batchUpdate"`` edits between the bot's last read and its write. Edits armed for
+        the same kind run in the order they were added, one per request.
+        """
+        with self._lock:
+            self._before.append((kind, edit))
+
+    def run_before(self, spreadsheet_id: str | None, kind: str) -> None:
+        """Called by the server as a request arrives: run the first edit armed for its kind."""
+        with self._lock:
+            at = next((i for i, (k, _) in enumerate(self._before) if k == kind), None)
+            if at is None or spreadsheet_id is None:
+                return
+            _, edit = self._before.pop(at)
+        edit(spreadsheet_id)
+
+    def insert_columns(
+        self, spreadsheet_id: str, sheet_title: str, index: int, count: int = 1
+    ) -> None:
+        """Insert ``count`` empty columns before 0-based column ``index``."""
+        sheet_id = self._sheet_id(spreadsheet_id, sheet_title)
+        self.apply(
+            spreadsheet_id,
+            [
+                {
+                    "insertDimension": {
+                        "range": {
+                            "sheetId": sheet_id,
+                            "dimension": "COLUMNS",
+                            "startIndex": index,
+                            "endIndex": index + count,
+                        },
+                        "inheritFromBefore": index > 0,
+                    }
+                }
+            ],
+        )
 
     def _sheet_id(self, spreadsheet_id: str, sheet_title: str) -> int:
         with self._store.read(spreadsheet_id) as spreadsheet:

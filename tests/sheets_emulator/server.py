@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import values
+from . import values, values_by_filter
 from .batch_update import apply_requests
 from .cells import Scalar
 from .errors import ApiError, bad_request
@@ -39,6 +39,7 @@ _WRITE_KINDS = {
     "values.append",
     "values.clear",
     "values.batchClear",
+    "values.batchUpdateByDataFilter",
     "spreadsheets.batchUpdate",
     "spreadsheets.create",
 }
@@ -72,6 +73,8 @@ def _route(method: str, path: str) -> tuple[str, str | None, str | None]:
         ("GET", "/values:batchGet"): "values.batchGet",
         ("POST", "/values:batchUpdate"): "values.batchUpdate",
         ("POST", "/values:batchClear"): "values.batchClear",
+        ("POST", "/values:batchGetByDataFilter"): "values.batchGetByDataFilter",
+        ("POST", "/values:batchUpdateByDataFilter"): "values.batchUpdateByDataFilter",
     }
     if (method, rest) in fixed:
         return fixed[(method, rest)], sid, None
@@ -152,6 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, ApiError(404, f"Method not found: {method} {url.path}").body())
             return
         emu.stats_counter.record(kind)
+        if kind != "token":
+            emu.edits.run_before(sid, kind)
         latency = emu.faults.latency
         if latency:
             time.sleep(latency)
@@ -268,6 +273,10 @@ class _Handler(BaseHTTPRequestHandler):
             return values.values_append(store, sid, range_text or "", params, body)
         if kind == "values.clear":
             return values.values_clear(store, sid, range_text or "")
+        if kind == "values.batchGetByDataFilter":
+            return values_by_filter.batch_get(store, sid, body)
+        if kind == "values.batchUpdateByDataFilter":
+            return values_by_filter.batch_update(store, sid, body)
         if kind == "values.batchClear":
             return values.values_batch_clear(store, sid, body)
         raise ApiError(404, f"Method not found: {kind}")

@@ -164,6 +164,8 @@ class Spreadsheet:
     sheets: list[Sheet] = field(default_factory=list)
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
     forbidden: bool = False
+    # DeveloperMetadata JSON objects; row/column locations move with their row or column.
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
 
     def clone(self) -> Spreadsheet:
         """A copy for a transaction."""
@@ -173,6 +175,7 @@ class Spreadsheet:
             sheets=[s.clone() for s in self.sheets],
             named_ranges=copy.deepcopy(self.named_ranges),
             forbidden=self.forbidden,
+            developer_metadata=copy.deepcopy(self.developer_metadata),
         )
 
     def sheet_by_id(self, sheet_id: int) -> Sheet | None:

@@ -1,0 +1,223 @@
+"""The Google Sheets write of one cycle: by column tag, then checked and put right.
+
+:func:`tagged_write` turns a resolved plan into ONE ``values:batchUpdateByDataFilter``: every
+cell goes through its column's tag (:mod:`sheet_schema.backends.sheets_tags`), so a column
+inserted or moved by a person just before the write cannot make a bot value land in a team
+column. :func:`check_and_fix` then reads the written tabs back (ONE
+``values:batchGetByDataFilter``) and, when rows moved under the write, writes the corrections
+(:mod:`sheet_schema.backends.sheets_verify`) and checks again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheet_schema.backends.sheets_tags import (
+    column_filter,
+    column_of_range,
+    column_write,
+    tagged_key,
+)
+from sheet_schema.backends.sheets_values import whole_sheet
+from sheet_schema.backends.sheets_verify import Corrections, Intent, RowNow, corrections
+from sheet_schema.cells import cell_text
+from sheet_schema.headers import HeaderError, map_headers
+from sheet_schema.model import Plan, SkippedWrite
+from sheet_schema.reading import Grid
+from sheet_schema.schema import Schema, Tab
+from sheet_schema.writing import TabState, row_fingerprint
+
+Filters = Mapping[str, Mapping[str, Any]]
+FilteredGet = Callable[[Filters], dict[str, list[tuple[str, Grid]]]]
+FilteredUpdate = Callable[[list[dict[str, Any]]], dict[str, Any]]
+# Rounds of check-and-correct after the write; each costs one read (and one write if needed).
+CHECK_ROUNDS = 3
+
+
+@dataclass
+class TabWrite:
+    """What one tab's write meant: tab name, sheetId, cells by column key, and the intent."""
+
+    name: str
+    title: str
+    sheet_id: int
+    cells: dict[str, dict[int, object]] = field(default_factory=lambda: defaultdict(dict))
+    intent: Intent = field(default_factory=Intent)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the check after the write found and did."""
+
+    rounds: int
+    cells_corrected: int
+    unresolved: tuple[str, ...]
+    lost_ids: Mapping[str, tuple[str, str]]  # new ID -> (tab, why)
+
+
+def filter_key(data_filter: Mapping[str, Any]) -> str:
+    """A stable text for a DataFilter, to match the filters echoed in answers."""
+    return json.dumps(data_filter, sort_keys=True)
+
+
+def column_writes(tab: TabWrite, cells: Mapping[str, Mapping[int, object]]) -> list[dict[str, Any]]:
+    """One DataFilterValueRange per tagged column of a tab."""
+    return [
+        column_write(tab.sheet_id, key, by_row) for key, by_row in sorted(cells.items()) if by_row
+    ]
+
+
+def missing_columns(answer: Mapping[str, Any], sent: list[dict[str, Any]]) -> set[str]:
+    """Keys of tagged columns whose filter matched nothing (their tag was deleted meanwhile)."""
+    answered = {filter_key(r.get("dataFilter", {})) for r in answer.get("responses", [])}
+    return {
+        key
+        for item in sent
+        if (key := tagged_key(item["dataFilter"])) is not None
+        and filter_key(item["dataFilter"]) not in answered
+    }
+
+
+def _read_back(schema: Schema, tabs: list[TabWrite], get: FilteredGet) -> dict[str, list[RowNow]]:
+    """Each written tab as it is now: every row's ID, tagged cells and team fingerprint."""
+    filters: dict[str, Mapping[str, Any]] = {}
+    for tab in tabs:
+        keys = {"id", *tab.cells}
+        for key in keys:
+            filters[f"{tab.name}\x00{key}"] = column_filter(tab.sheet_id, key)
+        if tab.intent.new_ids:
+            filters[f"{tab.name}\x00\x00all"] = {"a1Range": whole_sheet(tab.title)}
+    found = get(filters)
+    out: dict[str, list[RowNow]] = {}
+    for tab in tabs:
+        columns: dict[str, Grid] = {}
+        for key in {"id", *tab.cells}:
+            matched = found.get(f"{tab.name}\x00{key}", [])
+            if len(matched) == 1:
+                columns[key] = matched[0][1]
+        ids = columns.get("id", [])
+        prints: dict[int, str] = {}
+        whole = found.get(f"{tab.name}\x00\x00all", [])
+        if whole and whole[0][1]:
+            grid = whole[0][1]
+            try:
+                headers = map_headers(schema.tab(tab.name), grid[0])
+            except HeaderError:
+                headers = None
+            if headers is not None:
+                for number, line in enumerate(grid[1:], start=2):
+                    prints[number] = row_fingerprint(schema.tab(tab.name), headers, line)
+        height = max([len(ids), *(len(g) for g in columns.values()), len(prints) + 1])
+        rows = []
+        for number in range(2, height + 1):
+            cells = {
+                key: (grid[number - 1][0] if number - 1 < len(grid) and grid[number - 1] else "")
+                for key, grid in columns.items()
+            }
+            row_id = cell_text(cells.pop("id", "")).strip()
+            rows.append(RowNow(number, row_id, cells, prints.get(number)))
+        out[tab.name] = rows
+    return out
+
+
+def check_and_fix(
+    schema: Schema, tabs: list[TabWrite], get: FilteredGet, update: FilteredUpdate
+) -> CheckResult:
+    """Read the written tabs back and put right what landed on a moved row, a few rounds."""
+    if not tabs:
+        return CheckResult(0, 0, (), {})
+    corrected = 0
+    fixes: dict[str, Corrections] = {}
+    rounds = 0
+    for rounds in range(1, CHECK_ROUNDS + 1):
+        now = _read_back(schema, tabs, get)
+        fixes = {tab.name: corrections(tab.intent, now[tab.name]) for tab in tabs}
+        data: list[dict[str, Any]] = []
+        for tab in tabs:
+            by_key: dict[str, dict[int, object]] = defaultdict(dict)
+            for (row, key), value in fixes[tab.name].cells.items():
+                by_key[key][row] = "" if value is None else value
+            data.extend(column_writes(tab, by_key))
+        if not data or rounds == CHECK_ROUNDS:
+            break
+        update(data)
+        corrected += sum(len(f.cells) for f in fixes.values())
+    unresolved = tuple(
+        f"{tab.name}: row {row}, column {key}: still wrong after {CHECK_ROUNDS} checks while "
+        "people kept moving rows; put right next cycle"
+        for tab in tabs
+        for (row, key) in fixes[tab.name].cells
+    )
+    lost = {
+        new_id: (tab.name, why) for tab in tabs for new_id, why in fixes[tab.name].lost_ids.items()
+    }
+    return CheckResult(rounds, corrected, unresolved, lost)
+
+
+@dataclass
+class Reread:
+    """The re-read just before writing: tab states, what was skipped, column tags found, and
+    each tagged column's values by row ID (to put back a value a moved row got by mistake)."""
+
+    states: dict[str, TabState] = field(default_factory=dict)
+    skipped: list[SkippedWrite] = field(default_factory=list)
+    tags: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    before: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)
+    new_columns: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def note_tags(
+        self,
+        name: str,
+        state: TabState,
+        keys: set[str],
+        found: Mapping[str, list[tuple[str, Grid]]],
+    ) -> None:
+        """Record where each tag is and, when it sits on its header, the column's values."""
+        id_at = state.headers.positions.get("id")
+        for key in keys:
+            matched = found.get(f"{name}\x00tag\x00{key}", [])
+            positions = [c for r, _ in matched if (c := column_of_range(r)) is not None]
+            self.tags.setdefault(name, {})[key] = positions
+            if id_at is None or positions != [state.headers.positions.get(key)] or key == "id":
+                continue
+            column = matched[0][1]
+            before = self.before.setdefault(name, {})
+            for number, line in enumerate(state.grid[1:], start=2):
+                row_id = cell_text(line[id_at]).strip() if id_at < len(line) else ""
+                if row_id:
+                    cell = column[number - 1] if number - 1 < len(column) else []
+                    before.setdefault(row_id, {})[key] = cell[0] if cell else ""
+
+    def intent(self, name: str, tab: Tab, written: TabWrite, plan: Plan) -> Intent:
+        """What the tab should hold after the write, for the check that follows it."""
+        state = self.states[name]
+        id_at = state.headers.positions.get("id")
+        new_at = written.cells.get("id", {})
+        intent = Intent(before=self.before.get(name, {}))
+
+        def owner(number: int) -> str:
+            if number in new_at:
+                return str(new_at[number])
+            line = state.grid[number - 1] if number - 1 < len(state.grid) else []
+            return cell_text(line[id_at]).strip() if id_at is not None and id_at < len(line) else ""
+
+        for key, by_row in written.cells.items():
+            if key == "id":
+                continue
+            for number, value in by_row.items():
+                if number >= 2 and (row_id := owner(number)):
+                    intent.values.setdefault(row_id, {})[key] = value
+        placed = {str(v) for v in new_at.values()}
+        for assignment in plan.id_assignments:
+            if assignment.tab == name and assignment.new_id in placed:
+                intent.new_ids[assignment.new_id] = assignment.fingerprint
+        if plan.id_assignments and id_at is not None:
+            for line in state.grid[1:]:
+                fp = row_fingerprint(tab, state.headers, line)
+                row_id = cell_text(line[id_at]).strip() if id_at < len(line) else ""
+                intent.id_by_fingerprint[fp] = None if fp in intent.id_by_fingerprint else row_id
+        return intent
