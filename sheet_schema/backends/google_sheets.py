@@ -91,6 +91,9 @@ _METADATA_FIELDS = (
 )
 # Rows added at once when a log tab runs out of grid, so growing is rare.
 _GROW_ROWS = 1000
+# Empty rows kept below the last row the bot writes: a write aimed past the end of the grid
+# fails whole, which is what a person deleting rows during the write would otherwise cause.
+_SPARE_ROWS = 100
 
 
 def _utc_now() -> datetime:
@@ -535,7 +538,7 @@ class GoogleSheetsBackend:
             if sheet is None:
                 continue
             grown = sheet
-            if rows > sheet.rows:
+            if rows > sheet.rows - _SPARE_ROWS:
                 add = rows - sheet.rows + _GROW_ROWS
                 requests.append(_append_dimension(sheet.sheet_id, "ROWS", add))
                 grown = replace(grown, rows=sheet.rows + add)
