@@ -31,7 +31,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from automations.cycle import build_plan
+    from sheet_schema.backends.base import WorkbookError
     from sheet_schema.backends.google_sheets import GoogleSheetsBackend
+    from sheet_schema.model import ApplyReport
     from sheet_schema.backends.sheets_retry import Retrier
     from sheet_schema.schema import load_schema
     from tests.concurrent_edits import MOMENTS, customers, damage, edits, ids_by_name, name_rules
@@ -65,7 +67,11 @@ def main() -> None:
                     plan = build_plan(schema, bot.read(), NOW, rules=[name_rules])
                     emu.edits.before(kind, edit)
                     started = time.perf_counter()
-                    report = bot.apply(plan)
+                    failed = ""
+                    try:
+                        report = bot.apply(plan)
+                    except WorkbookError as error:  # the cycle failed: nothing was written
+                        report, failed = ApplyReport(), str(error)
                     seconds = time.perf_counter() - started
                     deleted = {"Customer 00002"} if edit_name == "delete_row" else set()
                     found = damage(schema, emu, sid, typed, deleted, report, expected)
@@ -75,6 +81,7 @@ def main() -> None:
                         "moment": moment,
                         **found.as_dict(),
                         "apply_seconds": round(seconds, 3),
+                        "write_failed": failed,
                         "api_calls": dict(report.api_calls),
                     }
                     print(json.dumps(line, sort_keys=True), flush=True)
