@@ -9,11 +9,15 @@ cycle.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from automations.cycle import build_plan
+from automations.cycle import build_plan, run_cycle
+from automations.mail.smtp import SmtpMailer
+from sheet_schema.cells import datetime_to_serial
 from sheet_schema.schema import Schema
 from tests.concurrent_edits import MOMENTS, customers, damage, edits, ids_by_name, name_rules
 from tests.fixtures_google import (
@@ -22,14 +26,23 @@ from tests.fixtures_google import (
     backend_for,
     crm_workbook,
     fake_time,
+    headers,
     schema,
     service_account_file,
     sheets_emulator,
 )
 from tests.sheets_emulator import EmulatorServer
+from tests.smtp_server import SmtpTestServer, smtp_server
 
-__all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator"]
+__all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator", "smtp_server"]
 COUNT = 120
+MAIL_NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
+TODAY = date(2024, 6, 3)
+
+
+def smtp_mailer(server: SmtpTestServer) -> SmtpMailer:
+    """The bot's SMTP mailer, talking to the test's real SMTP server."""
+    return SmtpMailer(server.host, server.port, security="none", timeout=2.0)
 
 
 @pytest.mark.parametrize("moment", sorted(MOMENTS))
@@ -67,3 +80,49 @@ def test_an_edit_at_any_moment_loses_nothing(
     }
     if moment == "before_write" and edit != "insert_column":
         assert found.cells_corrected > 0  # rows moved under the write and were put right
+
+
+def test_new_customers_get_one_welcome_when_rows_move_under_the_write(
+    sheets_emulator: EmulatorServer,
+    service_account_file: Path,
+    schema: Schema,
+    fake_time: FakeTime,
+    smtp_server: SmtpTestServer,
+) -> None:
+    emu = sheets_emulator
+    keys = [c.key for c in schema.tab("Customers").columns]
+    typed = customers(schema, 12, without_id_every=1)  # all new: none has an ID yet
+    for row in typed:
+        row[keys.index("created")] = datetime_to_serial(TODAY)
+    sheets = crm_workbook(schema, typed, _welcome_tabs(schema))
+    sheets["Settings"] += [["Sender email", "shop@example.com"]]
+    sid = emu.create_spreadsheet("CRM", sheets)
+    backend = backend_for(emu, sid, service_account_file, schema, fake_time)
+
+    def sort_and_retype(spreadsheet_id: str) -> None:
+        # Between the re-read and the journal write: a sort, and one customer's name retyped,
+        # so the ID meant for that row cannot be placed for sure in this cycle.
+        emu.edits.set_values(spreadsheet_id, "'Customers'!B4", [["Customer 00003 (Ltd)"]])
+        emu.edits.sort_rows(spreadsheet_id, "Customers", keys.index("name"), ascending=False)
+
+    emu.edits.before("values.batchUpdateByDataFilter", sort_and_retype)
+    first, _ = run_cycle(backend, schema, MAIL_NOW, mailer=smtp_mailer(smtp_server))
+    run_cycle(backend, schema, MAIL_NOW + timedelta(hours=1), mailer=smtp_mailer(smtp_server))
+
+    received = Counter(to for r in smtp_server.received() for to in r.rcpt_tos)
+    assert len(received) == 12 and set(received.values()) == {1}, received
+    assert first.emails_sent == 11  # the retyped customer's welcome waited for its ID
+    ids = ids_by_name(schema, emu, sid)
+    assert len(set(ids.values())) == 12 and all(ids.values())
+
+
+def _welcome_tabs(schema: Schema) -> dict[str, list[list[object]]]:
+    def row(tab: str, values: dict[str, object]) -> list[object]:
+        return [values.get(c.key, "") for c in schema.tab(tab).columns]
+
+    template = {"key": "welcome", "language": "en", "subject": "Hi {{ customer.name }}"}
+    automation = {"kind": "welcome", "template": "welcome", "enabled": True}
+    return {
+        "Templates": [headers(schema, "Templates"), row("Templates", template | {"body": "Hi"})],
+        "Automations": [headers(schema, "Automations"), row("Automations", automation)],
+    }

@@ -68,6 +68,7 @@ from sheet_schema.model import ApplyReport, CellWrite, Email, Plan, Snapshot
 from sheet_schema.settings import Settings
 
 _SERVICE_KINDS = frozenset({"welcome", "follow-up"})
+UNPLACED_ID = "the customer's new ID could not be written on its row yet"
 # What sending reads (automations.rules.contract): the Mail log columns that say whether a key
 # was sent and when. A missing Mail log tab is the journal check's business
 # (automations.mail.journal_check): it stops sending until a person confirms.
@@ -273,13 +274,20 @@ def send_and_apply(
             except WorkbookError as error:
                 raise WorkbookError(_journal_failed(str(error))) from None
             unjournaled = {s.row_id for s in first.skipped if s.tab == MAIL_LOG}
+            # A new customer ID that did not end up on its customer's row (people moved rows
+            # during the write) addresses nobody yet: its emails wait for the ID to be in place,
+            # so no customer is ever mailed under two IDs (welcome:C-0050, then welcome:C-0051).
+            unplaced = {s.row_id for s in first.skipped if s.column == "id" and s.row_id}
             for email in to_send:
                 if email.key in unjournaled or None in unjournaled:
                     continue  # never send what the journal does not hold
                 attempt = step.attempt(email.key)
                 stop: MailerError | None = None
                 try:
-                    result = _send_one(email, session, writer, attempt, settings, dated)
+                    if email.customer_id is not None and email.customer_id in unplaced:
+                        result = SendResult(SendOutcome.WAITING, UNPLACED_ID)
+                    else:
+                        result = _send_one(email, session, writer, attempt, settings, dated)
                 except MailerError as error:
                     # Refused before anything was handed over (the account, the sender): the
                     # batch stops, and the record says so, or a cycle that stops before the
