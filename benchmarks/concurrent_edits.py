@@ -33,8 +33,8 @@ def main() -> None:
     from automations.cycle import build_plan
     from sheet_schema.backends.base import WorkbookError
     from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-    from sheet_schema.model import ApplyReport
     from sheet_schema.backends.sheets_retry import Retrier
+    from sheet_schema.model import ApplyReport
     from sheet_schema.schema import load_schema
     from tests.concurrent_edits import MOMENTS, customers, damage, edits, ids_by_name, name_rules
     from tests.fixtures_google import NOW, crm_workbook
