@@ -57,7 +57,16 @@ def main() -> None:
             typed = customers(schema, size)
             calm_sid = emu.create_spreadsheet("CRM", crm_workbook(schema, typed))
             calm = backend(calm_sid)
-            calm.apply(build_plan(schema, calm.read(), NOW, rules=[name_rules]))
+            calm_plan = build_plan(schema, calm.read(), NOW, rules=[name_rules])
+            started = time.perf_counter()
+            calm_report = calm.apply(calm_plan)
+            line = {
+                "customers": size,
+                "edit": "none",
+                "apply_seconds": round(time.perf_counter() - started, 3),
+                "api_calls": dict(calm_report.api_calls),
+            }
+            print(json.dumps(line, sort_keys=True), flush=True)
             expected = ids_by_name(schema, emu, calm_sid)
             emu.store.delete_spreadsheet(calm_sid)
             for edit_name, edit in edits(schema, emu).items():

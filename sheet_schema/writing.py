@@ -90,6 +90,7 @@ class _TabWriter:
         self.ids = _ids_by_row(tab, state)
         self.cells: dict[tuple[int, int], object] = {}
         self.header_cells: dict[int, str] = {}
+        self._by_print: dict[str, list[int]] | None = None
 
     def position(self, key: str) -> int:
         """Where a column is, adding its header at the end of the header row if it is missing."""
@@ -115,6 +116,16 @@ class _TabWriter:
             "nothing written"
         )
 
+    def _rows_by_fingerprint(self) -> dict[str, list[int]]:
+        """Row numbers by team fingerprint, built once: rows moved between the read and the
+        re-read are found again in one pass, not one scan of the tab per new ID."""
+        if self._by_print is None:
+            self._by_print = defaultdict(list)
+            for number in range(2, len(self.state.grid) + 1):
+                cells = self.state.grid[number - 1]
+                self._by_print[row_fingerprint(self.tab, self.state.headers, cells)].append(number)
+        return self._by_print
+
     def assign_id(self, row_number: int, expected: str, new_id: str) -> str | None:
         """Write a new ID into the row with this fingerprint; the reason if it cannot be found."""
         grid = self.state.grid
@@ -136,7 +147,7 @@ class _TabWriter:
         if 2 <= row_number <= len(grid) and matches(row_number):
             target = row_number
         else:
-            candidates = [n for n in range(2, len(grid) + 1) if matches(n)]
+            candidates = [n for n in self._rows_by_fingerprint().get(expected, []) if free(n)]
             if len(candidates) == 1:
                 target = candidates[0]
         if target is None:
