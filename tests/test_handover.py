@@ -232,7 +232,7 @@ def test_a_google_outcome_write_that_fails_for_good_is_written_at_the_next_cycle
 
     def google_fails_after_the_first_message(command: str) -> None:
         if command == "DATA" and not sheets_emulator.faults.pending():
-            sheets_emulator.faults.server_error(count=50, endpoint="values.batchUpdate")
+            sheets_emulator.faults.server_error(count=50, endpoint="values.batchUpdateByDataFilter")
 
     smtp_server.on_command = google_fails_after_the_first_message
 
@@ -256,7 +256,9 @@ def test_a_google_outcome_write_that_fails_for_good_is_written_at_the_next_cycle
     }
     assert len(smtp_server.received()) == 2
     assert report.emails_recovered == 2
-    assert report.api_calls.get("values.batchUpdate") == 1  # the recovery rode on one write
+    assert (
+        report.api_calls.get("values.batchUpdateByDataFilter") == 1
+    )  # the recovery rode on one write
 
 
 def test_without_a_writable_hand_over_record_nothing_is_sent_and_the_command_says_why(

@@ -5,10 +5,15 @@ A cycle costs, whatever the row count:
 - ``read()``: one metadata GET (worksheet titles and sizes) and ONE ``values:batchGet`` of every
   known tab (``UNFORMATTED_VALUE`` + ``SERIAL_NUMBER``: numbers stay numbers, formulas give their
   values, dates arrive as serials that :mod:`sheet_schema.cells` converts).
-- ``apply(plan)``: ONE small ``values:batchGet`` re-reading, for each tab the plan touches, its
-  header row and ID column (whole rows only for tabs that get new IDs, whose fingerprints must be
-  checked), then ONE ``values:batchUpdate`` with ``valueInputOption=RAW`` holding every cell
-  write, every new header cell and every appended row.
+- ``apply(plan)``: ONE small ``values:batchGetByDataFilter`` re-reading, for each tab the plan
+  touches, its header row and ID column (whole rows for tabs that get new IDs, whose fingerprints
+  must be checked) and the bot columns it writes (found by their tags); ONE
+  ``values:batchUpdateByDataFilter`` (``valueInputOption=RAW``) holding every cell write, every
+  new header cell and every appended row, cells addressed by column tag
+  (:mod:`~sheet_schema.backends.sheets_tags`: a column people insert or move meanwhile cannot
+  send a bot value into a team column); then ONE ``values:batchGetByDataFilter`` reading the
+  written columns back, and only when rows moved under the write, a correction write and another
+  check (:mod:`~sheet_schema.backends.sheets_write`).
 
 Appended rows go into that same batchUpdate, at the rows right after the real last row seen by
 the re-read, rather than through ``values:append``. That keeps a cycle's write atomic (cell
@@ -244,7 +249,7 @@ class GoogleSheetsBackend:
         return snapshot
 
     def apply(self, plan: Plan) -> ApplyReport:
-        """Re-read the ID columns, resolve the plan, and write it in one ``values:batchUpdate``."""
+        """Re-read the ID columns, resolve the plan, write it by column tags, check and correct."""
         if plan.is_empty():
             return ApplyReport(api_calls=self.api_calls)
         if self._sheets is None:
