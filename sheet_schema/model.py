@@ -140,10 +140,15 @@ class IdAssignment:
 
 @dataclass(frozen=True)
 class Append:
-    """Add one row at the end of a tab (logs and histories)."""
+    """Add one row at the end of a tab (logs and histories).
+
+    ``refers_to`` names the rows the new row is about, as (tab, ID): a row whose new ID could not
+    be written this cycle makes the append wait too, so no log ever names an ID the sheet lacks.
+    """
 
     tab: str
     values: Mapping[str, object]
+    refers_to: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,7 @@ class Email:
     marketing: bool = False
     to_name: str = ""
     kind: str = ""
+    deal_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ this module turns the plan into concrete cells. The rules it enforces:
 - a write goes to the row that holds its ID *now*; a row deleted meanwhile is skipped and reported;
 - the bot never writes a team-owned column (invariant 1), whatever the plan says;
 - a bot column missing from the header row gets its header in the first free column;
-- a new ID goes only to the row it was meant for, found by the fingerprint of its team cells.
+- a new ID goes only to the row it was meant for, found by the fingerprint of its team cells;
+- when a new ID cannot be written, nothing addressed to it is written either: its row's cells,
+  and appended rows that name it (a Mail log row, so its email is not sent; a Stage history row).
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ class ResolvedPlan:
     ids_assigned: int
     cells_written: int
     rows_appended: int
+
+
+def _id_key(value: str) -> str:
+    # IDs compare as the rules compare them: no surrounding spaces, upper case.
+    return value.strip().upper()
 
 
 def _ids_by_row(tab: Tab, state: TabState) -> dict[str, list[int]]:
@@ -174,6 +181,8 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             writers[name] = _TabWriter(schema.tab(name), states[name])
         return writers.get(name)
 
+    # New IDs that could not be written: (tab, ID) -> why. What is addressed to them waits.
+    refused: dict[tuple[str, str], str] = {}
     for assignment in plan.id_assignments:
         target = writer(assignment.tab)
         reason = (
@@ -185,9 +194,12 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             ids_assigned += 1
         else:
             skipped.append(SkippedWrite(assignment.tab, assignment.new_id, "id", reason))
+            refused[(assignment.tab, _id_key(assignment.new_id))] = reason
 
     cells_written = 0
     for write in plan.writes:
+        if (write.tab, _id_key(write.row_id)) in refused:
+            continue  # the row has no ID yet: reported once, with its assignment
         target = writer(write.tab)
         if target is None:
             skipped.append(
@@ -219,7 +231,7 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
         cells_written += 1
 
     # Appends may add header cells too, so cell updates are collected after them.
-    appends, new_tabs = _resolve_appends(schema, plan, states, writers, skipped)
+    appends, new_tabs = _resolve_appends(schema, plan, states, writers, skipped, refused)
     updates: list[CellUpdate] = []
     for target in writers.values():
         title = target.state.title
@@ -247,10 +259,25 @@ def _resolve_appends(
     states: Mapping[str, TabState],
     writers: dict[str, _TabWriter],
     skipped: list[SkippedWrite],
+    refused: Mapping[tuple[str, str], str],
 ) -> tuple[dict[str, tuple[tuple[object, ...], ...]], tuple[Tab, ...]]:
     rows: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     new_tabs: dict[str, Tab] = {}
     for append in plan.appends:
+        waiting = [ref for ref in append.refers_to if (ref[0], _id_key(ref[1])) in refused]
+        if waiting:
+            about, row_id = waiting[0]
+            key = append.values.get("id")
+            skipped.append(
+                SkippedWrite(
+                    append.tab,
+                    str(key) if key else None,
+                    None,
+                    f"{append.tab}: not added, because {about} row {row_id} did not get its ID "
+                    "this cycle; it is added once the row has one",
+                )
+            )
+            continue
         tab = schema.tab(append.tab)
         if append.tab in states:
             if append.tab not in writers:

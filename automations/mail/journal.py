@@ -138,9 +138,20 @@ def journal_plan(
                     "status": PLANNED,
                     "attempts": 1,
                 },
+                refers_to=_rows_named(email),
             )
         )
     return Plan(writes=tuple(writes), appends=tuple(appends))
+
+
+def _rows_named(email: Email) -> tuple[tuple[str, str], ...]:
+    """The rows an email is about: if one of them could not get its new ID, it is not sent."""
+    named = (
+        ("Customers", email.customer_id),
+        ("Campaigns", email.campaign_id),
+        ("Deals", email.deal_id),
+    )
+    return tuple((tab, row_id) for tab, row_id in named if row_id)
 
 
 def attempt_number(key: str, retried: Iterable[str], entries: Mapping[str, LogEntry]) -> int:

@@ -217,6 +217,7 @@ class Planner:
             marketing=kind in MARKETING_KINDS,
             to_name=customer.name,
             kind=kind,
+            deal_id=id_key(deal.row_id) if deal is not None and deal.row_id else None,
         )
         return None
 

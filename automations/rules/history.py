@@ -107,6 +107,7 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
                         "to": stage,
                         "by": row.text("manager").strip() or None,
                     },
+                    refers_to=((deals.name, row.row_id),),
                 )
             )
             first_sight_kept = previous is None and as_date(row.get("stage_since")) is not None

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import partial
+from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -152,8 +153,10 @@ class XlsxBackend:
             return ApplyReport()
         self.check_writable()
         with _explained_errors(self.path):
-            book = load_workbook(self.path)
-        states = self._states(book)
+            # One copy of the file for both readers, so they see the same version of it.
+            data = self.path.read_bytes()
+            book = load_workbook(BytesIO(data))
+            states = self._states(book.sheetnames, data)
         resolved = resolve_plan(self.schema, plan, states)
         self._write(book, resolved)
         save_atomically(book, self.path)
@@ -186,19 +189,30 @@ class XlsxBackend:
                 "cannot be saved safely; nothing was written."
             )
 
-    def _states(self, book: Workbook) -> dict[str, TabState]:
-        titles, _ = match_worksheets(self.schema, book.sheetnames)
+    def _states(self, titles: Sequence[str], data: bytes) -> dict[str, TabState]:
+        """The tabs as the bot read them: calamine's grids, like :meth:`read`.
+
+        openpyxl would give a formula's text where :meth:`read` saw its saved value, so a row
+        holding a formula would never match its fingerprint and never get its ID.
+        """
+        matched, _ = match_worksheets(self.schema, titles)
+        try:
+            workbook = CalamineWorkbook.from_filelike(BytesIO(data))
+            grids = {
+                name: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+                for name, title in matched.items()
+            }
+        except CalamineError as error:
+            raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({error}).") from None
         states: dict[str, TabState] = {}
-        for name, title in titles.items():
-            ws = book[title]
-            grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        for name, grid in grids.items():
             if not grid:
                 continue
             try:
                 headers = map_headers(self.schema.tab(name), grid[0])
             except HeaderError:
                 continue  # reported when read; an unreadable header gets no writes
-            states[name] = TabState(title=title, headers=headers, grid=grid)
+            states[name] = TabState(title=matched[name], headers=headers, grid=grid)
         return states
 
     def _write(self, book: Workbook, resolved: ResolvedPlan) -> None:
