@@ -114,9 +114,11 @@ def _send_campaign(
         if not segment.matches(customer.row) or not planner.eligible(customer, marketing=True):
             continue
         key = f"campaign:{campaign_id}:{customer.customer_id}"
+        error = planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
+        if planner.is_duplicate(key, customer):
+            continue  # another row with this address gets it: nothing to wait for here
         if key not in planner.logged:
             waiting = True
-        error = planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
         failure = failure or error
         rendered = rendered or error is None
     if waiting and failure is not None and not rendered:

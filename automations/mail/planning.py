@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from automations import messages
 from automations.mail.journal import settled_keys
@@ -71,23 +71,38 @@ class Customer:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def address(text: str) -> str | None:
-    """The normalised address, or None when email-validator (syntax only) refuses it.
-
-    Cached: a pure function of the text, and the slowest step of planning a big workbook; the
-    scheduler's later cycles find every unchanged address here.
-    """
+def _validated(text: str) -> ValidatedEmail | None:
+    # Cached: a pure function of the text, and the slowest step of planning a big workbook; the
+    # scheduler's later cycles find every unchanged address here.
     if not text.strip():
         return None
     try:
-        return validate_email(text.strip(), check_deliverability=False).normalized
+        return validate_email(text.strip(), check_deliverability=False)
     except EmailNotValidError:
         return None
 
 
+def address(text: str) -> str | None:
+    """The normalised address, or None when email-validator (syntax only) refuses it."""
+    valid = _validated(text)
+    return None if valid is None else valid.normalized
+
+
 def address_key(text: str) -> str:
-    """An address as compared with the Mail log: normalised when possible, case-folded."""
-    return (address(text) or text.strip()).casefold()
+    """One person's address, however it was typed: the same text for any case, surrounding
+    spaces, Unicode composition (NFC) or form of the domain (Unicode or IDNA); compares
+    customers with each other and with the Mail log. Text that is no address is only
+    case-folded."""
+    valid = _validated(text)
+    if valid is None:
+        return text.strip().casefold()
+    return f"{valid.local_part}@{valid.ascii_domain or valid.domain}".casefold()
+
+
+def occasion(key: str, customer_id: str, person: str) -> str:
+    """An email key with its customer replaced by their address: what one person gets once
+    (``campaign:M-0001:C-0002`` and ``campaign:M-0001:C-0009`` to one address are one copy)."""
+    return ":".join(person if part == customer_id else part for part in key.split(":"))
 
 
 def one_line(text: str) -> str:
@@ -122,6 +137,13 @@ class Planner:
         self.customers = self._read_customers()
         self.logged: set[str] = set()
         self.bounced: set[str] = set()
+        # One person, one copy: the customer each occasion went to (Mail log) or goes to now.
+        self._given: dict[str, str] = {}
+        self._unsubscribed = {
+            address_key(c.email) for c in self.customers if c.unsubscribed and c.email.strip()
+        }
+        self._planned: set[str] = set()  # the occasions of this cycle's emails
+        self.duplicates: list[str] = []
         self.campaign_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self._read_mail_log()
         self.emails: dict[str, Email] = {}
@@ -165,6 +187,10 @@ class Planner:
             status = row.get("status")
             if status == "Bounced" and row.text("to").strip():
                 self.bounced.add(address_key(row.text("to")))
+            key, customer = row.text("id").strip(), id_key(row.get("customer_id"))
+            if key in self.logged and customer and row.text("to").strip():
+                person = address_key(row.text("to"))
+                self._given.setdefault(occasion(key, customer, person), customer)
             campaign = id_key(row.get("campaign_id"))
             if campaign and isinstance(status, str):
                 self.campaign_counts[campaign][status] += 1
@@ -173,7 +199,8 @@ class Planner:
         """May this customer get this kind of email at all (invariant 6)?"""
         if customer.address is None or customer.unsubscribed:
             return False
-        if customer.address.casefold() in self.bounced:
+        person = address_key(customer.email)
+        if person in self.bounced or person in self._unsubscribed:
             return False
         return customer.consent or not marketing
 
@@ -193,9 +220,21 @@ class Planner:
         error when its template could not be rendered (reported on the Templates row too).
 
         A key the Mail log already has is not rendered again: the sending step would drop it,
-        and a sent campaign would otherwise be rendered for every recipient every cycle.
+        and a sent campaign would otherwise be rendered for every recipient every cycle. An
+        email another customer row with the same address gets (this cycle, by the Mail log or
+        planned earlier in this one) is not planned: one person gets one copy
+        (:meth:`is_duplicate`).
         """
         if key in self.emails or key in self.logged or customer.address is None:
+            return None
+        moment = occasion(key, customer.customer_id, address_key(customer.email))
+        holder = self._given.setdefault(moment, customer.customer_id)
+        if holder != customer.customer_id:
+            if moment in self._planned:  # said in the cycle that sends; later the log says it
+                self.duplicates.append(
+                    f"{where}: {key} not sent: {customer.address} is also the address of "
+                    f"{holder}, who gets this email (one copy per person)."
+                )
             return None
         context = email_context(customer.row, self.settings, deal, {"today": self.today})
         try:
@@ -219,6 +258,7 @@ class Planner:
             kind=kind,
             deal_id=id_key(deal.row_id) if deal is not None and deal.row_id else None,
         )
+        self._planned.add(moment)
         return None
 
     def template_problem_notes(self) -> list[CellWrite]:
@@ -236,12 +276,18 @@ class Planner:
                 notes.append(CellWrite("Templates", row.row_id, "problems", sentence))
         return notes + self.problem_notes
 
+    def is_duplicate(self, key: str, customer: Customer) -> bool:
+        """True when another customer row with the same address gets (or got) this email."""
+        moment = occasion(key, customer.customer_id, address_key(customer.email))
+        holder = self._given.get(moment)
+        return holder is not None and holder != customer.customer_id
+
     def failure_sentences(self) -> list[str]:
         """The failures gathered, render failures last (one sentence per error and place)."""
         rendered = [
             f"{error} ({count} email{'s' if count != 1 else ''} of {where} not planned)"
             for (error, where), count in self._render_failures.items()
         ]
-        return self.failures + rendered
+        return self.failures + rendered + self.duplicates
 
     # --- automations ----------------------------------------------------------------------------
