@@ -205,14 +205,22 @@ def dormant_records(
 
 
 def test_dormant_is_sent_once_per_dormancy_and_a_new_dormancy_gets_a_new_key() -> None:
-    # Last contact 1 July: dormant (90 days) since 29 September.
-    found = plan(dormant_records(date(2026, 7, 1)))
-    assert keys(found) == {"dormant:C-0001:2026-07-01"}
+    # Last contact 5 August: dormant (90 days) since 3 November, yesterday.
+    found = plan(dormant_records(date(2026, 8, 5)))
+    assert keys(found) == {"dormant:C-0001:2026-08-05"}
     assert found.emails[0].marketing
-    assert keys(plan(dormant_records(date(2026, 7, 1)), at(date(2026, 11, 5)))) == keys(found)
-    # A contact on 20 July, then silence again: another dormancy, another email.
-    again = plan(dormant_records(date(2026, 7, 1), date(2026, 7, 20)))
-    assert keys(again) == {"dormant:C-0001:2026-07-20"}
+    assert keys(plan(dormant_records(date(2026, 8, 5)), at(date(2026, 11, 5)))) == keys(found)
+    # A contact on 4 August, then silence again: another dormancy, another email.
+    again = plan(dormant_records(date(2026, 7, 1), date(2026, 8, 4)))
+    assert keys(again) == {"dormant:C-0001:2026-08-04"}
+
+
+def test_dormant_is_not_sent_for_a_dormancy_older_than_the_catch_up_window() -> None:
+    # Last contact 1 July: dormant since 29 September, 36 days ago; the window is 3 days.
+    assert keys(plan(dormant_records(date(2026, 7, 1)))) == set()
+    # Last contact + 90 days is when the email falls due; 3 days late is caught up, 4 is not.
+    assert keys(plan(dormant_records(date(2026, 8, 3)))) == {"dormant:C-0001:2026-08-03"}
+    assert keys(plan(dormant_records(date(2026, 8, 2)))) == set()
 
 
 def test_dormant_waits_for_the_offset_and_stops_when_contact_is_logged() -> None:
@@ -257,10 +265,20 @@ def test_follow_up_after_offset_days_in_the_stage_with_the_deal_in_the_template(
     assert email.body_text == "Hello Ana, any news on New website (Proposal)?"
     assert not email.marketing and email.kind == "follow-up"
     # Without Stage since, the deal's Created date counts.
-    assert keys(plan(follow_up_records(stage_since=None))) == {
-        "follow-up:D-0007:Proposal:2026-10-01"
+    created = date(2026, 10, 30)
+    assert keys(plan(follow_up_records(stage_since=None, created=created))) == {
+        "follow-up:D-0007:Proposal:2026-10-30"
     }
     assert keys(plan(follow_up_records(stage="Won"))) == set()
+
+
+def test_follow_up_is_not_sent_for_a_deal_that_fell_due_before_the_catch_up_window() -> None:
+    # In Proposal since 1 October: due 4 October, a month before this first cycle.
+    assert keys(plan(follow_up_records(stage_since=None))) == set()
+    assert keys(plan(follow_up_records(stage_since=date(2026, 10, 29)))) == {
+        "follow-up:D-0007:Proposal:2026-10-29"
+    }  # due 1 November: the bot catches up 3 days
+    assert keys(plan(follow_up_records(stage_since=date(2026, 10, 28)))) == set()
 
 
 def test_follow_up_is_not_sent_after_an_interaction_since_the_stage_began() -> None:

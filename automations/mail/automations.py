@@ -12,12 +12,16 @@ Enabled rows whose template exists; one row per kind, the top one.
                      ``anniversary:{customer}:{year}``. Marketing.
     ``dormant``      the customer's Lifecycle cell says Dormant and the lifecycle rule still finds
                      them Dormant; last activity (the date the Lifecycle reason names) + Settings
-                     ``Dormant after days`` + offset is today or earlier. Key
+                     ``Dormant after days`` + offset is today or up to GRACE_DAYS earlier. Key
                      ``dormant:{customer}:{last activity}``: a new dormancy gets a new key.
                      Marketing.
-    ``follow-up``    each open deal whose Stage since (else Created) + offset is today or earlier,
-                     with no interaction with the customer after that day. Key
-                     ``follow-up:{deal}:{stage}:{stage since}``. The template sees the deal.
+    ``follow-up``    each open deal whose Stage since (else Created) + offset is today or up to
+                     GRACE_DAYS earlier, with no interaction with the customer after that day.
+                     Key ``follow-up:{deal}:{stage}:{stage since}``. The template sees the deal.
+
+Every kind sends only for what fell due within the catch-up window (GRACE_DAYS): a bot that was
+down catches up, but the first cycle on a workbook, or the first after an automation is enabled,
+never mails the past (a deal overdue for months, a customer dormant since last year).
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ REQUIRES = (
     + LIFECYCLE_REQUIRES
     + SENDING_REQUIRES
 )
-# How many days late a dated automation (welcome, birthday, anniversary) may still go out.
+# How many days late an automation may still go out (the catch-up window).
 GRACE_DAYS = 3
 # Offset days beyond ten years are a typo (and would overflow date arithmetic).
 MAX_OFFSET_DAYS = 3650
@@ -186,8 +190,9 @@ def dormant(planner: Planner, template: str, offset: int, where: str) -> None:
         last = found.params.get("date")
         if found.stage != "Dormant" or last is None:
             continue
-        waited = _days_since(planner, date.fromisoformat(last)) >= wait
-        if waited and planner.eligible(customer, marketing=True):
+        # Due the day the customer went dormant (+ offset), within the catch-up window.
+        due = _in_window(planner, date.fromisoformat(last), wait)
+        if due and planner.eligible(customer, marketing=True):
             key = f"dormant:{customer.customer_id}:{last}"
             planner.add(key, customer, template, "dormant", where)
 
@@ -204,7 +209,9 @@ def follow_up(planner: Planner, template: str, offset: int, where: str) -> None:
             if row is None:
                 continue
             since = as_date(row.get("stage_since")) or deal.created
-            if since is None or _days_since(planner, since) < offset:
+            # Due offset days into the stage; a follow-up due longer ago than the catch-up
+            # window is the past, not something to mail now (the Reminder column shows it).
+            if since is None or not _in_window(planner, since, offset):
                 continue
             # An interaction on the day the stage changed is usually what changed it.
             if record.last_contact is not None and record.last_contact > since:
