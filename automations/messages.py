@@ -133,8 +133,13 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "{column}: the template '{template}' cannot be rendered (Templates row {row} says why), "
         "so this campaign sent nothing."
     ),
+    # --- stage history ----------------------------------------------------------------------
+    "history.inferred": N_("inferred from {column}"),
     # --- reminders --------------------------------------------------------------------------
-    "reminder.overdue": N_("Overdue follow-up: {deal} {stage} since {date}"),
+    "reminder.overdue": N_(
+        "Overdue follow-up: {deal} in {stage} since {since}, follow-up due {date}"
+    ),
+    "reminder.overdue_undated": N_("Overdue follow-up: {deal} in {stage}, follow-up due {date}"),
     "reminder.birthday": N_("Birthday on {date}"),
     "reminder.anniversary": N_("Purchase anniversary on {date} (first purchase {first})"),
     "reminder.complaint": N_("Unanswered complaint {interaction} of {date}"),

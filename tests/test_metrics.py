@@ -135,8 +135,8 @@ def test_reminders_overdue_and_upcoming_by_manager(small: Frames) -> None:
     # Today 15 June: D2 due 12 June and C5 due 10 June are overdue; C6 (18 June) and D6
     # (20 June) are upcoming; D7 (30 July) is beyond the window and D1 is won.
     assert rows[["status", "id", "days"]].values.tolist() == [
-        ["overdue", "C-0005", -5],
-        ["overdue", "D-0002", -3],
+        ["overdue", "C-0005", 5],  # days late: no day count is negative
+        ["overdue", "D-0002", 3],
         ["upcoming", "C-0006", 3],
         ["upcoming", "D-0006", 5],
     ]

@@ -33,7 +33,9 @@ def test_follow_up_is_last_interaction_on_the_deal_plus_the_stage_sla() -> None:
     # The interaction on the deal counts, not the later one on the customer: 20 Oct + 7 days.
     assert writes_of(plan, "Deals", "follow_up_due") == {"D-0012": date(2026, 10, 27)}
     reminder = writes_of(plan, "Customers", "reminder")["C-0001"]
-    assert reminder == "Overdue follow-up: D-0012 Proposal since 2026-10-27"
+    assert reminder == (
+        "Overdue follow-up: D-0012 in Proposal since 2026-10-01, follow-up due 2026-10-27"
+    )
     assert writes_of(plan, "Customers", "next_action_date") == {"C-0001": date(2026, 10, 27)}
     assert writes_of(plan, "Customers", "last_contact") == {"C-0001": date(2026, 10, 30)}
 
@@ -88,7 +90,7 @@ def test_a_reminder_due_late_in_the_local_evening_on_a_utc_server() -> None:
     madrid, _ = plan_for(records, {"Time zone": "Europe/Madrid"}, now=late)
     assert writes_of(madrid, "Deals", "follow_up_due") == {"D-0012": date(2026, 7, 10)}
     assert writes_of(madrid, "Customers", "reminder") == {
-        "C-0001": "Overdue follow-up: D-0012 Lead since 2026-07-10"
+        "C-0001": "Overdue follow-up: D-0012 in Lead since 2026-07-08, follow-up due 2026-07-10"
     }
     utc, _ = plan_for(records, {"Time zone": "UTC"}, now=late)
     assert writes_of(utc, "Customers", "reminder") == {}

@@ -105,7 +105,7 @@ def _digest_items(
             (r, r.params.get("deal", "")) for r in found if r.when <= planner.today
         ]
         for deal in deals:
-            if follow_up_due(deal, record, sla) == planner.today:
+            if follow_up_due(deal, record, sla, planner.today) == planner.today:
                 params = {"deal": deal.deal_id, "stage": deal.stage}
                 today_item = Reminder(planner.today, 0, "digest.follow_up_today", params)
                 due.append((today_item, deal.deal_id))

@@ -88,6 +88,7 @@ class OpenDeal:
     stage: str
     created: date | None
     last_touch: date | None  # latest interaction on the deal itself
+    since: date | None = None  # in its stage since (Stage since, else Created)
 
 
 @dataclass
@@ -170,7 +171,14 @@ def gather_activity(
             )
         elif stage not in OPEN_STAGES_EXCLUDED:
             record.open_deals.append(
-                OpenDeal(row.row_id, customer, stage, created, last_on_deal.get(id_key(row.row_id)))
+                OpenDeal(
+                    row.row_id,
+                    customer,
+                    stage,
+                    created,
+                    last_on_deal.get(id_key(row.row_id)),
+                    as_date(row.get("stage_since")) or created,
+                )
             )
     return activity
 

@@ -8,9 +8,12 @@ Lead to Won between two cycles gets one row, Lead -> Won: the history records wh
 does not invent the stages in between. A lost deal's last row (e.g. Proposal -> Lost) is the
 record of where it was lost.
 
-Deals ``Stage since`` is set to today when the stage changes. For a deal seen for the first time
-it is set to today unless someone already filled it; an empty Stage since of a deal whose stage
-did not change is restored from the history.
+Deals ``Stage since`` is set to today when the stage changes. A deal seen for the first time has
+been in its stage since its own dates say (:func:`first_seen_since`: Stage since if someone filled
+it, else Closed for Won and Lost, else Created); its first history row has that date as Time and
+says so in Note ("inferred from Closed"), so days in stage are counted from when the deal really
+got there, not from the bot's first cycle. An empty Stage since of a deal whose stage did not
+change is restored from the history.
 
 Only ready deals (Customer ID and Stage filled) with a readable stage are recorded, so a
 half-typed or misspelt stage never enters the history. If the Stage history tab exists but its
@@ -21,9 +24,11 @@ cycle); if the tab is missing, the first append creates it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
+from automations import messages
 from automations.rules.activity import (
+    OPEN_STAGES_EXCLUDED,
     as_date,
     cell_changed,
     id_key,
@@ -33,7 +38,7 @@ from automations.rules.activity import (
 )
 from automations.rules.contract import Inputs
 from sheet_schema.cells import match_choice
-from sheet_schema.model import Append, CellWrite, Plan, Snapshot
+from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
 from sheet_schema.schema import Schema
 
 HISTORY = "Stage history"
@@ -59,7 +64,8 @@ def last_recorded(snapshot: Snapshot) -> dict[str, Recorded]:
         if not deal:
             continue
         when = row.get("time")
-        moment = when if isinstance(when, datetime) else None
+        # A first row dated from the deal (midnight) reads back as a date.
+        moment = datetime.combine(day, time()) if (day := as_date(when)) is not None else None
         candidate = Recorded(row.text("to").strip(), moment, row.number)
         current = latest.get(deal)
         if current is None or _order(candidate) >= _order(current):
@@ -75,6 +81,21 @@ def _history_unreadable(snapshot: Snapshot) -> bool:
     return not snapshot.readable(HISTORY) and any(i.tab == HISTORY for i in snapshot.tab_issues)
 
 
+def first_seen_since(row: Row, stage: str, today: date) -> tuple[date, str | None]:
+    """Since when a deal seen for the first time is in its stage, and the column that says so.
+
+    Stage since if someone filled it, else Closed for Won and Lost, else Created; today (and
+    no column) when none is known. Never later than today: a date typed in the future is the
+    validator's to report, not a stage that has not begun.
+    """
+    closed = stage in OPEN_STAGES_EXCLUDED
+    for key in ("stage_since", "closed", "created") if closed else ("stage_since", "created"):
+        day = as_date(row.get(key))
+        if day is not None:
+            return min(day, today), key
+    return today, None
+
+
 def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     """The stage history rule: one appended row per stage change, and Deals Stage since."""
     if _history_unreadable(snapshot):
@@ -83,6 +104,7 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     stage_column = deals.column("stage")
     today = local_today(snapshot, now)
     moment = local_now(snapshot, now)
+    language = messages.language_of(snapshot.settings.language)
     recorded = last_recorded(snapshot)
     appends: list[Append] = []
     writes: list[CellWrite] = []
@@ -97,21 +119,30 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
         if previous is None or (
             previous.stage != stage and match_choice(stage_column, previous.stage) != stage
         ):
+            when, note = moment, None
+            if previous is None:
+                # First sight: the deal's own dates say since when it is in its stage.
+                since, source = first_seen_since(row, stage, today)
+                if source is not None:
+                    when = datetime.combine(since, time())
+                    header = deals.column(source).header
+                    note = messages.render("history.inferred", language, {"column": header})
+            else:
+                since = today
             appends.append(
                 Append(
                     HISTORY,
                     {
-                        "time": moment,
+                        "time": when,
                         "deal_id": row.row_id,
                         "from": previous.stage if previous else None,
                         "to": stage,
                         "by": row.text("manager").strip() or None,
+                        **({"note": note} if note else {}),
                     },
                     refers_to=((deals.name, row.row_id),),
                 )
             )
-            first_sight_kept = previous is None and as_date(row.get("stage_since")) is not None
-            since = None if first_sight_kept else today
         elif as_date(row.get("stage_since")) is None and previous.when is not None:
             since = previous.when.date()
         if since is not None and cell_changed(row, "stage_since", since):

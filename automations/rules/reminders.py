@@ -4,8 +4,10 @@ Deals (bot columns ``Follow-up due``)
     An open deal (ready, stage neither Won nor Lost) is due for follow-up ``SLA`` days (Settings
     ``SLA <stage> days``) after the last interaction logged on that deal; if there is none, after
     the last interaction with its customer; if there is none, after the deal's Created date.
-    Logging an interaction therefore resets the clock. A stage without an SLA, a closed deal or a
-    deal with no date at all has no follow-up date (the cell is cleared if it held one).
+    Logging an interaction therefore resets the clock, and so does a new stage: the clock never
+    starts before the deal is in its stage (Stage since, else Created, else the day the bot
+    first saw it), so a follow-up is never due before the deal existed. A stage without an SLA
+    or a closed deal has no follow-up date (the cell is cleared if it held one).
 
 Customers (bot columns ``Last contact``, ``Next action date``, ``Reminder``)
     Last contact is the date of the latest interaction of any kind up to today. The reminder is
@@ -17,9 +19,11 @@ Customers (bot columns ``Last contact``, ``Next action date``, ``Reminder``)
        window, from the first anniversary on;
     4. a complaint not marked Answered.
 
-    The Reminder cell holds that sentence ("Overdue follow-up: D-0012 Proposal since
-    2026-11-01"), followed by "(+N more)" when several apply; Next action date is its date, or,
-    when nothing is due, the earliest upcoming follow-up of the customer's deals.
+    The Reminder cell holds that sentence ("Overdue follow-up: D-0012 in Proposal since
+    2026-10-20, follow-up due 2026-11-01": since when the deal is in its stage, Stage since else
+    Created, and when the follow-up was due), followed by "(+N more)" when several apply; Next
+    action date is its date, or, when nothing is due, the earliest upcoming follow-up of the
+    customer's deals.
 
 Dates are computed in Settings ``Time zone``: ``now`` is turned into the local date first. A
 birthday or anniversary counts only at its next occurrence on or after today, so a first run never
@@ -84,14 +88,20 @@ def on_or_after(day: date, today: date, first_year: int | None = None) -> date:
 
 
 def follow_up_due(
-    deal: OpenDeal, customer: CustomerActivity | None, sla: Mapping[str, int]
+    deal: OpenDeal, customer: CustomerActivity | None, sla: Mapping[str, int], today: date
 ) -> date | None:
-    """When an open deal must be followed up (None: its stage has no SLA, or no date is known)."""
+    """When an open deal must be followed up (None: its stage has no SLA).
+
+    The SLA counts from the last interaction (on the deal, else with its customer), but never
+    from before the deal is in its stage (Stage since, else Created; a deal with neither is new
+    to the bot today): a follow-up is never due before its deal existed.
+    """
     days = sla.get(deal.stage)
     if days is None:
         return None
-    start = deal.last_touch or (customer.last_contact if customer else None) or deal.created
-    return start + timedelta(days=days) if start is not None else None
+    began = max((d for d in (deal.created, deal.since) if d is not None), default=today)
+    start = deal.last_touch or (customer.last_contact if customer else None) or began
+    return max(start, began) + timedelta(days=days)
 
 
 def customer_reminders(
@@ -107,18 +117,17 @@ def customer_reminders(
     horizon = today + timedelta(days=window)
     if activity is not None:
         for deal in activity.open_deals:
-            due = follow_up_due(deal, activity, sla)
+            due = follow_up_due(deal, activity, sla, today)
             if due is None:
                 continue
             if due < today:
-                found.append(
-                    Reminder(
-                        due,
-                        0,
-                        "reminder.overdue",
-                        {"deal": deal.deal_id, "stage": deal.stage, "date": due.isoformat()},
-                    )
-                )
+                params = {"deal": deal.deal_id, "stage": deal.stage, "date": due.isoformat()}
+                if deal.since is not None:
+                    code = "reminder.overdue"
+                    params["since"] = min(deal.since, today).isoformat()
+                else:
+                    code = "reminder.overdue_undated"
+                found.append(Reminder(due, 0, code, params))
             else:
                 upcoming.append(due)
         for complaint in activity.complaints:
@@ -173,7 +182,7 @@ def reminder_writes(
     due_by_deal: dict[str, date | None] = {}
     for customer in activity.values():
         for deal in customer.open_deals:
-            due_by_deal[deal.deal_id] = follow_up_due(deal, customer, sla)
+            due_by_deal[deal.deal_id] = follow_up_due(deal, customer, sla, today)
     for row in snapshot.tab(deals_tab.name):
         if row.row_id is None or not deals_tab.has_column("follow_up_due"):
             continue

@@ -20,9 +20,10 @@ def reminders(
     """Follow-ups that are overdue (due before today) or upcoming (today to today + window).
 
     From open deals' ``Follow-up due`` and customers' ``Next action date`` (with their
-    ``Reminder`` text). ``days`` is due minus today (negative when overdue). Each follow-up is
-    listed once: a customer whose Next action date is one of her listed deals' follow-ups is
-    not listed again. Sorted by due date.
+    ``Reminder`` text). ``days`` counts days late for an overdue row and days left for an
+    upcoming one, never negative (the status says which). Each follow-up is listed once: a
+    customer whose Next action date is one of her listed deals' follow-ups is not listed again.
+    Sorted by due date.
     """
     start = pd.Timestamp(today)
     horizon = start + pd.Timedelta(days=window_days)
@@ -76,7 +77,7 @@ def reminders(
     )
     rows = pd.concat([deal_rows, customer_rows], ignore_index=True)
     rows = rows[rows["due"] <= horizon]
-    rows["days"] = ((rows["due"].dt.normalize() - start).dt.days).astype(int)
+    rows["days"] = ((rows["due"].dt.normalize() - start).dt.days).abs().astype(int)
     rows["status"] = np.where(rows["due"] < start, OVERDUE, UPCOMING)
     return rows.sort_values(["due", "kind", "id"], kind="stable").reset_index(drop=True)[
         REMINDER_COLUMNS
