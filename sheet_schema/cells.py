@@ -268,7 +268,10 @@ def read_cell(column: Column, value: object, context: CellContext) -> ReadCell:
         if isinstance(value, datetime):
             return ReadCell(_as_column_time(column, value.replace(tzinfo=None)), text)
         if isinstance(value, date):
-            return ReadCell(value, text)
+            # A date-and-time cell at midnight arrives from an .xlsx as a date: read it as the
+            # serial the same cell gives on Google Sheets, midnight of that day.
+            moment = datetime.combine(value, datetime.min.time())
+            return ReadCell(value if kind is ColumnType.DATE else moment, text)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return _read_serial(column, float(value), text)
         return _parse_datetime_text(column, text, context)
