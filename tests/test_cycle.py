@@ -108,8 +108,7 @@ def test_a_cycle_on_an_xlsx_workbook_then_a_quiet_steady_state(tmp_path: Path) -
     )
     # The overdue follow-up comes before the birthday on 6 November.
     assert customers["C-0001"].get("reminder") == (
-        "Overdue follow-up: D-0001 in Proposal since 2026-10-01, follow-up due 2026-10-27 "
-        "(+1 more)"
+        "Overdue follow-up: D-0001 in Proposal since 2026-10-01, follow-up due 2026-10-27 (+1 more)"
     )
     assert (
         customers["C-0003"].get("reminder") == "Unanswered complaint I-0002 of 2026-11-02 (+1 more)"
