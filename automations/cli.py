@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,17 +159,26 @@ def _default_outbox(args: argparse.Namespace) -> Path:
 def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
     from automations.cycle import run_cycle
     from automations.plan_text import describe_plan
+    from automations.scheduler import AlreadyRunning, single_instance
 
     backend = build_backend(args, schema)
-    report, plan = run_cycle(
-        backend,
-        schema,
-        datetime.now(UTC),
-        dry_run=args.dry_run,
-        mailer=build_mailer(args),
-        handover=build_handover_log(args),
-        journal_copy=_journal_copy(args),
-    )
+    mailer, handover = build_mailer(args), build_handover_log(args)
+    # A dry run writes and sends nothing, so it may look while another process works.
+    lock = nullcontext() if args.dry_run else single_instance(_lock_path(args))
+    try:
+        with lock:
+            report, plan = run_cycle(
+                backend,
+                schema,
+                datetime.now(UTC),
+                dry_run=args.dry_run,
+                mailer=mailer,
+                handover=handover,
+                journal_copy=_journal_copy(args),
+            )
+    except AlreadyRunning as error:
+        print(f"sheetcrm: {error}; this run changed and sent nothing", file=sys.stderr)
+        return 1
     if args.json:
         print(report.to_json())
     else:
@@ -294,9 +304,8 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
             ]
         )
 
-    lock = Path(args.lock) if args.lock else _default_lock(args)
     try:
-        with single_instance(lock):
+        with single_instance(_lock_path(args)):
             print(
                 f"Running a cycle every {args.every:g} minutes on {backend.describe()}; "
                 "Ctrl+C or SIGTERM stops after the current cycle.",
@@ -313,6 +322,10 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
         print(f"sheetcrm: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _lock_path(args: argparse.Namespace) -> Path:
+    return Path(args.lock) if args.lock else _default_lock(args)
 
 
 def _default_lock(args: argparse.Namespace) -> Path:
@@ -370,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_workbook_options(run)
     run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+    run.add_argument(
+        "--lock",
+        default=None,
+        help="lock file shared with `schedule` (default: beside the workbook)",
+    )
     _add_mail_options(run)
     run.set_defaults(handler=_cmd_run)
 

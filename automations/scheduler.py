@@ -26,13 +26,15 @@ log = logging.getLogger("sheetcrm.scheduler")
 
 
 class AlreadyRunning(RuntimeError):
-    """Another scheduler holds the lock for this workbook."""
+    """Another bot process (schedule or run) holds the lock for this workbook."""
 
 
 @contextmanager
 def single_instance(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path`` for the scheduler's lifetime.
+    """Hold an exclusive lock on ``lock_path`` for a scheduler's lifetime or one run's cycle.
 
+    One bot process per workbook at a time: two overlapping cycles could both send an email
+    the other had journaled (a cron job started again before the last run ended).
     The operating system releases the lock when the process dies, so a crash never leaves a
     stale lock behind.
     """
@@ -42,7 +44,8 @@ def single_instance(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AlreadyRunning(
-                f"another `sheetcrm schedule` is already running for this workbook "
+                f"another `sheetcrm schedule` or `sheetcrm run` is already running for this "
+                "workbook "
                 f"(lock {lock_path}); stop it first"
             ) from None
         handle.seek(0)

@@ -22,6 +22,7 @@ from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import SendOutcome, SendResult
 from automations.mail.recovery import IN_FLIGHT
 from automations.mail.smtp import SmtpMailer
+from automations.scheduler import single_instance
 from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from sheet_schema.cells import datetime_to_serial
@@ -280,3 +281,24 @@ def test_without_a_writable_hand_over_record_nothing_is_sent_and_the_command_say
     assert code == 0 and smtp_server.received() == []
     assert f"The hand-over record {blocked / 'handover.jsonl'} cannot be written" in out
     assert mail_log(path) == {}  # nothing journaled: the emails are simply still due
+
+
+def test_a_run_started_while_another_bot_works_on_the_workbook_changes_and_sends_nothing(
+    tmp_path: Path, smtp_server: SmtpTestServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two overlapping cycles could both send what the other journaled (a cron job started
+    # again before the last run ended): one bot per workbook at a time.
+    path = campaign_workbook(tmp_path, count=2)
+    before = path.read_bytes()
+    args = [
+        *("run", "--workbook", str(path), "--smtp-host", smtp_server.host),
+        *("--smtp-port", str(smtp_server.port), "--smtp-security", "none"),
+    ]
+
+    with single_instance(path.with_name(f".{path.name}.sheetcrm.lock")):  # `schedule` runs
+        assert main(args) == 1
+
+    assert "already running for this workbook" in capsys.readouterr().err
+    assert smtp_server.received() == [] and path.read_bytes() == before
+    assert main(args) == 0  # once it stopped
+    assert len(smtp_server.received()) == 2
