@@ -224,6 +224,7 @@ class Tally:
     kills: int = 0
     modes: Counter[str] = field(default_factory=Counter)
     finished_before_kill: int = 0
+    copies_seen: int = 0  # temporary workbook copies a kill left (the next run removes them)
     failed_runs: list[str] = field(default_factory=list)
 
 
@@ -272,6 +273,7 @@ def _run_once(
     tally.runs += 1
     if killed.is_set() and process.returncode == -signal.SIGKILL:
         tally.kills += 1
+        tally.copies_seen += len(target.temp_copies())
         tally.modes[kill[0] if kill else "none"] += 1
     elif kill is not None:
         tally.finished_before_kill += 1
@@ -350,6 +352,7 @@ def run_backend(
         "received_not_due": len(set(received) - expected),
         "planned_left": sum(1 for s in statuses.values() if s == "Planned"),
         "statuses": dict(Counter(statuses.values())),
+        "temp_copies_left_by_kills": tally.copies_seen,
         "temp_copies_left": len(target.temp_copies()),
         "failed_runs": tally.failed_runs[:3],
         "seconds": round(time.perf_counter() - started, 1),
