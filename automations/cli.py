@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from automations.arguments import OneLineParser, positive_int, positive_minutes, version_text
 from automations.cycle import CycleReport
 from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import Mailer
-from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.backends.base import Backend, ConfigurationError, WorkbookError
 from sheet_schema.backends.opening import (
     WorkbookLocation,
     add_workbook_options,
@@ -53,6 +54,11 @@ def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
     from sheet_schema.backends.xlsx import create_workbook, repair_workbook
 
     path = location.workbook
+    if path.suffix.lower() != ".xlsx":
+        raise ConfigurationError(
+            f"{path}: init makes and repairs Excel workbooks only; give a file name ending "
+            "in .xlsx."
+        )
     if path.exists() and not args.force:
         # An existing workbook is repaired, never replaced: only --force starts afresh.
         print(repair_workbook(path, schema))
@@ -113,15 +119,11 @@ def build_mailer(args: argparse.Namespace) -> Mailer | None:
     if not host:
         return OutboxMailer(args.outbox or _default_outbox(args))
     security = args.smtp_security or os.environ.get("SHEETCRM_SMTP_SECURITY")
-    port_text = args.smtp_port or os.environ.get("SHEETCRM_SMTP_PORT")
-    try:
-        port = int(port_text) if port_text else (465 if security == "ssl" else 587)
-    except ValueError:
-        raise WorkbookError(f"SHEETCRM_SMTP_PORT={port_text!r} is not a port number.") from None
+    port = _smtp_port(args, security)
     if security is None:
         security = "ssl" if port == 465 else "starttls"
     if security not in ("starttls", "ssl", "none"):
-        raise WorkbookError(f"SHEETCRM_SMTP_SECURITY={security!r}: use starttls, ssl or none.")
+        raise ConfigurationError(f"SHEETCRM_SMTP_SECURITY={security!r}: use starttls, ssl or none.")
     return SmtpMailer(
         host=str(host),
         port=port,
@@ -147,6 +149,25 @@ def build_handover_log(args: argparse.Namespace) -> HandoverLog:
         return HandoverLog(workbook.with_name(f".{workbook.name}.sheetcrm-handover.jsonl"))
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return HandoverLog(Path(state) / "sheetcrm" / location.spreadsheet / "handover.jsonl")
+
+
+def _smtp_port(args: argparse.Namespace, security: str | None) -> int:
+    if args.smtp_port is not None:
+        where, text = "--smtp-port", str(args.smtp_port)
+    else:
+        where, text = "SHEETCRM_SMTP_PORT", os.environ.get("SHEETCRM_SMTP_PORT", "")
+    if not text.strip():
+        return 465 if security == "ssl" else 587
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ConfigurationError(
+            f"{where}={text!r} is not a port number: use the SMTP port of your mail "
+            "provider (587 for starttls, 465 for ssl)."
+        )
+    return port
 
 
 def _default_outbox(args: argparse.Namespace) -> Path:
@@ -362,11 +383,12 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `sheetcrm` command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="sheetcrm",
         description="A CRM on top of your spreadsheet: a bot that checks rows, fills reminders, "
         "records stage changes and sends the emails that are due; and a dashboard.",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser(
@@ -395,9 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
         "schedule", help="run a cycle every N minutes in one process (checks only changed rows)"
     )
     add_workbook_options(every)
-    every.add_argument("--every", type=float, default=10.0, help="minutes between cycles (10)")
+    every.add_argument(
+        "--every", type=positive_minutes, default=10.0, help="minutes between cycles (10)"
+    )
     every.add_argument("--json", action="store_true", help="one JSON report per cycle")
-    every.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+    every.add_argument("--cycles", type=positive_int, default=None, help="stop after N cycles")
     every.add_argument("--lock", default=None, help="lock file (default: beside the workbook)")
     _add_mail_options(every)
     every.set_defaults(handler=_cmd_schedule)
@@ -426,15 +450,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit code (non-zero only when the command itself failed)."""
-    args = build_parser().parse_args(argv)
+    """Run the command; returns the exit code.
+
+    0: the command did its work (rows with problems included). 2: a mistake on the command
+    line or in the configuration (workbook, key file, spreadsheet id, mail settings, schema),
+    with one line saying what to fix. 1: the command failed for another reason.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse: --help, --version, or a one-line usage error
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         schema = load_schema(getattr(args, "schema", None))
         code: int = args.handler(args, schema)
         return code
-    except (WorkbookError, SchemaError) as error:
+    except (ConfigurationError, SchemaError) as error:
+        print(f"sheetcrm: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except WorkbookError as error:
         print(f"sheetcrm: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("sheetcrm: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())

@@ -69,7 +69,7 @@ def test_second_run_assigns_no_new_ids(workbook: Path, capsys: pytest.CaptureFix
 def test_missing_workbook_fails_with_a_clear_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--workbook", str(tmp_path / "nope.xlsx")]) == 1
+    assert main(["run", "--workbook", str(tmp_path / "nope.xlsx")]) == 2
     err = capsys.readouterr().err
     assert "nope.xlsx: no such workbook" in err
     assert "Traceback" not in err
@@ -79,7 +79,7 @@ def test_google_sheets_without_credentials_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    assert main(["run", "--spreadsheet", "abc123"]) == 1
+    assert main(["run", "--spreadsheet", "abc123"]) == 2
     assert "--credentials" in capsys.readouterr().err
 
 

@@ -202,7 +202,7 @@ def test_init_leaves_a_workbook_open_in_excel_alone(
     lock.write_text("someone")
     data = edited.read_bytes()
 
-    assert main(["init", "--workbook", str(edited)]) != 0
+    assert main(["init", "--workbook", str(edited)]) == 2
 
     assert "open in another program" in capsys.readouterr().err
     assert edited.read_bytes() == data

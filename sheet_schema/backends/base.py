@@ -18,6 +18,15 @@ class WorkbookError(RuntimeError):
     """
 
 
+class ConfigurationError(WorkbookError):
+    """A setting the person running SheetCRM must fix before anything can work: a missing or
+    locked workbook, a bad key file, an unknown spreadsheet id, impossible mail settings.
+
+    The command line exits 2 for these (1 is for a cycle that failed for another reason); the
+    message is one line naming what to fix.
+    """
+
+
 def init_command(
     workbook: Path | None = None,
     *,

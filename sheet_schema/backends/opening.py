@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.backends.base import Backend, ConfigurationError
 from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL
 from sheet_schema.schema import Schema, load_schema
 
@@ -44,7 +44,7 @@ class WorkbookLocation:
     def credentials_file(self) -> Path:
         """The service-account key file; a clear error when none was given."""
         if self.credentials is None:
-            raise WorkbookError(
+            raise ConfigurationError(
                 "Google Sheets needs a service-account key: pass --credentials FILE "
                 "or set GOOGLE_APPLICATION_CREDENTIALS (see README, Google Sheets "
                 "setup)."
@@ -53,15 +53,19 @@ class WorkbookLocation:
 
 
 def add_workbook_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workbook``, ``--spreadsheet`` and ``--credentials`` to a parser."""
+    """Add ``--workbook``, ``--spreadsheet`` and ``--credentials`` to a parser.
+
+    ``--workbook`` and ``--spreadsheet`` exclude each other: a command works on one workbook.
+    """
     where = parser.add_argument_group("where the workbook is (default: a local .xlsx file)")
-    where.add_argument(
+    which = where.add_mutually_exclusive_group()
+    which.add_argument(
         "--workbook",
         type=Path,
         default=None,
         help="local .xlsx workbook (env SHEETCRM_WORKBOOK; default ./sheetcrm.xlsx)",
     )
-    where.add_argument(
+    which.add_argument(
         "--spreadsheet",
         default=None,
         metavar="ID",
@@ -79,10 +83,14 @@ def add_workbook_options(parser: argparse.ArgumentParser) -> None:
 def locate_workbook(options: argparse.Namespace, environ: Mapping[str, str]) -> WorkbookLocation:
     """The workbook that the options (from :func:`add_workbook_options`) and environment name.
 
-    Options win over the environment, one setting at a time.
+    Options win over the environment, one setting at a time; ``--workbook`` also wins over a
+    ``SHEETCRM_SPREADSHEET_ID`` in the environment (who names a file means that file).
     """
-    spreadsheet = getattr(options, "spreadsheet", None) or environ.get("SHEETCRM_SPREADSHEET_ID")
-    workbook = getattr(options, "workbook", None) or environ.get("SHEETCRM_WORKBOOK")
+    workbook = getattr(options, "workbook", None)
+    spreadsheet = getattr(options, "spreadsheet", None) or (
+        None if workbook else environ.get("SHEETCRM_SPREADSHEET_ID")
+    )
+    workbook = workbook or environ.get("SHEETCRM_WORKBOOK")
     credentials = getattr(options, "credentials", None) or environ.get(
         "GOOGLE_APPLICATION_CREDENTIALS"
     )

@@ -20,7 +20,7 @@ from google.auth.credentials import Credentials
 from gspread.http_client import HTTPClient
 from requests import Response, Session
 
-from sheet_schema.backends.base import WorkbookError
+from sheet_schema.backends.base import ConfigurationError, WorkbookError
 from sheet_schema.backends.sheets_retry import (
     Failure,
     Retrier,
@@ -39,6 +39,15 @@ class SheetsApiError(WorkbookError):
     def __init__(self, message: str, status: int | None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class SheetsSetupError(SheetsApiError, ConfigurationError):
+    """Google refused the key (401), the spreadsheet is not shared with it (403) or does not
+    exist (404): a setting to fix, not a failure to retry."""
+
+
+# Answers that mean the key, the sharing or the id is wrong.
+_SETUP_STATUSES = frozenset({401, 403, 404})
 
 
 def call_kind(method: str, url: str) -> str:
@@ -214,7 +223,8 @@ class SheetsHTTPClient(HTTPClient):
                 last.status,
             ) from None
         if isinstance(outcome, Failure):
-            raise SheetsApiError(
+            error = SheetsSetupError if outcome.status in _SETUP_STATUSES else SheetsApiError
+            raise error(
                 explain(outcome, kind, self.spreadsheet_id, self.client_email, self.base_url),
                 outcome.status,
             )

@@ -26,7 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
-from sheet_schema.backends.base import WorkbookError, init_command
+from sheet_schema.backends.base import ConfigurationError, init_command
 from sheet_schema.backends.temp_copies import remove_stale_copies, temporary_prefix
 from sheet_schema.backends.xlsx_layout import apply_layout, sheet_infos, write_header
 from sheet_schema.cells import cell_text
@@ -49,22 +49,22 @@ def _utc_now() -> datetime:
 
 @contextmanager
 def _explained_errors(path: Path) -> Iterator[None]:
-    """Turn low-level file errors into one clear WorkbookError."""
+    """Turn low-level file errors into one clear ConfigurationError (a file the person must fix)."""
     try:
         yield
     except FileNotFoundError:
-        raise WorkbookError(
+        raise ConfigurationError(
             f"{path}: no such workbook. Create one with `{init_command(path)}`."
         ) from None
     except IsADirectoryError:
-        raise WorkbookError(f"{path}: is a folder, not an .xlsx workbook.") from None
+        raise ConfigurationError(f"{path}: is a folder, not an .xlsx workbook.") from None
     except PermissionError:
-        raise WorkbookError(
+        raise ConfigurationError(
             f"{path}: permission denied. Check the file's permissions, or close "
             "the program that has it open."
         ) from None
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        raise WorkbookError(
+        raise ConfigurationError(
             f"{path}: not a readable .xlsx workbook ({error}). Save it from your "
             "spreadsheet program as Excel Workbook (.xlsx)."
         ) from None
@@ -172,7 +172,7 @@ class XlsxBackend:
         """Refuse, with a clear message, a file that is open elsewhere or cannot be saved."""
         locks = _lock_files(self.path)
         if locks:
-            raise WorkbookError(
+            raise ConfigurationError(
                 f"{self.path}: the workbook is open in another program "
                 f"({locks[0].name} exists). Close it and run again; nothing was "
                 "written."
@@ -182,9 +182,9 @@ class XlsxBackend:
         if self.path.exists() and (
             not os.access(self.path, os.W_OK) or not self.path.stat().st_mode & stat.S_IWUSR
         ):
-            raise WorkbookError(f"{self.path}: the file is read-only; nothing was written.")
+            raise ConfigurationError(f"{self.path}: the file is read-only; nothing was written.")
         if not os.access(self.path.parent, os.W_OK):
-            raise WorkbookError(
+            raise ConfigurationError(
                 f"{self.path.parent}: the folder is read-only, so the workbook "
                 "cannot be saved safely; nothing was written."
             )
@@ -296,11 +296,11 @@ def create_workbook(
     unless ``force``.
     """
     if path.exists() and not force:
-        raise WorkbookError(
+        raise ConfigurationError(
             f"{path} already exists. Use --force to replace it, or pick another path."
         )
     if not path.parent.exists():
-        raise WorkbookError(f"{path.parent}: no such folder.")
+        raise ConfigurationError(f"{path.parent}: no such folder.")
     if path.exists():
         XlsxBackend(path, schema).check_writable()
     book = Workbook()

@@ -1,0 +1,56 @@
+"""How the `sheetcrm` command reads its arguments: one-line mistakes, checked numbers, version.
+
+A mistake on the command line gets one line on stderr that names it, and exit code 2 (the
+usage is one ``--help`` away), rather than argparse's usage block or a traceback later on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
+
+DISTRIBUTION = "sheetcrm"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: message (see prog --help)`` and exit 2."""
+        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def positive_minutes(text: str) -> float:
+    """A number of minutes greater than zero (``--every``)."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not math.isfinite(minutes) or minutes <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} minutes: give a number of minutes greater than 0, e.g. 10"
+        )
+    return minutes
+
+
+def positive_int(text: str) -> int:
+    """A whole number greater than zero (``--cycles``)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number greater than 0")
+    return number
+
+
+def version_text() -> str:
+    """``sheetcrm X.Y.Z``, the version installed (from the package metadata)."""
+    try:
+        return f"{DISTRIBUTION} {version(DISTRIBUTION)}"
+    except PackageNotFoundError:
+        return f"{DISTRIBUTION} (version unknown: the package is not installed, run from source)"
