@@ -254,7 +254,8 @@ def test_a_cycle_the_sheets_api_keeps_failing_exits_1(
         row[0] = ""  # typed without IDs: the cycle must write them
     settings = {"Settings": [["Key", "Value"], ["Sheets retry attempts", "0"]]}
     sid = sheets_emulator.create_spreadsheet("CRM", crm_workbook(schema, rows, settings))
-    sheets_emulator.faults.server_error(count=50, endpoint="values.batchUpdate")
+    for write in ("values.batchUpdate", "values.batchUpdateByDataFilter"):
+        sheets_emulator.faults.server_error(count=50, endpoint=write)
     monkeypatch.setenv("SHEETCRM_SHEETS_API_URL", sheets_emulator.base_url)
     argv = ["run", "--spreadsheet", sid, "--credentials", str(service_account_file), "--no-send"]
 
