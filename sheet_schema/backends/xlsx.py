@@ -203,7 +203,9 @@ class XlsxBackend:
                 for name, title in matched.items()
             }
         except CalamineError as error:
-            raise WorkbookError(f"{self.path}: not a readable .xlsx workbook ({error}).") from None
+            raise ConfigurationError(
+                f"{self.path}: not a readable .xlsx workbook ({error})."
+            ) from None
         states: dict[str, TabState] = {}
         for name, grid in grids.items():
             if not grid:
