@@ -8,8 +8,12 @@ marketing costs, mail log, campaigns, some bad cells).
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -446,52 +450,65 @@ def dashboard_server(
     ``open_without_login=False`` it is started as the README's production layout says; with
     ``secrets_toml`` it runs in ``folder`` with that text as ``.streamlit/secrets.toml``.
     """
-    import subprocess
-    import time
-    import urllib.request
-
-    port = free_port()
-    # The command `sheetcrm demo` uses, so its options (loopback, toolbar) are what is tested.
-    command = dashboard_command(APP, workbook, port)
-    if not open_without_login:
-        command.remove(OPEN_WITHOUT_LOGIN)
     cwd = APP.parents[1]
     if secrets_toml is not None:
         assert folder is not None, "secrets need a folder to run in"
         (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
         (folder / ".streamlit" / "secrets.toml").write_text(secrets_toml)
         cwd = folder
-    environment = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        env=environment,
-    )
-    url = f"http://127.0.0.1:{port}"
+    # A free port can be taken by another test's server (another xdist worker) before streamlit
+    # binds it; then streamlit exits or someone else answers, and another port is tried.
+    for _attempt in range(5):
+        port = free_port()
+        # The command `sheetcrm demo` uses, so its options (loopback, toolbar) are tested.
+        command = dashboard_command(APP, workbook, port)
+        if not open_without_login:
+            command.remove(OPEN_WITHOUT_LOGIN)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            env={**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"},
+        )
+        url = f"http://127.0.0.1:{port}"
+        if _healthy(process, url, timeout):
+            break
+        _stop(process)
+    else:
+        raise RuntimeError("streamlit could not start on a free port in 5 tries")
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {url} in {timeout:.0f} s")
-            time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
+        _stop(process)
+
+
+def _healthy(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
+    """Wait until streamlit answers its health check; False if it exits or another server
+    answers on the port."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except http.client.HTTPException:
+            return False  # not an HTTP server: the port was taken by something else
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not answer on {url} in {timeout:.0f} s")
+        time.sleep(0.2)
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_for_render(page: object, title: str, timeout_ms: float = 60_000) -> None:

@@ -7,6 +7,7 @@ reads the environment: the command line hands everything in.
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import os
 import shlex
@@ -263,7 +264,8 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], url: str) -> bool:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
                     return True
-        except (urllib.error.URLError, OSError):
+        except (urllib.error.URLError, OSError, http.client.HTTPException):
+            # Not up yet, or another program answers on the port (it is then not ours).
             pass
         time.sleep(0.3)
     return False
