@@ -85,6 +85,18 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "{column}: '{value}': the part before the @ has characters an address cannot have."
     ),
     "email.invalid": N_("{column}: '{value}' is not a valid email address."),
+    "email.too_long": N_(
+        "{column}: '{value}' is too long for an email address: at most 64 characters before "
+        "the @ and 254 in all."
+    ),
+    "email.line_break": N_(
+        "{column}: '{value}' has a line break in the cell; type the address alone on one line. "
+        "SheetCRM will not mail it until then."
+    ),
+    "email.smtputf8": N_(
+        "{column}: '{value}' has letters outside ASCII before the @; most mail servers cannot "
+        "deliver to it, so SheetCRM will not mail it."
+    ),
     "phone.unreadable": N_("{column}: '{value}' is not a phone number."),
     "phone.length": Nn_(
         "{column}: {value} has {digits} digit after +{code}; expected {expected}.",

@@ -16,6 +16,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from automations.rules.addresses import check_address
 from sheet_schema.model import Email
 
 # The SMTP policy (CRLF line ends, lines folded at 78) with 7-bit bodies: non-ASCII text goes
@@ -125,28 +126,18 @@ def _display_name(text: str) -> str:
 
 
 def _address(address: str, name: str, role: str) -> Address:
-    """One mailbox; the domain is converted to ASCII (IDNA) so the message stays 7-bit."""
-    text = address.strip()
-    local, at, domain = text.rpartition("@")
-    if (
-        not at
-        or not local
-        or not domain
-        or not text.isprintable()
-        or any(ch.isspace() or ch in ",;<>" for ch in text)
-    ):
-        raise ValueError(f"the {role} address {address!r} is not one email address")
-    if not local.isascii():
+    """One mailbox, in the ASCII form the envelope carries (internationalised domains as IDNA).
+
+    Whether an address can be mailed is :func:`~automations.rules.addresses.check_address`,
+    the validator's own verdict, so a customer whose Problems cell is silent is never refused
+    here, and one refused here has a Problems sentence saying why.
+    """
+    verdict = check_address(address)
+    if verdict.ascii_address is None:
         raise ValueError(
-            f"the {role} address {text!r} has non-ASCII characters before the @, "
-            "which SheetCRM cannot send to"
+            f"the {role} address {address.strip()!r} cannot be mailed: {verdict.reason}"
         )
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ValueError(f"the {role} address {text!r} has an invalid domain") from exc
     try:
-        return Address(display_name=_display_name(name), addr_spec=f"{local}@{domain}")
+        return Address(display_name=_display_name(name), addr_spec=verdict.ascii_address)
     except (ValueError, IndexError) as exc:
-        raise ValueError(f"the {role} address {text!r} is not a valid email address") from exc
+        raise ValueError(f"the {role} address {address!r} is not a valid email address") from exc

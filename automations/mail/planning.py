@@ -7,8 +7,9 @@ ready customers, the templates, the activity, the Mail log) and gathers the emai
 writes and the failures as they come.
 
 Who gets mail (DESIGN invariant 6): customers with an ID, a ready row and an email address that
-email-validator accepts (syntax only); never an Unsubscribed customer nor an address that
-bounced (Mail log status Bounced, compared ignoring case); marketing only with Marketing consent.
+:func:`~automations.rules.addresses.check_address` says SheetCRM mails; never an Unsubscribed
+customer nor an address that bounced (Mail log status Bounced, compared ignoring case);
+marketing only with Marketing consent.
 A template that fails to render skips its own emails only; the plan reports it.
 
 Dates are local dates in Settings ``Time zone`` (:func:`~automations.rules.activity.local_today`).
@@ -22,8 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from email_validator import EmailNotValidError, ValidatedEmail, validate_email
-
 from automations import messages
 from automations.mail.journal import settled_keys
 from automations.mail.templates import RenderedEmail, TemplateBook, TemplateError, email_context
@@ -35,6 +34,7 @@ from automations.rules.activity import (
     is_ready,
     local_today,
 )
+from automations.rules.addresses import check_address
 from automations.rules.template_budget import message_params
 from sheet_schema.model import CellWrite, Email, Row, Snapshot
 from sheet_schema.schema import Schema
@@ -64,28 +64,20 @@ class Customer:
     def address(self) -> str | None:
         """The normalised address, None when the cell is empty or unusable.
 
-        Checked only for customers something is due for: email-validator is the slowest step
-        of a big workbook otherwise.
+        Checked only for customers something is due for.
         """
         return address(self.email)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _validated(text: str) -> ValidatedEmail | None:
-    # Cached: a pure function of the text, and the slowest step of planning a big workbook; the
-    # scheduler's later cycles find every unchanged address here.
-    if not text.strip():
-        return None
-    try:
-        return validate_email(text.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return None
-
-
 def address(text: str) -> str | None:
-    """The normalised address, or None when email-validator (syntax only) refuses it."""
-    valid = _validated(text)
-    return None if valid is None else valid.normalized
+    """The normalised address SheetCRM mails, or None when it does not mail this cell.
+
+    The verdict is :func:`~automations.rules.addresses.check_address`, the validator's own, so
+    a customer skipped here has a Problems sentence saying why (a line break in the cell,
+    letters outside ASCII before the @, or not an address at all).
+    """
+    verdict = check_address(text)
+    return verdict.normalized if verdict.mailable else None
 
 
 def address_key(text: str) -> str:
@@ -93,10 +85,10 @@ def address_key(text: str) -> str:
     spaces, Unicode composition (NFC) or form of the domain (Unicode or IDNA); compares
     customers with each other and with the Mail log. Text that is no address is only
     case-folded."""
-    valid = _validated(text)
-    if valid is None:
+    verdict = check_address(text)
+    if verdict.identity is None:
         return text.strip().casefold()
-    return f"{valid.local_part}@{valid.ascii_domain or valid.domain}".casefold()
+    return verdict.identity
 
 
 def occasion(key: str, customer_id: str, person: str) -> str:

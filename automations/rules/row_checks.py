@@ -4,7 +4,8 @@
   suggestion where one exists; a day/month date typed as text that reads both ways (03/04/2024)
   is a warning saying how it was read;
 - required columns left empty; negative amounts;
-- emails (email-validator, syntax only: no network) and phones (phonenumbers, read with the
+- emails (:func:`~automations.rules.addresses.check_address`, the mailer's own verdict: syntax
+  only, no network) and phones (phonenumbers, read with the
   customer's Country, by name in several languages or two-letter code, else Settings
   ``Default country``);
 - per tab: a deal closed before it was created, a template that does not compile in Jinja2's
@@ -22,11 +23,11 @@ from decimal import Decimal
 
 import phonenumbers
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from jinja2 import TemplateSyntaxError
 
 from automations import messages
 from automations.rules.activity import as_date
+from automations.rules.addresses import check_address
 from automations.rules.template_budget import (
     BudgetedEnvironment,
     BudgetExceeded,
@@ -140,7 +141,8 @@ class Checker:
                 if isinstance(value, Decimal) and value < 0:
                     problems.append(Problem(key, "number.negative", {"value": text}))
             elif kind is ColumnType.EMAIL:
-                found_problem, email = _check_email(column, text)
+                # As typed: a line break around the address is a Problem, not trimmed away.
+                found_problem, email = _check_email(column, raw.get(key, ""))
                 problems.extend(found_problem)
             elif kind is ColumnType.PHONE:
                 found_problem, phone = self._check_phone(column, text, region)
@@ -319,17 +321,13 @@ def _country_names(language: str) -> dict[str, str]:
 
 
 def _check_email(column: Column, text: str) -> tuple[list[Problem], str | None]:
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as error:
-        reason = str(error)
-        if text.count("@") != 1:
-            code = "email.at"
-        elif "after the @-sign" in reason or ("period" in reason and "@" in reason):
-            code = "email.domain"
-        elif "before the @-sign" in reason:
-            code = "email.local"
-        else:
-            code = "email.invalid"
-        return [Problem(column.key, code, {"value": text})], None
-    return [], result.normalized.casefold()
+    """The Problems sentence for an Email cell (as typed), and its address for duplicate checks.
+
+    The verdict is :func:`~automations.rules.addresses.check_address`, the one the mailer uses.
+    """
+    verdict = check_address(text)
+    problems = (
+        [] if verdict.mailable else [Problem(column.key, verdict.code or "", {"value": text})]
+    )
+    email = verdict.normalized.casefold() if verdict.normalized is not None else None
+    return problems, email
