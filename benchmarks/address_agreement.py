@@ -52,9 +52,15 @@ from sheet_schema.cells import CellContext, read_cell  # noqa: E402
 from sheet_schema.model import Email  # noqa: E402
 from sheet_schema.schema import Column, load_schema  # noqa: E402
 
-CORPUS = ROOT.parent.parent / "shared" / "datasets" / "email_validation_corpus"
-if not CORPUS.exists():  # a worktree under /work/wt/<name>, or a checkout beside shared/
-    CORPUS = Path("/work/shared/datasets/email_validation_corpus")
+# ../shared/datasets beside the checkout (or beside the folder of worktrees).
+CORPUS = next(
+    (
+        base / "shared" / "datasets" / "email_validation_corpus"
+        for base in (ROOT.parent, ROOT.parent.parent)
+        if (base / "shared" / "datasets" / "email_validation_corpus").exists()
+    ),
+    ROOT.parent / "shared" / "datasets" / "email_validation_corpus",
+)
 
 # Why SheetCRM deliberately differs from the corpus. A small-business CRM sends to the
 # addresses its customers type on a form; forms that only RFC lawyers use are refused with a
