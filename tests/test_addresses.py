@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from automations.cycle import run_cycle
 from automations.mail.message import build_message
@@ -123,3 +124,37 @@ def test_the_corpora_agree_with_the_product_except_for_documented_reasons() -> N
     # The 14 internationalised mailboxes are accepted as addresses, with a sentence, not mailed.
     smtputf8 = [o for o in outcomes if o.reason == "smtputf8_local"]
     assert len(smtputf8) == 14 and all(o.code == "email.smtputf8" for o in smtputf8)
+
+
+def test_a_sender_address_the_mailer_cannot_use_keeps_every_email_pending(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = tmp_path / "crm.xlsx"
+    create_workbook(
+        path, SCHEMA, settings=[("Time zone", "Europe/Madrid"), ("Sender email", "tienda@ex.com")]
+    )
+    type_rows(
+        path,
+        {
+            "Customers": [_customer("Ana Costa", "ana@example.com")],
+            "Templates": [
+                {"Key": "welcome", "Language": "en", "Subject": "Welcome", "Body": "Hello"}
+            ],
+            "Automations": [
+                {"Kind": "welcome", "Template": "welcome", "Offset days": 0, "Enabled": "yes"}
+            ],
+        },
+    )
+    book = load_workbook(path)
+    settings = book["Settings"]
+    for row in settings.iter_rows(min_row=2):
+        if row[0].value == "Sender email":
+            row[1].value = "señal@tienda.es"  # letters outside ASCII before the @
+    book.save(path)
+    mailer = SmtpMailer(smtp_server.host, smtp_server.port, security="none", timeout=2.0)
+
+    report, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW, mailer=mailer)
+
+    assert report.emails_sent == report.emails_failed == 0 and smtp_server.received() == []
+    assert "Sender email" in report.mail_error and "señal@tienda.es" in report.mail_error
+    assert list(XlsxBackend(path, SCHEMA).read().tab("Mail log")) == []  # still due

@@ -61,6 +61,7 @@ from automations.mail.mailer import Mailer, MailerError, MailSession, SendOutcom
 from automations.mail.message import build_message
 from automations.mail.recovery import Recovery, recover
 from automations.rules.activity import local_now
+from automations.rules.addresses import check_address
 from automations.rules.contract import Inputs
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.mail_log import MAIL_LOG
@@ -379,6 +380,14 @@ def _cannot_send(mailer: Mailer | None, sender_email: str) -> str:
         return (
             "Settings: 'Sender email' is empty, so no email can be sent. Type the address "
             "emails should come from in the Settings tab."
+        )
+    # The same verdict as the customers' addresses: a sender the message builder would refuse
+    # would fail every email for good; this keeps them all pending until it is fixed.
+    verdict = check_address(sender_email)
+    if not verdict.mailable:
+        return (
+            f"Settings: 'Sender email' {sender_email.strip()!r} cannot be used ({verdict.reason}), "
+            "so no email was sent. Type the address emails should come from in the Settings tab."
         )
     return ""
 
