@@ -381,6 +381,19 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.intake.export import export_tab
+
+    out = args.out or Path(f"{args.tab}.{args.format}")
+    snapshot = build_backend(args, schema).read()
+    try:
+        print(export_tab(snapshot, schema, args.tab, out, args.format))
+    except ValueError as error:
+        print(f"sheetcrm export: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `sheetcrm` command."""
     parser = OneLineParser(
@@ -446,6 +459,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("kind", choices=["funnel", "sources"], help="which report")
     report.add_argument("--json", action="store_true", help="machine-readable output")
     report.set_defaults(handler=_cmd_report)
+
+    export = commands.add_parser(
+        "export", help="write one tab to a CSV or xlsx file (formulas escaped so none runs)"
+    )
+    add_workbook_options(export)
+    export.add_argument("--tab", required=True, help="the tab to export, e.g. Customers")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default)")
+    export.add_argument("--out", type=Path, default=None, help="file to write (TAB.FORMAT)")
+    export.set_defaults(handler=_cmd_export)
     return parser
 
 

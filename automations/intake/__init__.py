@@ -1,0 +1,1 @@
+"""Getting customers in and out: import from CSV/xlsx files, export of a tab."""
