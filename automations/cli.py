@@ -394,6 +394,16 @@ def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.intake.command import run_import
+
+    outcome = run_import(
+        build_backend(args, schema), schema, args.file, args.tab, args.map, args.dry_run
+    )
+    print("\n".join(outcome.lines), file=sys.stderr if outcome.code else sys.stdout)
+    return outcome.code
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `sheetcrm` command."""
     parser = OneLineParser(
@@ -468,6 +478,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default)")
     export.add_argument("--out", type=Path, default=None, help="file to write (TAB.FORMAT)")
     export.set_defaults(handler=_cmd_export)
+
+    importing = commands.add_parser(
+        "import", help="add rows from a CSV or xlsx file to a tab (duplicates merged, never twice)"
+    )
+    add_workbook_options(importing)
+    importing.add_argument("file", type=Path, help="the CSV or xlsx file")
+    importing.add_argument("--tab", required=True, help="Customers, Deals, Interactions or Sources")
+    importing.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="THEIRS=OURS",
+        help='use their column for ours, e.g. --map "Prospect ID=Name" (repeatable)',
+    )
+    importing.add_argument("--dry-run", action="store_true", help="say what would happen")
+    importing.set_defaults(handler=_cmd_import)
     return parser
 
 

@@ -121,6 +121,9 @@ class CellWrite:
     row_id: str
     column: str
     value: object
+    # An import merging a duplicate fills a team cell only while it is empty (checked again at
+    # write time), so what a person typed is never overwritten.
+    only_if_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ class Append:
     tab: str
     values: Mapping[str, object]
     refers_to: tuple[tuple[str, str], ...] = ()
+    # Columns the schema does not know, by their own header (an import keeps a file's other
+    # columns): written under that header, which is added after the last column if missing.
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

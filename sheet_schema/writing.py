@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from sheet_schema.cells import cell_text, write_value
 from sheet_schema.headers import HeaderMap
-from sheet_schema.model import Plan, SkippedWrite, fingerprint
+from sheet_schema.model import CellWrite, Plan, SkippedWrite, fingerprint
 from sheet_schema.reading import Grid, team_keys
-from sheet_schema.schema import Schema, Tab
+from sheet_schema.schema import Schema, Tab, fold
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,23 @@ class _TabWriter:
         self.cells: dict[tuple[int, int], object] = {}
         self.header_cells: dict[int, str] = {}
         self._by_print: dict[str, list[int]] | None = None
+        self.extra_positions = {fold(name): at for at, name in state.headers.unknown.items()}
+
+    def extra_position(self, header: str) -> int:
+        """Where a column the schema does not know is, adding its header if it is missing."""
+        folded = fold(header)
+        if folded not in self.extra_positions:
+            self.extra_positions[folded] = self.next_free
+            self.header_cells[self.next_free] = header
+            self.next_free += 1
+        return self.extra_positions[folded]
+
+    def is_empty(self, row: int, column: int) -> bool:
+        """True when the cell holds nothing now (and nothing is planned for it)."""
+        if (row, column) in self.cells:
+            return False
+        cells = self.state.grid[row - 1] if row - 1 < len(self.state.grid) else []
+        return column >= len(cells) or not cell_text(cells[column]).strip()
 
     def position(self, key: str) -> int:
         """Where a column is, adding its header at the end of the header row if it is missing."""
@@ -212,6 +229,10 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             )
             continue
         column = target.tab.column(write.column)
+        if write.only_if_empty:
+            if _fill_if_empty(target, write, skipped):
+                cells_written += 1
+            continue
         if not column.bot_owned:
             # Invariant 1: a scheduled cycle never overwrites what people typed.
             skipped.append(
@@ -253,6 +274,29 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
     )
 
 
+def _fill_if_empty(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> bool:
+    """Fill a cell of a merged duplicate, only while it is empty; False (and why) otherwise."""
+    row = target.row_of(write.row_id)
+    if isinstance(row, str):
+        skipped.append(SkippedWrite(write.tab, write.row_id, write.column, row))
+        return False
+    at = target.position(write.column)
+    if not target.is_empty(row, at):
+        column = target.tab.column(write.column)
+        skipped.append(
+            SkippedWrite(
+                write.tab,
+                write.row_id,
+                write.column,
+                f"{write.tab}: {column.header!r} of row {write.row_id} was filled meanwhile; "
+                "kept what is there",
+            )
+        )
+        return False
+    target.cells[(row, at)] = write_value(target.tab.column(write.column), write.value)
+    return True
+
+
 def _resolve_appends(
     schema: Schema,
     plan: Plan,
@@ -285,18 +329,22 @@ def _resolve_appends(
             target = writers[append.tab]
             title = target.state.title
             positions = {key: target.position(key) for key in append.values}
+            extra_at = {name: target.extra_position(name) for name in append.extra}
         elif tab.append_only:
             new_tabs[tab.name] = tab
             title = tab.name
             positions = {c.key: i for i, c in enumerate(tab.columns)}
+            extra_at = {}
         else:
             skipped.append(
                 SkippedWrite(append.tab, None, None, f"{append.tab}: the tab is missing")
             )
             continue
-        width = max(positions.values(), default=-1) + 1
+        width = max([*positions.values(), *extra_at.values()], default=-1) + 1
         cells: list[object] = [None] * width
         for key, value in append.values.items():
             cells[positions[key]] = write_value(tab.column(key), value)
+        for name, text in append.extra.items():
+            cells[extra_at[name]] = text or None
         rows[title].append(tuple(cells))
     return {t: tuple(r) for t, r in rows.items()}, tuple(new_tabs.values())

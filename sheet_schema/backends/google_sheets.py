@@ -369,6 +369,8 @@ class GoogleSheetsBackend:
         new_ids = {i.tab for i in plan.id_assignments}
         team_appends = {a.tab for a in plan.appends if not self.schema.tab(a.tab).append_only}
         filters: dict[str, Mapping[str, Any]] = {}
+        # A fill-if-empty write (an import merging a duplicate) checks the cell as it is now.
+        team_appends |= {w.tab for w in plan.writes if w.only_if_empty}
         anchors: dict[str, int] = {}
         tag_keys: dict[str, set[str]] = {}
         for name in sorted(touched):
@@ -450,6 +452,7 @@ class GoogleSheetsBackend:
             extent[title] = (max(rows, row), max(columns, column + 1))
 
         keys_at: dict[str, dict[int, str]] = {}
+        extra_headers: list[dict[str, Any]] = []
         for update in resolved.updates:
             name = by_title[update.title]
             if name not in keys_at:
@@ -459,7 +462,15 @@ class GoogleSheetsBackend:
             if update.row == 1:
                 # A bot column missing from the header row: resolve_plan adds its header.
                 tab = self.schema.tab(name)
-                key_at[update.column] = next(c.key for c in tab.columns if c.header == update.value)
+                known = next((c.key for c in tab.columns if c.header == update.value), None)
+                if known is None:
+                    # A column the schema does not know (an import keeps a file's columns):
+                    # only its header is written here, by position; its cells are appended.
+                    header_range = cells_range(update.title, 1, update.column, update.column)
+                    extra_headers.append(a1_write(header_range, [[update.value]]))
+                    reach(update.title, 1, update.column)
+                    continue
+                key_at[update.column] = known
                 reread.new_columns.setdefault(name, {})[update.column] = key_at[update.column]
             key = key_at[update.column]
             if name not in tabs:
@@ -480,7 +491,7 @@ class GoogleSheetsBackend:
                         tag_requests.append(delete_tag(tab_write.sheet_id, key))
                     tag_requests.append(create_tag(tab_write.sheet_id, at, key))
             tab_write.intent = reread.intent(name, self.schema.tab(name), tab_write, plan)
-        data: list[dict[str, Any]] = []
+        data: list[dict[str, Any]] = list(extra_headers)
         for tab_write in tabs.values():
             data.extend(column_writes(tab_write, tab_write.cells))
         new_titles = {tab.name for tab in resolved.new_tabs}

@@ -1,0 +1,106 @@
+"""``sheetcrm import``: read a file, show the mapping, plan the rows, write them in one batch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from automations.intake.files import ImportFileError, read_table
+from automations.intake.importing import ADDED, MERGED, PRESENT, REJECTED, ImportPlan, plan_import
+from automations.intake.mapping import guess_mapping, parse_overrides
+from sheet_schema.backends.base import Backend
+from sheet_schema.cells import cell_text
+from sheet_schema.schema import Schema
+
+IMPORTABLE = ("Customers", "Deals", "Interactions", "Sources")
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """What an import did (or would do): the plan and the lines to print."""
+
+    planned: ImportPlan | None
+    lines: tuple[str, ...]
+    code: int
+    rows_appended: int = 0
+    cells_filled: int = 0
+
+
+def _lines_of(flagged: dict[tuple[str, str], list[int]]) -> list[str]:
+    lines = []
+    for (header, text), numbers in sorted(flagged.items(), key=lambda item: -len(item[1])):
+        shown = ", ".join(str(n) for n in numbers[:5]) + (", ..." if len(numbers) > 5 else "")
+        lines.append(
+            f"  {header}: {text!r} cannot be read; imported as typed and flagged by the bot "
+            f"in Problems ({len(numbers)} rows: lines {shown})"
+        )
+    return lines
+
+
+def describe_plan(planned: ImportPlan) -> list[str]:
+    """The mapping, the counts and a line per merged, present or rejected row."""
+    source = planned.source
+    lines = [
+        f"{source.path}: {len(source.rows)} rows ({source.description}) into {planned.tab.name}.",
+        "Columns:",
+        *planned.mapping.describe(),
+    ]
+    counts = planned.counts
+    lines.append(
+        f"{counts[ADDED]} to add, {counts[MERGED]} to merge into a duplicate, "
+        f"{counts[PRESENT]} already there, {counts[REJECTED]} rejected."
+    )
+    flagged: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for outcome in planned.outcomes:
+        if outcome.kind != ADDED:
+            lines.append(f"  line {outcome.line}: {outcome.kind}: {outcome.reason}")
+        for flag in outcome.flags:
+            flagged[flag].append(outcome.line)
+    if flagged:
+        lines.append("Values that cannot be read:")
+        lines.extend(_lines_of(flagged))
+    return lines
+
+
+def run_import(
+    backend: Backend,
+    schema: Schema,
+    path: Path,
+    tab_title: str,
+    overrides: Sequence[str] = (),
+    dry_run: bool = False,
+) -> ImportRun:
+    """Import a file into a tab; with ``dry_run`` only say what would happen."""
+    tab = schema.find_tab(tab_title)
+    if tab is None or tab.name not in IMPORTABLE:
+        return ImportRun(
+            None, (f"Import into one of {', '.join(IMPORTABLE)}, not {tab_title!r}.",), 2
+        )
+    try:
+        source = read_table(path)
+        wanted = parse_overrides(tab, overrides)
+        has_data = [
+            any(i < len(r) and cell_text(r[i]).strip() for r in source.rows)
+            for i in range(len(source.header))
+        ]
+        mapping = guess_mapping(tab, source.header, wanted, has_data)
+    except (ImportFileError, ValueError) as error:
+        return ImportRun(None, (str(error),), 2)
+    snapshot = backend.read()
+    if not snapshot.readable(tab.name):
+        return ImportRun(None, (f"{tab.name}: the tab is missing or its header unreadable.",), 2)
+    planned = plan_import(snapshot, source, mapping)
+    lines = describe_plan(planned)
+    if dry_run:
+        return ImportRun(planned, (*lines, "Dry run: nothing was written."), 0)
+    if planned.plan.is_empty():
+        return ImportRun(planned, (*lines, "Nothing to write."), 0)
+    report = backend.apply(planned.plan)
+    lines.append(
+        f"Wrote {report.rows_appended} new rows and filled {report.cells_written} empty cells "
+        f"of duplicates in {backend.describe()}."
+    )
+    lines.extend(f"  not written: {skipped.reason}" for skipped in report.skipped)
+    return ImportRun(planned, tuple(lines), 0, report.rows_appended, report.cells_written)

@@ -1,0 +1,237 @@
+"""Plan an import: which file rows are added, merged into a duplicate, already there, or rejected.
+
+Rules (each outcome carries its reason, and no row is dropped without one):
+
+- a row missing a required column (e.g. a customer's Name, a deal's Customer ID or Stage) is
+  rejected, and so is a row whose customer reference names no customer or several;
+- a value that cannot be read as its column's type (an unknown stage, a date like 31/02) is still
+  imported as typed and flagged; the bot's next cycle reports it in the row's Problems cell;
+- a row whose mapped values all equal an existing row's is already there: importing the same
+  file twice adds nothing;
+- a customer whose email (any letter case) is already in Customers is merged into that row: its
+  empty cells are filled, nothing is overwritten; the same within the file itself;
+- every other row is appended, with the next free ID, in one batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from automations.intake.files import SourceTable
+from automations.intake.mapping import ColumnMapping
+from automations.intake.references import ReferenceIndex, normal_email
+from automations.rules.ids import format_id
+from sheet_schema.cells import CellContext, cell_text, read_cell
+from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
+from sheet_schema.schema import ColumnType, Tab, fold
+
+ADDED, MERGED, PRESENT, REJECTED = "added", "merged", "already there", "rejected"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happens to one file row; ``line`` is its line in the file."""
+
+    line: int
+    kind: str
+    reason: str = ""
+    flags: tuple[tuple[str, str], ...] = ()  # (column header, text that cannot be read)
+
+
+@dataclass
+class _Pending:
+    """A row about to be appended (merges within the file still fill it)."""
+
+    line: int
+    values: dict[str, object]
+    extra: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """The outcome of every file row, and the plan that writes the added and merged ones."""
+
+    tab: Tab
+    mapping: ColumnMapping
+    source: SourceTable
+    outcomes: tuple[Outcome, ...]
+    plan: Plan
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Read:
+    """One file row read through the tab's columns."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    same: dict[str, object] = field(default_factory=dict)  # as compared with existing rows
+    flags: list[tuple[str, str]] = field(default_factory=list)
+
+
+_EMPTY = ("unread", "")
+
+
+def _comparable(value: object, text: str) -> object:
+    """A cell as compared to find a row that is already there."""
+    if value is None:
+        return ("unread", fold(text))
+    return fold(value) if isinstance(value, str) else value
+
+
+def _existing_keys(
+    rows: tuple[Row, ...], keys: tuple[str, ...], extras: tuple[str, ...]
+) -> dict[tuple[object, ...], Row]:
+    """Existing rows by what a file row must equal to be the same row (extra columns too)."""
+    found: dict[tuple[object, ...], Row] = {}
+    for row in rows:
+        theirs = {fold(name): fold(text) for name, text in row.extra.items()} if extras else {}
+        identity = tuple(_comparable(row.values.get(k), row.text(k)) for k in keys) + tuple(
+            theirs.get(name, "") for name in extras
+        )
+        found.setdefault(identity, row)
+    return found
+
+
+def _highest_id(tab: Tab, rows: tuple[Row, ...]) -> int:
+    pattern = re.compile(rf"^{re.escape(tab.id_prefix or '')}-(\d+)$", re.IGNORECASE)
+    numbers = [int(m.group(1)) for r in rows if r.row_id and (m := pattern.match(r.row_id))]
+    return max(numbers, default=0)
+
+
+class _Planner:
+    def __init__(self, snapshot: Snapshot, mapping: ColumnMapping) -> None:
+        self.tab = mapping.tab
+        self.mapping = mapping
+        self.keys = tuple(sorted(set(mapping.mapped.values())))
+        self.rows = snapshot.tab(self.tab.name)
+        self.context = CellContext(
+            date_order=snapshot.settings.date_order, language=snapshot.settings.language
+        )
+        self.extra_names = tuple(fold(name) for name in mapping.extras.values())
+        self.present = _existing_keys(self.rows, self.keys, self.extra_names)
+        self.seen: dict[tuple[object, ...], int] = {}
+        self.emails: dict[str, Row] = {}
+        if self.tab.name == "Customers" and "email" in self.keys:
+            for row in self.rows:
+                email = normal_email(row.text("email"))
+                if email and row.row_id:
+                    self.emails.setdefault(email, row)
+        self.pending_emails: dict[str, _Pending] = {}
+        self.references = {
+            c.key: ReferenceIndex(c.references, snapshot.tab(c.references))
+            for c in self.tab.columns
+            if c.type is ColumnType.REFERENCE and c.references and c.key in self.keys
+        }
+        self.number = _highest_id(self.tab, self.rows)
+        self.appends: list[_Pending] = []
+        self.writes: list[CellWrite] = []
+
+    def read(self, cells: tuple[object, ...]) -> _Read:
+        """Typed values (the text as typed when unreadable), texts, and unreadable cells."""
+        read = _Read()
+        for index, key in self.mapping.mapped.items():
+            raw = cells[index] if index < len(cells) else None
+            column = self.tab.column(key)
+            cell = read_cell(column, raw, self.context)
+            text = cell.text.strip()
+            if not text:
+                continue
+            read.texts[key] = text
+            if cell.issue is not None or cell.value is None:
+                read.values[key] = text
+                read.same[key] = _comparable(None, text)
+                read.flags.append((column.header, text))
+            else:
+                read.values[key] = cell.value
+                read.same[key] = _comparable(cell.value, text)
+        return read
+
+    def plan_row(self, line: int, cells: tuple[object, ...]) -> Outcome:
+        """The outcome of one file row; added and merged rows go into the plan."""
+        read = self.read(cells)
+        values, texts = read.values, read.texts
+        for key, index in self.references.items():
+            if key in texts:
+                resolved = index.resolve(texts[key])
+                if isinstance(resolved, tuple):
+                    return Outcome(line, REJECTED, resolved[1])
+                values[key] = texts[key] = resolved
+                read.same[key] = _comparable(resolved, resolved)
+        missing = [
+            c.header
+            for c in self.tab.columns
+            if c.required and not c.bot_owned and c.key not in texts
+        ]
+        if missing:
+            return Outcome(line, REJECTED, f"required {', '.join(missing)} empty")
+        extra = {
+            name: text
+            for index, name in self.mapping.extras.items()
+            if index < len(cells) and (text := cell_text(cells[index]).strip())
+        }
+        identity = tuple(read.same.get(k, _EMPTY) for k in self.keys) + tuple(
+            fold(extra.get(name, "")) for name in self.mapping.extras.values()
+        )
+        if (row := self.present.get(identity)) is not None:
+            where = row.row_id or f"row {row.number}"
+            return Outcome(line, PRESENT, f"same values as {self.tab.name} {where}")
+        if (first := self.seen.get(identity)) is not None:
+            return Outcome(line, PRESENT, f"same values as file line {first}")
+        self.seen[identity] = line
+        email = normal_email(texts.get("email", "")) if self.tab.name == "Customers" else ""
+        if email:
+            merged = self._merge(line, email, values, texts)
+            if merged is not None:
+                return merged
+        pending = _Pending(line, values, extra)
+        self.appends.append(pending)
+        if email:
+            self.pending_emails[email] = pending
+        return Outcome(line, ADDED, flags=tuple(read.flags))
+
+    def _merge(
+        self, line: int, email: str, values: dict[str, object], texts: dict[str, str]
+    ) -> Outcome | None:
+        """Fill a duplicate's empty cells (in the sheet or earlier in the file)."""
+        if (row := self.emails.get(email)) is not None and row.row_id:
+            filled = [k for k in texts if not row.text(k).strip()]
+            self.writes.extend(
+                CellWrite(self.tab.name, row.row_id, k, values[k], only_if_empty=True)
+                for k in filled
+            )
+            where = f"{self.tab.name} {row.row_id}"
+        elif (pending := self.pending_emails.get(email)) is not None:
+            filled = [k for k in texts if k not in pending.values]
+            pending.values.update({k: values[k] for k in filled})
+            where = f"file line {pending.line}"
+        else:
+            return None
+        headers = ", ".join(self.tab.column(k).header for k in filled) or "nothing new"
+        kind = MERGED if filled else PRESENT
+        return Outcome(line, kind, f"same email as {where}; filled: {headers}")
+
+    def plan(self) -> Plan:
+        appends = []
+        for pending in self.appends:
+            values = dict(pending.values)
+            if self.tab.id_prefix:
+                self.number += 1
+                values["id"] = format_id(self.tab.id_prefix, self.number)
+            appends.append(Append(self.tab.name, values, extra=pending.extra))
+        return Plan(writes=tuple(self.writes), appends=tuple(appends))
+
+
+def plan_import(snapshot: Snapshot, source: SourceTable, mapping: ColumnMapping) -> ImportPlan:
+    """What importing ``source`` into ``mapping.tab`` would do, as outcomes and a plan."""
+    planner = _Planner(snapshot, mapping)
+    outcomes = tuple(
+        planner.plan_row(line, cells)
+        for line, cells in zip(source.numbers, source.rows, strict=True)
+    )
+    counts = {kind: 0 for kind in (ADDED, MERGED, PRESENT, REJECTED)}
+    for outcome in outcomes:
+        counts[outcome.kind] += 1
+    return ImportPlan(mapping.tab, mapping, source, outcomes, planner.plan(), counts)

@@ -1,0 +1,135 @@
+"""Which of a file's columns goes into which column of a tab.
+
+Headers are matched against the schema's header names and aliases after normalising the naming
+style: ``deal_stage``, ``dealStage``, ``Deal-Stage`` and ``DEAL STAGE`` all read as "deal stage";
+accents and letter case do not count. A person can override any guess with ``--map "Their
+column=Our header"``. Columns that match nothing are kept as extra columns under their own header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sheet_schema.schema import Tab, fold
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+def normalise_header(text: str) -> str:
+    """A header in one naming style: words split at camelCase and punctuation, folded."""
+    spaced = _CAMEL.sub(" ", text.strip())
+    return fold(_PUNCTUATION.sub(" ", spaced))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a file's columns land in a tab.
+
+    ``mapped`` is file column index -> column key; ``extras`` file column index -> the header
+    it keeps; ``ignored`` holds indexes of columns with no header and no data.
+    """
+
+    tab: Tab
+    header: tuple[str, ...]
+    mapped: dict[int, str]
+    extras: dict[int, str]
+    ignored: tuple[int, ...]
+
+    def unfilled(self) -> tuple[str, ...]:
+        """Headers of the tab's team columns that no file column fills."""
+        used = set(self.mapped.values())
+        return tuple(c.header for c in self.tab.columns if not c.bot_owned and c.key not in used)
+
+    def describe(self) -> list[str]:
+        """The mapping as lines for the console."""
+        lines = [
+            f"  {self.header[i]!r} -> {self.tab.column(key).header}"
+            for i, key in sorted(self.mapped.items())
+        ]
+        if self.extras:
+            kept = ", ".join(repr(name) for name in self.extras.values())
+            lines.append(f"  kept as extra columns after the team's columns: {kept}")
+        unfilled = self.unfilled()
+        if unfilled:
+            lines.append(f"  {self.tab.name} columns left empty: {', '.join(unfilled)}")
+        return lines
+
+
+def _lookup(tab: Tab) -> dict[str, str]:
+    """Normalised header name or alias -> column key, for the columns people fill."""
+    names: dict[str, str] = {}
+    for column in tab.columns:
+        if column.bot_owned:
+            continue  # a file's "ID" or "Problems" is theirs, not ours
+        for name in column.header_names():
+            names.setdefault(normalise_header(name), column.key)
+            names.setdefault(normalise_header(column.key), column.key)
+    return names
+
+
+def parse_overrides(tab: Tab, overrides: Sequence[str]) -> dict[str, str]:
+    """``--map`` values ("Their column=Our header") as normalised their header -> column key.
+
+    "Their column=" (nothing after the sign) keeps that column as an extra column. Raises
+    ValueError naming the override that cannot be used.
+    """
+    lookup = _lookup(tab)
+    result: dict[str, str] = {}
+    for text in overrides:
+        theirs, sign, ours = text.partition("=")
+        if not sign or not theirs.strip():
+            raise ValueError(f'--map {text!r}: write it as "Their column=Our header".')
+        if not ours.strip():
+            result[normalise_header(theirs)] = ""
+            continue
+        key = lookup.get(normalise_header(ours))
+        if key is None:
+            known = ", ".join(c.header for c in tab.columns if not c.bot_owned)
+            raise ValueError(
+                f"--map {text!r}: {tab.name} has no column {ours.strip()!r} ({known})."
+            )
+        result[normalise_header(theirs)] = key
+    return result
+
+
+def guess_mapping(
+    tab: Tab,
+    header: Sequence[str],
+    overrides: dict[str, str],
+    has_data: Sequence[bool],
+) -> ColumnMapping:
+    """Map a file's header onto a tab; overrides win, then the first column naming a key."""
+    lookup = _lookup(tab)
+    mapped: dict[int, str] = {}
+    extras: dict[int, str] = {}
+    ignored: list[int] = []
+    unknown_overrides = set(overrides) - {normalise_header(h) for h in header}
+    if unknown_overrides:
+        raise ValueError(
+            f"--map names columns the file does not have: {sorted(unknown_overrides)}; "
+            f"its columns are {list(header)}."
+        )
+    override_keys = set(overrides.values())
+    taken: set[str] = set()
+    for index, name in enumerate(header):
+        normal = normalise_header(name)
+        key: str | None
+        if normal in overrides:
+            key = overrides[normal] or None
+        else:
+            key = lookup.get(normal)
+            if key in taken or key in override_keys:
+                key = None  # a second column naming the same thing stays theirs
+        if key:
+            mapped[index] = key
+            taken.add(key)
+        elif name.strip():
+            extras[index] = name.strip()
+        elif has_data[index]:
+            extras[index] = f"Column {index + 1}"
+        else:
+            ignored.append(index)
+    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored))
