@@ -88,7 +88,9 @@ def run_import(
         mapping = guess_mapping(tab, source.header, wanted, has_data)
     except (ImportFileError, ValueError) as error:
         return ImportRun(None, (str(error),), 2)
-    snapshot = backend.read()
+    # Only the tab and the tabs its references point at (and Settings) are read.
+    to_read = {tab.name} | {c.references for c in tab.columns if c.references}
+    snapshot = backend.read(sorted(to_read))
     if not snapshot.readable(tab.name):
         return ImportRun(None, (f"{tab.name}: the tab is missing or its header unreadable.",), 2)
     planned = plan_import(snapshot, source, mapping)
