@@ -17,6 +17,7 @@ from typing import Any
 
 from automations.arguments import OneLineParser, positive_int, positive_minutes, version_text
 from automations.cycle import CycleReport
+from automations.dashboard_server import DEFAULT_PORT, LOOPBACK
 from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import Mailer
 from sheet_schema.backends.base import Backend, ConfigurationError, WorkbookError
@@ -373,6 +374,41 @@ def _cmd_demo(args: argparse.Namespace, schema: Schema) -> int:
     )
 
 
+def _cmd_dashboard(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.dashboard_server import (
+        OPEN_WITHOUT_LOGIN,
+        find_dashboard_app,
+        port_in_use_message,
+        port_is_free,
+        serve_dashboard,
+    )
+
+    location = _location(args)
+    if location.is_google:
+        assert location.spreadsheet is not None
+        options = ["--spreadsheet", location.spreadsheet]
+        # Checked here, so a missing key is said once in the terminal, not in the browser.
+        options += ["--credentials", str(location.credentials_file().resolve())]
+    else:
+        workbook = location.workbook.resolve()
+        if not workbook.is_file():
+            raise WorkbookError(
+                f"No workbook at {workbook}. Create one with: sheetcrm init --workbook "
+                f"{location.workbook}"
+            )
+        options = ["--workbook", str(workbook)]
+    if args.open_without_login:
+        options.append(OPEN_WITHOUT_LOGIN)
+    if not port_is_free(args.port, args.address):
+        print(port_in_use_message("sheetcrm dashboard", args.port, args.address), file=sys.stderr)
+        return 1
+    app = find_dashboard_app()
+    if app is None:
+        raise WorkbookError("the dashboard is not installed (dashboard/app.py was not found).")
+    print(f"Starting the dashboard for {location.spreadsheet or options[1]}...", flush=True)
+    return serve_dashboard(app, args.port, options, args.address)
+
+
 def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     from dashboard.report import render_report
 
@@ -463,6 +499,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
     demo.add_argument("--port", type=int, default=8501, help="dashboard port on localhost")
     demo.set_defaults(handler=_cmd_demo, schema=None)
+
+    board = commands.add_parser(
+        "dashboard", help="serve the dashboard for a workbook (Ctrl+C stops it)"
+    )
+    add_workbook_options(board)
+    board.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
+    board.add_argument(
+        "--address",
+        default=LOOPBACK,
+        help=f"address to listen on ({LOOPBACK}: this computer only; any other asks for a login)",
+    )
+    board.set_defaults(handler=_cmd_dashboard)
 
     report = commands.add_parser("report", help="print the dashboard's numbers")
     add_workbook_options(report)

@@ -51,6 +51,21 @@ DEFAULT_SETTINGS: tuple[DefaultSetting, ...] = (
     DefaultSetting("SLA Proposal days", "7", ""),
     DefaultSetting("SLA Negotiation days", "7", ""),
     DefaultSetting("Cache TTL seconds", "300", "How long the dashboard keeps data."),
+    DefaultSetting(
+        "Digest hour",
+        "8",
+        "Local hour (0-23) from which managers' daily digests go out. Add a row "
+        "'Manager email NAME' (NAME as in the Manager column) to send NAME a digest.",
+    ),
+    DefaultSetting(
+        "Unsubscribe email", "", "Where unsubscribe requests go; empty: the Sender email."
+    ),
+    DefaultSetting(
+        "Sheets retry attempts", "5", "Google Sheets: retries after a quota or server error."
+    ),
+    DefaultSetting(
+        "Sheets retry seconds", "60", "Google Sheets: total time allowed for those retries."
+    ),
 )
 
 

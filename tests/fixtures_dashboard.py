@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from automations.demo.command import OPEN_WITHOUT_LOGIN, dashboard_command
+from automations.dashboard_server import OPEN_WITHOUT_LOGIN, dashboard_command
+from automations.demo.command import dashboard_options
 from sheet_schema.backends.xlsx import append_rows, create_workbook
 from sheet_schema.schema import Schema, load_schema
 
@@ -461,7 +462,7 @@ def dashboard_server(
     for _attempt in range(5):
         port = free_port()
         # The command `sheetcrm demo` uses, so its options (loopback, toolbar) are tested.
-        command = dashboard_command(APP, workbook, port)
+        command = dashboard_command(APP, port, dashboard_options(workbook))
         if not open_without_login:
             command.remove(OPEN_WITHOUT_LOGIN)
         process = subprocess.Popen(

@@ -1,22 +1,17 @@
 """`sheetcrm demo`: write a demo workbook, run one bot cycle on it, start the dashboard.
 
 The data comes from :func:`automations.demo.generate.generate_demo`; this module only writes
-it, runs the bot and starts ``streamlit run dashboard/app.py`` on a loopback port. Nothing here
-reads the environment: the command line hands everything in.
+it, runs the bot and starts the dashboard on a loopback port
+(:mod:`automations.dashboard_server`, as `sheetcrm dashboard` does). Nothing here reads the
+environment: the command line hands everything in.
 """
 
 from __future__ import annotations
 
-import http.client
-import importlib.util
 import os
 import shlex
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +20,15 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from automations.cycle import CycleReport, run_cycle
+from automations.dashboard_server import (
+    LOOPBACK,
+    OPEN_WITHOUT_LOGIN,
+    dashboard_command,
+    find_dashboard_app,
+    port_in_use_message,
+    port_is_free,
+    serve_dashboard,
+)
 from automations.demo.generate import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
 from automations.mail.outbox import OutboxMailer
 from sheet_schema.backends.base import WorkbookError
@@ -34,12 +38,7 @@ from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Schema
 
 DEMO_WORKBOOK_NAME = "sheetcrm-demo.xlsx"
-_HEALTH_TIMEOUT_SECONDS = 90.0
-_STOP_TIMEOUT_SECONDS = 10.0
 _SHOWN_PROBLEMS = 5
-# The dashboard asks for a login unless told otherwise (dashboard.auth); the demo's own server
-# listens on loopback only, so it opens itself to this computer, and only to this computer.
-OPEN_WITHOUT_LOGIN = "--open-without-login"
 
 
 def write_demo_workbook(
@@ -59,59 +58,6 @@ def demo_today() -> date:
     return datetime.now(ZoneInfo(SETTINGS_OVERRIDES["Time zone"])).date()
 
 
-def find_dashboard_app() -> Path | None:
-    """``app.py`` of the installed ``dashboard`` package, or None when there is none."""
-    spec = importlib.util.find_spec("dashboard")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        app = Path(location) / "app.py"
-        if app.is_file():
-            return app
-    return None
-
-
-def dashboard_command(app: Path, workbook: Path, port: int) -> list[str]:
-    """The command that serves the dashboard for ``workbook`` on 127.0.0.1:``port``.
-
-    Open without a login to this computer only: visits through a proxy are refused.
-    """
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        # The owner has nothing to deploy: no "Deploy" button or developer menu.
-        "--client.toolbarMode",
-        "minimal",
-        "--",
-        "--workbook",
-        str(workbook),
-        OPEN_WITHOUT_LOGIN,
-    ]
-
-
-def port_is_free(port: int) -> bool:
-    """True when nothing listens on 127.0.0.1:``port`` (connections in TIME_WAIT do not count)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # Streamlit's server sets SO_REUSEADDR too, so a recently closed port is usable.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def run_demo(
     directory: Path, schema: Schema, seed: int, customers: int, dashboard: bool, port: int
 ) -> int:
@@ -124,11 +70,8 @@ def run_demo(
         print(f"sheetcrm demo: --customers must be at least {MIN_CUSTOMERS}.", file=sys.stderr)
         return 2
     if dashboard and not port_is_free(port):
-        print(
-            f"sheetcrm demo: port {port} on 127.0.0.1 is already in use (another dashboard?). "
-            f"Pick another with --port, e.g. --port {port + 1}, or use --no-dashboard.",
-            file=sys.stderr,
-        )
+        message = port_in_use_message("sheetcrm demo", port, LOOPBACK, ", or use --no-dashboard")
+        print(message, file=sys.stderr)
         return 1
     workbook = _prepare_path(directory, schema)
     print(f"Writing the demo workbook {workbook} ({customers} customers, seed {seed})...")
@@ -146,7 +89,8 @@ def run_demo(
     app = find_dashboard_app()
     if not dashboard:
         if app is not None:
-            print("See it in the dashboard: " + shlex.join(dashboard_command(app, workbook, port)))
+            command = dashboard_command(app, port, dashboard_options(workbook))
+            print("See it in the dashboard: " + shlex.join(command))
         return 0
     if app is None:
         print(
@@ -155,7 +99,16 @@ def run_demo(
             file=sys.stderr,
         )
         return 1
-    return serve_dashboard(app, workbook, port)
+    return serve_dashboard(app, port, dashboard_options(workbook), command="sheetcrm demo")
+
+
+def dashboard_options(workbook: Path) -> list[str]:
+    """The demo dashboard's options: its workbook, and no login.
+
+    The dashboard asks for a login unless told otherwise (dashboard.auth); the demo's own server
+    listens on loopback only, so it opens itself to this computer, and only to this computer.
+    """
+    return ["--workbook", str(workbook), OPEN_WITHOUT_LOGIN]
 
 
 def _prepare_path(directory: Path, schema: Schema) -> Path:
@@ -237,46 +190,3 @@ def summary(
     if port is not None:
         lines.append(f"Dashboard: http://127.0.0.1:{port}")
     return "\n".join(lines)
-
-
-def serve_dashboard(app: Path, workbook: Path, port: int) -> int:
-    """Run the dashboard until it exits or Ctrl+C; Ctrl+C stops it cleanly and returns 0."""
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(dashboard_command(app, workbook, port))
-    try:
-        if _wait_until_healthy(process, url):
-            print(f"Dashboard running at {url} (Ctrl+C stops it).", flush=True)
-        code = process.wait()
-    except KeyboardInterrupt:
-        _stop(process)
-        print("Dashboard stopped.")
-        return 0
-    if code != 0:
-        print(f"sheetcrm demo: the dashboard stopped with exit code {code}.", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str) -> bool:
-    deadline = time.monotonic() + _HEALTH_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError, http.client.HTTPException):
-            # Not up yet, or another program answers on the port (it is then not ours).
-            pass
-        time.sleep(0.3)
-    return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    # Ctrl+C in a terminal reaches streamlit too; terminate covers the case where it did not.
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
