@@ -1,4 +1,4 @@
-"""`sheetcrm dashboard --workbook FILE`: the dashboard on one's own workbook, from the command line."""
+"""`sheetcrm dashboard --workbook FILE`: the dashboard on one's own workbook."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ def my_workbook(folder: Path) -> Path:
     customers = book["Customers"]
     header = [c.value for c in customers[1]]
     row = {"Name": "Zoë Alvarez", "Email": "zoe@example.com", "Created": "03/02/2025"}
-    customers.append([row.get(str(h), None) for h in header])
+    customers.append([row.get(str(h)) for h in header])
     deals = book["Deals"]
     header = [c.value for c in deals[1]]
     deal = {"Title": "New shop", "Stage": "lead", "Value": "1.200,00"}
-    deals.append([deal.get(str(h), None) for h in header])
+    deals.append([deal.get(str(h)) for h in header])
     book.save(path)
     return path
 
