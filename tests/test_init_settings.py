@@ -96,7 +96,7 @@ def test_the_values_init_writes_are_the_defaults_the_code_uses(
     empty, _ = parse_settings([])
     typed = [f.name for f in fields(Settings) if f.name != "raw"]
     assert {n: getattr(parsed, n) for n in typed} == {n: getattr(empty, n) for n in typed}
-    from automations.mail.mailings import DEFAULT_DIGEST_HOUR
+    from automations.mail.digests import DEFAULT_DIGEST_HOUR
 
     values = {key: value for key, value, _ in settings_tab}
     assert values["Digest hour"] == str(DEFAULT_DIGEST_HOUR)
