@@ -8,56 +8,14 @@ setting added later without a Settings row fails here.
 
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from automations.cli import main
 from sheet_schema.settings import Settings, parse_settings
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("sheet_schema", "automations", "dashboard")
-
-
-def _folded(key: str) -> str:
-    return re.sub(r"[\s_\-]+", "", key.casefold())
-
-
-def looked_up_keys() -> tuple[set[str], set[str]]:
-    """(keys, prefixes): string keys of ``<...>settings.get(...)`` calls in the packages' source,
-    and the constant beginnings of f-string keys (families such as ``Manager email <name>``)."""
-    keys: set[str] = set()
-    prefixes: set[str] = set()
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "get"
-                    and ast.unparse(node.func.value).endswith("settings")
-                    and node.args
-                ):
-                    continue
-                key = node.args[0]
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    keys.add(key.value)
-                elif isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
-                    prefixes.add(str(key.values[0].value).strip())
-    return keys, prefixes
-
-
-def typed_keys() -> set[str]:
-    """Folded keys of the typed settings: one per Settings field, one per SLA stage."""
-    found = {
-        f.name.replace("_", "") for f in fields(Settings) if f.name not in ("raw", "stage_sla_days")
-    }
-    found |= {_folded(f"SLA {stage} days") for stage in Settings().stage_sla_days}
-    return found
+from tests.settings_lookups import folded, looked_up_keys, typed_keys
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +38,9 @@ def test_the_code_reads_settings_by_name_and_the_scan_finds_them() -> None:
 def test_init_writes_every_setting_the_code_reads(
     settings_tab: list[tuple[str, str, str]],
 ) -> None:
-    written = {_folded(key) for key, _, _ in settings_tab}
+    written = {folded(key) for key, _, _ in settings_tab}
     keys, _ = looked_up_keys()
-    missing = (typed_keys() | {_folded(k) for k in keys}) - written
+    missing = (typed_keys() | {folded(k) for k in keys}) - written
     assert not missing, f"settings the code reads but `sheetcrm init` does not write: {missing}"
     assert len(written) == len(settings_tab), "a setting is written twice"
 
