@@ -508,7 +508,13 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument(
         "--address",
         default=LOOPBACK,
-        help=f"address to listen on ({LOOPBACK}: this computer only; any other asks for a login)",
+        help=f"address to listen on ({LOOPBACK}: this computer only)",
+    )
+    board.add_argument(
+        "--open-without-login",
+        action="store_true",
+        help="no login, for a dashboard nobody else can reach: it then shows data only to "
+        "visits from this computer",
     )
     board.set_defaults(handler=_cmd_dashboard)
 
