@@ -20,7 +20,7 @@ from automations.cycle import CycleReport
 from automations.dashboard_server import DEFAULT_PORT, LOOPBACK
 from automations.mail.handover_log import HandoverLog
 from automations.mail.mailer import Mailer
-from sheet_schema.backends.base import Backend, ConfigurationError, WorkbookError
+from sheet_schema.backends.base import Backend, ConfigurationError, WorkbookError, init_command
 from sheet_schema.backends.opening import (
     WorkbookLocation,
     add_workbook_options,
@@ -392,9 +392,10 @@ def _cmd_dashboard(args: argparse.Namespace, schema: Schema) -> int:
     else:
         workbook = location.workbook.resolve()
         if not workbook.is_file():
-            raise WorkbookError(
-                f"No workbook at {workbook}. Create one with: sheetcrm init --workbook "
-                f"{location.workbook}"
+            # Said here, before a server starts, like every command's missing workbook.
+            raise ConfigurationError(
+                f"{location.workbook}: no such workbook. Create one with "
+                f"`{init_command(location.workbook)}`."
             )
         options = ["--workbook", str(workbook)]
     if args.open_without_login:
@@ -404,7 +405,7 @@ def _cmd_dashboard(args: argparse.Namespace, schema: Schema) -> int:
         return 1
     app = find_dashboard_app()
     if app is None:
-        raise WorkbookError("the dashboard is not installed (dashboard/app.py was not found).")
+        raise ConfigurationError("the dashboard is not installed (dashboard/app.py was not found).")
     print(f"Starting the dashboard for {location.spreadsheet or options[1]}...", flush=True)
     return serve_dashboard(app, args.port, options, args.address)
 

@@ -88,10 +88,10 @@ def test_dashboard_on_a_workbook_that_does_not_exist_says_how_to_make_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "typo.xlsx"
-    assert main(["dashboard", "--workbook", str(missing), "--port", str(free_port())]) == 1
+    assert main(["dashboard", "--workbook", str(missing), "--port", str(free_port())]) == 2
     error = capsys.readouterr().err
-    assert f"No workbook at {missing}" in error
-    assert "sheetcrm init --workbook" in error
+    assert f"{missing}: no such workbook" in error
+    assert f"sheetcrm init --workbook {missing}" in error
 
 
 def test_dashboard_says_clearly_when_the_port_is_taken(
@@ -114,5 +114,5 @@ def test_dashboard_on_google_sheets_without_a_key_says_which_option_is_missing(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    assert main(["dashboard", "--spreadsheet", "1AbC", "--port", str(free_port())]) == 1
+    assert main(["dashboard", "--spreadsheet", "1AbC", "--port", str(free_port())]) == 2
     assert "--credentials FILE" in capsys.readouterr().err

@@ -82,8 +82,8 @@ def template_variables(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
                     "title": "New shop",
                     "stage": "Proposal",
                     "value": "1200",
-                    "created": TODAY - timedelta(days=20),
-                    "stage_since": TODAY - timedelta(days=10),
+                    "created": TODAY - timedelta(days=5),
+                    "stage_since": TODAY - timedelta(days=4),
                 }
             ],
             "Templates": [
