@@ -42,7 +42,7 @@ def build_backend(args: argparse.Namespace, schema: Schema) -> Backend:
 def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
     location = _location(args)
     if location.spreadsheet is not None:
-        from sheet_schema.backends.google_sheets import initialize_spreadsheet
+        from sheet_schema.backends.sheets_init import initialize_spreadsheet
 
         summary = initialize_spreadsheet(
             spreadsheet_id=location.spreadsheet,

@@ -176,7 +176,7 @@ class SheetsTarget:
         return cls(api, key, answer.json()["spreadsheetId"], folder / "state", schema)
 
     def add_campaign(self, number: int) -> None:
-        from sheet_schema.backends.google_sheets import build_client
+        from sheet_schema.backends.sheets_http import build_client
 
         client = build_client(self.spreadsheet, self.key, self.api)
         worksheet = client.open_by_key(self.spreadsheet).worksheet("Campaigns")

@@ -125,7 +125,8 @@ def child_naive(api: str, key: Path, spreadsheet: str, cap: int) -> None:
     import gspread
 
     from automations.cycle import build_plan
-    from sheet_schema.backends.google_sheets import GoogleSheetsBackend, build_client
+    from sheet_schema.backends.google_sheets import GoogleSheetsBackend
+    from sheet_schema.backends.sheets_http import build_client
     from sheet_schema.backends.sheets_values import raw_value
     from sheet_schema.headers import HeaderError, map_headers
     from sheet_schema.schema import load_schema

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import gspread
 import requests
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import Credentials
@@ -21,6 +23,7 @@ from gspread.http_client import HTTPClient
 from requests import Response, Session
 
 from sheet_schema.backends.base import ConfigurationError, WorkbookError
+from sheet_schema.backends.sheets_auth import load_service_account
 from sheet_schema.backends.sheets_retry import (
     Failure,
     Retrier,
@@ -240,3 +243,12 @@ def routed_client_class(
         (SheetsHTTPClient,),
         {"base_url": api_url, "retry": retrier, "spreadsheet_id": spreadsheet_id},
     )
+
+
+def build_client(
+    spreadsheet_id: str, credentials_file: Path, api_url: str, retrier: Retrier | None = None
+) -> gspread.Client:
+    """A gspread client whose requests go to ``api_url`` under our retry (never BackOff)."""
+    credentials = load_service_account(credentials_file)
+    http_client = routed_client_class(api_url, retrier or Retrier(), spreadsheet_id)
+    return gspread.Client(auth=credentials, http_client=http_client)

@@ -12,28 +12,34 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sheet_schema.backends.sheets_tags import (
+    a1_write,
     column_filter,
     column_of_range,
     column_write,
+    create_tag,
+    delete_tag,
     tagged_key,
 )
-from sheet_schema.backends.sheets_values import whole_sheet
+from sheet_schema.backends.sheets_values import cells_range, pad, raw_value, whole_sheet
 from sheet_schema.backends.sheets_verify import Corrections, Intent, RowNow, corrections
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.model import Plan, SkippedWrite
 from sheet_schema.reading import Grid
 from sheet_schema.schema import Schema, Tab
-from sheet_schema.writing import TabState, row_fingerprint
+from sheet_schema.writing import ResolvedPlan, TabState, row_fingerprint
 
 Filters = Mapping[str, Mapping[str, Any]]
 FilteredGet = Callable[[Filters], dict[str, list[tuple[str, Grid]]]]
 FilteredUpdate = Callable[[list[dict[str, Any]]], dict[str, Any]]
+# Adds missing tabs, grows grids to (last row, last column) by title, sends tag requests.
+MakeRoom = Callable[[Sequence[Tab], Mapping[str, tuple[int, int]], Sequence[dict[str, Any]]], None]
 # Rounds of check-and-correct after the write; each costs one read (and one write if needed).
 CHECK_ROUNDS = 3
 
@@ -221,3 +227,98 @@ class Reread:
                 row_id = cell_text(line[id_at]).strip() if id_at < len(line) else ""
                 intent.id_by_fingerprint[fp] = None if fp in intent.id_by_fingerprint else row_id
         return intent
+
+
+def tagged_write(
+    schema: Schema,
+    zone: ZoneInfo,
+    resolved: ResolvedPlan,
+    reread: Reread,
+    plan: Plan,
+    sheet_id: Callable[[str], int],
+    make_room: MakeRoom,
+    send: FilteredUpdate,
+) -> list[TabWrite]:
+    """ONE ``values:batchUpdateByDataFilter``: cells by column tag, appends by position.
+
+    Tags missing (the first cycle that writes a column) are added first, at the column the
+    re-read found, in the same spreadsheets:batchUpdate that makes room when needed.
+    """
+    last_rows = {state.title: len(state.grid) for state in reread.states.values()}
+    by_title = {state.title: name for name, state in reread.states.items()}
+    tabs: dict[str, TabWrite] = {}
+    extent: dict[str, tuple[int, int]] = {}  # title -> (last row, last column) written
+    tag_requests: list[dict[str, Any]] = []
+
+    def reach(title: str, row: int, column: int) -> None:
+        rows, columns = extent.get(title, (0, 0))
+        extent[title] = (max(rows, row), max(columns, column + 1))
+
+    keys_at: dict[str, dict[int, str]] = {}
+    extra_headers: list[dict[str, Any]] = []
+    for update in resolved.updates:
+        name = by_title[update.title]
+        if name not in keys_at:
+            positions = reread.states[name].headers.positions
+            keys_at[name] = {pos: key for key, pos in positions.items()}
+        key_at = keys_at[name]
+        if update.row == 1:
+            # A bot column missing from the header row: resolve_plan adds its header.
+            tab = schema.tab(name)
+            known = next((c.key for c in tab.columns if c.header == update.value), None)
+            if known is None:
+                # A column the schema does not know (an import keeps a file's columns):
+                # only its header is written here, by position; its cells are appended.
+                header_range = cells_range(update.title, 1, update.column, update.column)
+                extra_headers.append(a1_write(header_range, [[update.value]]))
+                reach(update.title, 1, update.column)
+                continue
+            key_at[update.column] = known
+            reread.new_columns.setdefault(name, {})[update.column] = key_at[update.column]
+        key = key_at[update.column]
+        if name not in tabs:
+            tabs[name] = TabWrite(name, update.title, sheet_id(update.title))
+        # An explicit empty value clears the cell; a JSON null would leave it as it is.
+        value = "" if update.value is None else raw_value(update.value, zone)
+        tabs[name].cells[key][update.row] = value
+        reach(update.title, update.row, update.column)
+    for name, tab_write in tabs.items():
+        state = reread.states[name]
+        wanted = set(tab_write.cells) | ({"id"} if "id" in state.headers.positions else set())
+        for key in sorted(wanted):
+            found = reread.tags.get(name, {}).get(key, [])
+            at = state.headers.positions.get(key)
+            at = next((c for c, k in reread.new_columns.get(name, {}).items() if k == key), at)
+            if at is not None and found != [at]:
+                if found:
+                    tag_requests.append(delete_tag(tab_write.sheet_id, key))
+                tag_requests.append(create_tag(tab_write.sheet_id, at, key))
+        tab_write.intent = reread.intent(name, schema.tab(name), tab_write, plan)
+    data: list[dict[str, Any]] = list(extra_headers)
+    for tab_write in tabs.values():
+        data.extend(column_writes(tab_write, tab_write.cells))
+    new_titles = {tab.name for tab in resolved.new_tabs}
+    for tab in resolved.new_tabs:
+        headers = [c.header for c in tab.columns]
+        data.append(a1_write(cells_range(tab.name, 1, 0, len(headers) - 1), [headers]))
+    for title, rows in resolved.appends.items():
+        start = 2 if title in new_titles else max(last_rows.get(title, 1), 1) + 1
+        width = max(len(r) for r in rows)
+        block = [[raw_value(v, zone) for v in pad(r, width)] for r in rows]
+        data.append(a1_write(cells_range(title, start, 0, width - 1, rows=len(rows)), block))
+        reach(title, start + len(rows) - 1, width - 1)
+    make_room(resolved.new_tabs, extent, tag_requests)
+    if data:
+        answer = send(data)
+        gone = missing_columns(answer, data)
+        if gone:
+            reread.skipped.append(
+                SkippedWrite(
+                    "",
+                    None,
+                    None,
+                    "columns " + ", ".join(sorted(gone)) + " were deleted while the bot "
+                    "was writing; their values are written next cycle",
+                )
+            )
+    return list(tabs.values())
