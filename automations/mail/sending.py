@@ -10,13 +10,13 @@ flight:
    record (:mod:`automations.mail.recovery`): an answer recorded there is written to the Mail
    log, an email never handed over is sent again, and only an email that was being handed over
    when the cycle stopped (or that no record covers) becomes ``Unknown``.
-1. **Select.** Keys already in the Mail log are not sent again, whatever their status, except
-   ``Waiting`` (never handed over) and a temporary failure (the mail server said "try later",
-   the connection dropped before the message was handed over) with attempts left. The rest is
-   cut to the daily send cap, counted over the last 24 hours of the Mail log (Gmail counts a
-   rolling day, USERS.md #1); what does not fit waits for a later cycle, most important first:
-   digests to managers, then service emails (welcome, follow-up), then marketing automations,
-   then campaigns.
+1. **Select** (:mod:`automations.mail.selection`). Keys already in the Mail log are not sent
+   again, whatever their status, except ``Waiting`` (never handed over) and a temporary failure
+   (the mail server said "try later", the connection dropped before the message was handed
+   over) with attempts left. The rest is cut to the daily send cap, counted over the last 24
+   hours of the Mail log (Gmail counts a rolling day, USERS.md #1); what does not fit waits for
+   a later cycle, most important first: digests to managers, then service emails (welcome,
+   follow-up), then marketing automations, then campaigns.
 2. **Journal.** The hand-over record notes the batch (fsynced), then one write records every
    selected email as ``Planned`` (with the cycle's other writes and the recovery's). Nothing is
    sent unless that write succeeded.
@@ -53,13 +53,12 @@ from automations.mail.journal import (
     attempt_number,
     journal_plan,
     log_entries,
-    may_retry,
     outcome_writes,
-    sends_in_last_day,
 )
 from automations.mail.mailer import Mailer, MailerError, MailSession, SendOutcome, SendResult
 from automations.mail.message import build_message
 from automations.mail.recovery import Recovery, recover
+from automations.mail.selection import Selection, select_emails
 from automations.rules.activity import local_now
 from automations.rules.addresses import check_address
 from automations.rules.contract import Inputs
@@ -68,7 +67,6 @@ from sheet_schema.mail_log import MAIL_LOG
 from sheet_schema.model import ApplyReport, CellWrite, Email, Plan, Snapshot
 from sheet_schema.settings import Settings
 
-_SERVICE_KINDS = frozenset({"welcome", "follow-up"})
 UNPLACED_ID = "the customer's new ID could not be written on its row yet"
 # What sending reads (automations.rules.contract): the Mail log columns that say whether a key
 # was sent and when. A missing Mail log tab is the journal check's business
@@ -76,53 +74,6 @@ UNPLACED_ID = "the customer's new ID could not be written on its row yet"
 REQUIRES = Inputs(
     {MAIL_LOG: ("Key", "Planned at", "Sent at", "To", "Campaign ID", "Status", "Error", "Attempts")}
 )
-
-
-def priority(email: Email) -> int:
-    """Lower goes first when the daily cap is short."""
-    if email.kind == "digest":
-        return 0
-    if email.kind in _SERVICE_KINDS and not email.marketing:
-        return 1
-    if email.kind != "campaign":
-        return 2
-    return 3
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which of the planned emails go out this cycle, and why the others do not."""
-
-    to_send: tuple[Email, ...] = ()
-    retried: frozenset[str] = frozenset()  # keys already in the log (Waiting, temporary failures)
-    deferred: int = 0  # over the daily cap: a later cycle sends them
-
-
-def select_emails(
-    emails: Sequence[Email], entries: Mapping[str, LogEntry], cap: int, local_now: datetime
-) -> Selection:
-    """Drop what the Mail log already has, then keep what fits in the daily cap."""
-    fresh: list[Email] = []
-    retried: set[str] = set()
-    seen: set[str] = set()
-    for email in emails:
-        if email.key in seen:
-            continue
-        seen.add(email.key)
-        entry = entries.get(email.key)
-        if entry is None:
-            fresh.append(email)
-        elif may_retry(entry):
-            fresh.append(email)
-            retried.add(email.key)
-    budget = max(0, cap - sends_in_last_day(entries.values(), local_now))
-    ordered = sorted(fresh, key=priority)  # stable: the rules' order within a priority
-    chosen = tuple(ordered[:budget])
-    return Selection(
-        to_send=chosen,
-        retried=frozenset(retried & {e.key for e in chosen}),
-        deferred=len(ordered) - len(chosen),
-    )
 
 
 @dataclass(frozen=True)
