@@ -218,3 +218,30 @@ def test_deals_name_their_customer_by_email_or_name_in_any_naming_style(
         ("D-0002", "C-0007", "Lead", "X2"),
         ("D-0003", "C-0011", "Won", "X4"),
     ]
+
+
+def test_a_cell_typed_between_plan_and_write_is_kept_not_overwritten(
+    tmp_path: Path, workbook: Path, schema: Schema
+) -> None:
+    from automations.intake.files import read_table
+    from automations.intake.importing import plan_import
+    from automations.intake.mapping import guess_mapping
+
+    source = _write_csv(tmp_path / "clientes.csv", [HEADER, *ROWS], ",", "utf-8")
+    table = read_table(source)
+    backend = XlsxBackend(workbook, schema)
+    mapping = guess_mapping(schema.tab("Customers"), table.header, {}, [True] * len(HEADER))
+    planned = plan_import(backend.read(), table, mapping)
+    # Meanwhile someone types Ana's phone into the sheet.
+    book = load_workbook(workbook)
+    sheet = book["Customers"]
+    phone_at = [c.value for c in sheet[1]].index("Phone") + 1
+    sheet.cell(row=2, column=phone_at, value="+34 955 000 000")
+    book.save(workbook)
+    report = backend.apply(planned.plan)
+    assert report.rows_appended == 2 and report.cells_written == 0
+    assert [s.reason for s in report.skipped] == [
+        "Customers: 'Phone' of row C-0007 was filled meanwhile; kept what is there"
+    ]
+    ana = XlsxBackend(workbook, schema).read().by_id("Customers")["C-0007"]
+    assert ana.text("phone") == "+34 955 000 000"

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from automations.rules.addresses import check_address
 from sheet_schema.model import Row
 from sheet_schema.schema import fold
 
 
 def normal_email(text: str) -> str:
-    """An address as compared for duplicates: no surrounding spaces, any letter case."""
-    return text.strip().casefold()
+    """One person's address however typed (case, Unicode or IDNA domain), as the mailer sees it;
+    text that is not an address is compared as typed, ignoring spaces and letter case."""
+    return check_address(text).identity or text.strip().casefold()
 
 
 class ReferenceIndex:
