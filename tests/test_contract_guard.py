@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from automations.cli import describe_report
+from automations.commands.run import describe_report
 from automations.demo.command import OPEN_WITHOUT_LOGIN
 from sheet_schema.bot_status import HELD_BACK, LAST_RUN, LAST_SUCCESS
 from sheet_schema.model import Snapshot

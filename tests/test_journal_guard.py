@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from automations.cli import describe_report, main
+from automations.cli import main
+from automations.commands.run import describe_report
 from automations.demo.command import OPEN_WITHOUT_LOGIN
 from automations.mail.smtp import SmtpMailer
 from automations.status import confirm_mail_log

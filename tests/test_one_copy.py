@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from automations.cli import describe_report
+from automations.commands.run import describe_report
 from automations.cycle import run_cycle
 from automations.mail.smtp import SmtpMailer
 from automations.plan_text import describe_plan

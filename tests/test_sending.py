@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from automations.cli import describe_report, main
+from automations.cli import main
+from automations.commands.run import describe_report
 from automations.cycle import CycleReport, run_cycle
 from automations.mail.journal import MAX_ATTEMPTS, TEMPORARY
 from automations.mail.outbox import OutboxMailer

@@ -1,0 +1,37 @@
+"""`sheetcrm export`: one tab to a CSV or xlsx file, formulas escaped."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from automations.commands import Subcommands
+from automations.commands.options import build_backend
+from sheet_schema.backends.opening import add_workbook_options
+from sheet_schema.schema import Schema
+
+
+def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
+    from automations.intake.export import export_tab
+
+    out = args.out or Path(f"{args.tab}.{args.format}")
+    snapshot = build_backend(args, schema).read()
+    try:
+        print(export_tab(snapshot, schema, args.tab, out, args.format))
+    except ValueError as error:
+        print(f"sheetcrm export: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def register(commands: Subcommands) -> None:
+    """Add this command to the `sheetcrm` parser."""
+    export = commands.add_parser(
+        "export", help="write one tab to a CSV or xlsx file (formulas escaped so none runs)"
+    )
+    add_workbook_options(export)
+    export.add_argument("--tab", required=True, help="the tab to export, e.g. Customers")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default)")
+    export.add_argument("--out", type=Path, default=None, help="file to write (TAB.FORMAT)")
+    export.set_defaults(handler=_cmd_export)
