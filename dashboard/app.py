@@ -35,7 +35,8 @@ from sheet_schema.backends.opening import open_workbook_from_arguments
 from sheet_schema.schema import SchemaError
 
 # Pages that show the Interactions tab; the others are drawn without reading it.
-NEEDS_INTERACTIONS = frozenset({"customers", "quality"})
+# Purchases (Interactions) are revenue, so every page that shows revenue reads them.
+NEEDS_INTERACTIONS = frozenset({"overview", "sources", "customers", "quality"})
 PAGES = (
     ("overview", "page.overview", ":material/dashboard:"),
     ("funnel", "page.funnel", ":material/filter_alt:"),

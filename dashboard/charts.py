@@ -45,9 +45,15 @@ def revenue_cost_chart(totals: pd.DataFrame, tr: Translator) -> go.Figure:
     figure = go.Figure(
         [
             go.Bar(
-                name=tr("col.revenue"), x=totals["source"].tolist(), y=totals["revenue"].tolist()
+                name=tr("col.revenue"),
+                x=totals["source"].map(tr.value).tolist(),
+                y=totals["revenue"].tolist(),
             ),
-            go.Bar(name=tr("col.cost"), x=totals["source"].tolist(), y=totals["cost"].tolist()),
+            go.Bar(
+                name=tr("col.cost"),
+                x=totals["source"].map(tr.value).tolist(),
+                y=totals["cost"].tolist(),
+            ),
         ]
     )
     figure.update_layout(

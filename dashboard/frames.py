@@ -3,7 +3,9 @@
 Every tab becomes a frame whose columns are the schema's column keys, plus ``row`` (the sheet row
 number, for messages). Dates and datetimes become ``datetime64`` (NaT when empty or unreadable),
 money and numbers become floats (NaN when empty), text stays text (``None`` when empty). Choice
-values are already canonical (the cells layer matched them ignoring case and accents).
+values are canonical (the cells layer matched them ignoring case and accents); a value typed
+that is not in the column's list keeps its own spelling followed by :data:`NOT_IN_LIST`
+("Olark Chat (not in the list)"), so it is counted under its name and never merged with blank.
 
 Two conveniences are added so every page filters the same way:
 
@@ -47,6 +49,18 @@ DASHBOARD_TABS = (
 INTERACTIONS = "Interactions"
 CORE_TABS = tuple(name for name in DASHBOARD_TABS if name != INTERACTIONS)
 PROBLEM_COLUMNS = ["tab", "row", "id", "column", "kind", "code", "raw", "message"]
+# Marks a choice value typed outside the column's list (the dashboard translates it).
+NOT_IN_LIST = " (not in the list)"
+
+
+def unlisted(text: str) -> str:
+    """How a choice value typed outside the list is shown: its spelling, marked."""
+    return " ".join(text.split()) + NOT_IN_LIST
+
+
+def is_unlisted(values: pd.Series) -> pd.Series:
+    """True for choice values typed outside the column's list."""
+    return pd.Series(values.map(lambda v: isinstance(v, str) and v.endswith(NOT_IN_LIST)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,12 +104,26 @@ def _convert(values: list[object], kind: ColumnType) -> pd.Series:
     return pd.Series([None if v is None or v == "" else str(v) for v in values], dtype=object)
 
 
+def _choice_values(rows: Sequence[Row], key: str) -> list[object]:
+    values: list[object] = []
+    for row in rows:
+        value = row.values.get(key)
+        if value is None:
+            typed = row.raw.get(key, "").strip()
+            value = unlisted(typed) if typed else None
+        values.append(value)
+    return values
+
+
 def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
     """One tab's rows as a DataFrame: a column per schema key, plus ``row``."""
     data: dict[str, pd.Series] = {"row": pd.Series([r.number for r in rows], dtype="int64")}
     for column in tab.columns:
         key = column.key
-        data[key] = _convert([r.values.get(key) for r in rows], column.type)
+        if column.type is ColumnType.CHOICE:
+            data[key] = _convert(_choice_values(rows, key), column.type)
+        else:
+            data[key] = _convert([r.values.get(key) for r in rows], column.type)
     return pd.DataFrame(data)
 
 

@@ -16,6 +16,9 @@ from typing import Final
 import pandas as pd
 from babel import Locale
 
+from dashboard.frames import NOT_IN_LIST
+from dashboard.metrics.counts import NOT_SET
+from dashboard.metrics.sources import NO_SOURCE
 from sheet_schema import formatting
 from sheet_schema.labels import choice_label
 from sheet_schema.translation import LANGUAGES, N_, Nn_, Np_, Text, language_of, translated
@@ -61,6 +64,7 @@ STRINGS: Final[dict[str, Text]] = {
     "kpi.new_leads": N_("New leads"),
     "kpi.new_deals": N_("New deals"),
     "kpi.deals_won": N_("Deals won"),
+    "kpi.customers_won": N_("Customers won"),
     "kpi.won_revenue": N_("Won revenue"),
     "kpi.win_rate": N_("Win rate"),
     "kpi.marketing_cost": N_("Marketing cost"),
@@ -69,15 +73,41 @@ STRINGS: Final[dict[str, Text]] = {
         "Change against the previous period of the same length ({start} – {end})."
     ),
     "kpi.no_previous": N_("Pick a bounded period to compare with the previous one."),
+    "revenue.incomplete": Nn_(
+        "incomplete: {count} deal without a value",
+        "incomplete: {count} deals without a value",
+        "count",
+    ),
+    "revenue.no_amount": Nn_(
+        "incomplete: {count} purchase without an amount",
+        "incomplete: {count} purchases without an amount",
+        "count",
+    ),
+    "basis.overview": N_(
+        "Dates: leads by the customer's Created date, deals opened by the deal's Created "
+        "date, deals and customers won and won revenue by the day the deal closed (Closed, "
+        "else Stage since, else Created) or the purchase's Date, emails by when they were sent."
+    ),
+    "basis.funnel": N_(
+        "Dates: the deals opened in the period (the deal's Created date), followed to "
+        "wherever they are now."
+    ),
+    "basis.sources": N_(
+        "Dates: leads by the month the customer was created; won revenue and customers won "
+        "by the month the deal closed or the purchase happened; cost by its month."
+    ),
+    "value.not_in_list": N_("{value} (not in the list)"),
+    "value.no_source": N_("(no source)"),
+    "value.not_set": N_("(not set)"),
     "overview.pipeline": N_("Open pipeline"),
     "overview.revenue_by_month": N_("Won revenue by month"),
-    "funnel.deals": N_("Deals created"),
+    "funnel.deals": N_("Deals opened"),
     "funnel.won": N_("Won"),
     "funnel.lost": N_("Lost"),
     "funnel.open": N_("Open"),
-    "funnel.won_revenue": N_("Won revenue"),
+    "funnel.won_value": N_("Won value of the deals opened"),
     "funnel.explain": N_(
-        "Deals created in the period and the furthest stage each reached (from Stage "
+        "Deals opened in the period and the furthest stage each reached (from Stage "
         "history where it exists, else the current stage; a lost deal counts up to the "
         "stage it was lost at)."
     ),
@@ -101,6 +131,7 @@ STRINGS: Final[dict[str, Text]] = {
     "col.leads": N_("Leads"),
     "col.customers_won": N_("Customers won"),
     "col.revenue": N_("Revenue"),
+    "col.missing": N_("Sales without an amount"),
     "col.cost": N_("Cost"),
     "col.cost_per_lead": N_("Cost per lead"),
     "col.cost_per_customer": N_("Cost per customer"),
@@ -147,9 +178,10 @@ STRINGS: Final[dict[str, Text]] = {
     "col.problems": N_("Problems"),
     "col.rows": N_("Rows"),
     "sources.explain": N_(
-        "Leads are customers created in the month, by their Source; customers won are "
-        "those of them with a won deal, and revenue is those deals' value. Cost comes "
-        "from the Sources tab. ROI = (revenue − cost) / cost."
+        "Leads are customers created in the month, by their Source. Revenue is won deals "
+        "and purchases of the month, by the deal's own Source, else the customer's; "
+        "customers won are customers whose first sale is in the month. Cost comes from the "
+        "Sources tab. ROI = (revenue − cost) / cost; none when a sale has no amount."
     ),
     "sources.no_cost": N_("no cost data"),
     "sources.by_source": N_("By source"),
@@ -288,6 +320,30 @@ class Translator:
         if is_missing(value):
             return ""
         return choice_label(kind, str(value), self.language)
+
+    def value(self, value: object) -> str:
+        """A value from the sheet (a source, a reason) for display: as typed, with the
+        dashboard's own markers ("(no source)", "… (not in the list)") in this language."""
+        if is_missing(value):
+            return ""
+        text = str(value)
+        if text == NO_SOURCE:
+            return self("value.no_source")
+        if text == NOT_SET:
+            return self("value.not_set")
+        if text.endswith(NOT_IN_LIST):
+            return self("value.not_in_list", value=text[: -len(NOT_IN_LIST)])
+        return text
+
+    def incomplete(self, deals: int, purchases: int) -> str:
+        """ "incomplete: N deals without a value" (and purchases without an amount); "" when
+        every amount is known."""
+        parts = []
+        if deals:
+            parts.append(self("revenue.incomplete", count=deals))
+        if purchases:
+            parts.append(self("revenue.no_amount", count=purchases))
+        return "; ".join(parts)
 
     def money(self, value: object, digits: int = 0) -> str:
         """An amount in the workbook's currency, e.g. "€1,200" or "1.200 €"."""

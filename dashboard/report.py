@@ -1,4 +1,4 @@
-"""``sheetcrm report funnel|sources``: the dashboard's numbers on the command line.
+"""``sheetcrm report overview|funnel|sources``: the dashboard's numbers on the command line.
 
 The figures come from the same :mod:`dashboard.metrics` functions the pages use, over all time,
 so a script can check or export exactly what the owner sees.
@@ -16,9 +16,13 @@ import pandas as pd
 
 from dashboard import metrics
 from dashboard.frames import Frames, build_frames
+from dashboard.i18n import Translator
 from sheet_schema.model import Snapshot
 
-ReportKind = Literal["funnel", "sources"]
+ReportKind = Literal["overview", "funnel", "sources"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("overview", "funnel", "sources")
+# The report is English; the same sentences as the dashboard's captions.
+_EN = Translator("en")
 
 
 def _plain(value: object) -> object:
@@ -42,15 +46,48 @@ def records(table: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
-def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
-    """The funnel page's numbers as one JSON-ready dict."""
-    totals = metrics.deal_totals(frames.deals, period)
+def _head(frames: Frames, kind: ReportKind, period: metrics.Period) -> dict[str, object]:
     return {
-        "report": "funnel",
+        "report": kind,
         "source": frames.source,
         "read_at": frames.read_at.isoformat(),
         "period": period.to_json(),
+        "period_basis": _EN(f"basis.{kind}"),
         "currency": frames.settings.currency,
+    }
+
+
+def _revenue(known: metrics.Revenue) -> dict[str, object]:
+    """A revenue figure with what it misses ("incomplete" says it in words, "" when complete)."""
+    return {
+        "won_revenue": known.amount,
+        "deals_without_value": known.deals_without_value,
+        "purchases_without_amount": known.purchases_without_amount,
+        "incomplete": _EN.incomplete(known.deals_without_value, known.purchases_without_amount),
+    }
+
+
+def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+    """The overview page's numbers as one JSON-ready dict."""
+    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    kpis = metrics.kpis(frames, period)
+    return {
+        **_head(frames, "overview", period),
+        "kpis": {str(k): _plain(v) for k, v in zip(kpis["kpi"], kpis["current"], strict=True)},
+        **_revenue(metrics.revenue(metrics.sales_in_period(sales, period))),
+        "months": records(metrics.revenue_by_month(sales, period)),
+    }
+
+
+def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+    """The funnel page's numbers as one JSON-ready dict.
+
+    ``won_value`` is the Value of the won deals among those opened in the period (the funnel's
+    cohort); it is not ``won_revenue``, which the overview report counts by close date.
+    """
+    totals = metrics.deal_totals(frames.deals, period)
+    return {
+        **_head(frames, "funnel", period),
         "stages": records(
             metrics.funnel(frames.deals, frames.stage_history, frames.stages, period)
         ),
@@ -58,7 +95,8 @@ def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
         "won": totals.won,
         "lost": totals.lost,
         "open": totals.open,
-        "won_revenue": totals.won_revenue,
+        "won_value": totals.won_value,
+        "won_without_value": totals.won_without_value,
         "lost_reasons": records(metrics.lost_reasons(frames.deals, period)),
         "competitors": records(metrics.competitors(frames.deals, period)),
     }
@@ -66,13 +104,10 @@ def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
 
 def sources_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
     """The marketing-sources page's numbers as one JSON-ready dict."""
-    args = (frames.customers, frames.deals, frames.sources, period)
+    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    args = (frames.customers, sales, frames.sources, period)
     return {
-        "report": "sources",
-        "source": frames.source,
-        "read_at": frames.read_at.isoformat(),
-        "period": period.to_json(),
-        "currency": frames.settings.currency,
+        **_head(frames, "sources", period),
         "totals": records(metrics.source_totals(*args)),
         "months": records(metrics.source_months(*args)),
     }
@@ -98,7 +133,18 @@ def text_table(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 
 def _text(data: Mapping[str, object], kind: ReportKind) -> str:
-    head = f"{kind.title()} report for {data['source']} (read {data['read_at']}), all time."
+    head = (
+        f"{kind.title()} report for {data['source']} (read {data['read_at']}), all time.\n"
+        f"{data['period_basis']}"
+    )
+    if kind == "overview":
+        kpis = data["kpis"]
+        assert isinstance(kpis, dict)
+        revenue = f"Won revenue {_cell(data['won_revenue'])} {data['currency']}"
+        if data["incomplete"]:
+            revenue += f" ({data['incomplete']})"
+        lines = [f"{key}: {_cell(value)}" for key, value in kpis.items() if key != "won_revenue"]
+        return "\n\n".join([head, revenue + ".", "\n".join(lines)])
     if kind == "funnel":
         stages = data["stages"]
         reasons = data["lost_reasons"]
@@ -109,8 +155,14 @@ def _text(data: Mapping[str, object], kind: ReportKind) -> str:
             text_table(
                 stages, ["stage", "reached", "conversion", "overall", "lost_here", "median_days"]
             ),
-            f"Deals {data['deals']}: won {data['won']}, lost {data['lost']}, open {data['open']}; "
-            f"won revenue {_cell(data['won_revenue'])} {data['currency']}.",
+            f"Deals opened {data['deals']}: won {data['won']}, lost {data['lost']}, "
+            f"open {data['open']}; won value of the deals opened "
+            f"{_cell(data['won_value'])} {data['currency']}"
+            + (
+                f" ({_EN.incomplete(int(str(data['won_without_value'])), 0)})."
+                if data["won_without_value"]
+                else "."
+            ),
         ]
         if reasons:
             parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]
@@ -122,13 +174,14 @@ def _text(data: Mapping[str, object], kind: ReportKind) -> str:
     for row in totals:
         if not row["has_cost"]:
             row["cost"] = "no cost data"
-    columns = ["source", "leads", "customers_won", "revenue", "cost"]
+    columns = ["source", "leads", "customers_won", "revenue", "missing", "cost"]
     columns += ["cost_per_lead", "cost_per_customer", "roi"]
     return "\n\n".join(
         [
             head,
             text_table(totals, columns),
-            f"Money in {data['currency']}; roi = (revenue - cost) / cost.",
+            f"Money in {data['currency']}; roi = (revenue - cost) / cost, none when a sale "
+            "has no amount (missing).",
         ]
     )
 
@@ -142,7 +195,8 @@ def render_report(snapshot: Snapshot, kind: ReportKind, as_json: bool, now: date
     del now  # all-time reports do not depend on the clock
     frames = build_frames(snapshot)
     period = metrics.Period()
-    data = funnel_report(frames, period) if kind == "funnel" else sources_report(frames, period)
+    build = {"overview": overview_report, "funnel": funnel_report, "sources": sources_report}
+    data = build[kind](frames, period)
     if as_json:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
     return _text(data, kind)

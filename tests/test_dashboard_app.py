@@ -93,7 +93,7 @@ def test_every_page_renders_the_demo_with_its_numbers(
         open_page(at, page)
         if page == "funnel":
             shown = metric_values(at)
-            assert shown["Deals created"] == f"{totals.deals:,}"
+            assert shown["Deals opened"] == f"{totals.deals:,}"
             assert shown["Won"] == f"{totals.won:,}"
             reached = at.dataframe[0].value["Reached"].tolist()
             table = metrics.funnel(
@@ -118,7 +118,7 @@ def test_hand_made_workbook_shows_hand_computed_figures(
     at = demo_app(small_path, monkeypatch).run()
     at.sidebar.selectbox(key="period_preset").set_value("all").run()
     open_page(at, "funnel")
-    assert metric_values(at)["Won revenue"] == "€3,000"
+    assert metric_values(at)["Won value of the deals opened"] == "€3,000"
     assert at.dataframe[0].value["Reached"].tolist() == ["7", "6", "5", "3", "2"]
     open_page(at, "sources")
     totals = at.dataframe[0].value.set_index("Source")
@@ -142,7 +142,7 @@ def test_manager_filter_applies_to_every_page(
     at.sidebar.selectbox(key="period_preset").set_value("all").run()
     at.sidebar.multiselect(key="managers").select("João").run()
     open_page(at, "funnel")
-    assert metric_values(at)["Deals created"] == "3"  # D3, D4, D6
+    assert metric_values(at)["Deals opened"] == "3"  # D3, D4, D6
     open_page(at, "customers")
     assert sorted(at.dataframe[0].value["ID"]) == ["C-0003", "C-0004", "C-0006"]
     open_page(at, "overview")
@@ -158,7 +158,7 @@ def test_every_page_works_on_an_empty_workbook(
     for page in PAGES:
         open_page(at, page)
     open_page(at, "funnel")
-    assert metric_values(at)["Deals created"] == "0"
+    assert metric_values(at)["Deals opened"] == "0"
     open_page(at, "mailings")
     assert metric_values(at)["Emails left today"] == "450"
 

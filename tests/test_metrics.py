@@ -89,7 +89,7 @@ def test_funnel_for_a_period_follows_deals_created_in_it(small: Frames) -> None:
 def test_deal_totals_lost_reasons_and_competitors(small: Frames) -> None:
     totals = metrics.deal_totals(small.deals, ALL)
     assert (totals.deals, totals.won, totals.lost, totals.open) == (7, 2, 2, 3)
-    assert totals.won_revenue == 3000
+    assert totals.won_value == 3000 and totals.won_without_value == 0
     assert totals.open_value == 500 + 400 + 700
     reasons = metrics.lost_reasons(small.deals, ALL)
     assert reasons.to_dict(orient="records") == [
@@ -101,23 +101,31 @@ def test_deal_totals_lost_reasons_and_competitors(small: Frames) -> None:
     assert rivals.to_dict(orient="records") == [{"competitor": "Acme", "deals": 2, "value": 1100.0}]
 
 
+def sales(frames: Frames) -> pd.DataFrame:
+    return metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+
+
 def test_sources_by_month_with_cost_per_lead_customer_and_roi(small: Frames) -> None:
-    months = metrics.source_months(small.customers, small.deals, small.sources, ALL)
+    months = metrics.source_months(small.customers, sales(small), small.sources, ALL)
     rows = {(r["source"], r["month"].strftime("%Y-%m")): r for r in months.to_dict("records")}
-    google = rows[("Google Ads", "2024-03")]  # C1 (won 1000) and C2 ("google"); cost 300
-    assert (google["leads"], google["customers_won"], google["revenue"]) == (2, 1, 1000)
+    # Leads count in the month the customer was created, revenue in the month the deal closed.
+    google = rows[("Google Ads", "2024-03")]  # C1 and C2 ("google") created; cost 300
+    assert (google["leads"], google["customers_won"], google["revenue"]) == (2, 0, 0)
     assert google["cost"] == 300
     assert google["cost_per_lead"] == 150
-    assert google["cost_per_customer"] == 300
-    assert google["roi"] == pytest.approx((1000 - 300) / 300)
+    assert math.isnan(float(str(google["cost_per_customer"])))
+    assert google["roi"] == pytest.approx(-1.0)
+    won = rows[("Google Ads", "2024-04")]  # D1 (1000) closed 1 April; no cost row in April
+    assert (won["leads"], won["customers_won"], won["revenue"]) == (0, 1, 1000)
+    assert math.isnan(float(str(won["roi"])))
     facebook = rows[("Facebook", "2024-04")]  # "facebook ads" 100 + "FACEBOOK" on the 15th, 50
-    assert facebook["cost"] == 150
-    assert facebook["revenue"] == 2000  # D3 won; D7 is still open
-    assert facebook["roi"] == pytest.approx((2000 - 150) / 150)
+    assert (facebook["leads"], facebook["cost"], facebook["revenue"]) == (1, 150, 0)
+    may = rows[("Facebook", "2024-05")]
+    assert may["revenue"] == 2000  # D3 closed 10 May; D7 is still open
 
 
 def test_sources_without_cost_rows_have_no_cost_data_not_zero(small: Frames) -> None:
-    totals = by(metrics.source_totals(small.customers, small.deals, small.sources, ALL), "source")
+    totals = by(metrics.source_totals(small.customers, sales(small), small.sources, ALL), "source")
     referral = totals["Referral"]
     assert not referral["has_cost"]
     assert math.isnan(float(str(referral["cost"])))
@@ -176,6 +184,7 @@ def test_kpis_compare_with_the_previous_period(small: Frames) -> None:
         "new_leads": (1, 3),
         "new_deals": (2, 3),
         "deals_won": (1, 1),
+        "customers_won": (1, 1),
         "won_revenue": (2000, 1000),
         "win_rate": (0.5, 0.5),
         "marketing_cost": (0, 450),
@@ -228,8 +237,8 @@ def test_problems_list_the_problems_column_and_unreadable_cells(small: Frames) -
 def test_every_metric_works_on_an_empty_workbook(empty: Frames) -> None:
     table = metrics.funnel(empty.deals, empty.stage_history, empty.stages, ALL)
     assert table["reached"].tolist() == [0, 0, 0, 0, 0]
-    assert metrics.source_months(empty.customers, empty.deals, empty.sources, ALL).empty
-    assert metrics.source_totals(empty.customers, empty.deals, empty.sources, ALL).empty
+    assert metrics.source_months(empty.customers, sales(empty), empty.sources, ALL).empty
+    assert metrics.source_totals(empty.customers, sales(empty), empty.sources, ALL).empty
     assert metrics.lost_reasons(empty.deals, ALL).empty
     assert metrics.competitors(empty.deals, ALL).empty
     assert metrics.reminders(empty.customers, empty.deals, TODAY, 7).empty
@@ -237,7 +246,7 @@ def test_every_metric_works_on_an_empty_workbook(empty: Frames) -> None:
     kpis = by(metrics.kpis(empty, MAY), "kpi")
     assert kpis["new_leads"]["current"] == 0
     assert math.isnan(float(str(kpis["marketing_cost"]["current"])))  # no cost data at all
-    assert metrics.revenue_by_month(empty.deals, ALL).empty
+    assert metrics.revenue_by_month(sales(empty), ALL).empty
     assert metrics.problems_by_tab(empty.problems).empty
 
 
@@ -249,12 +258,12 @@ def test_cli_json_equals_the_metric_functions(
     table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL)
     assert [s["reached"] for s in funnel["stages"]] == table["reached"].tolist()
     assert [s["stage"] for s in funnel["stages"]] == table["stage"].tolist()
-    assert funnel["won_revenue"] == metrics.deal_totals(small.deals, ALL).won_revenue == 3000
+    assert funnel["won_value"] == metrics.deal_totals(small.deals, ALL).won_value == 3000
     assert funnel["stages"][0]["conversion"] is None  # NaN is null in JSON
 
     assert sheetcrm(["report", "sources", "--json", "--workbook", str(small_path)]) == 0
     sources = json.loads(capsys.readouterr().out)
-    totals = metrics.source_totals(small.customers, small.deals, small.sources, ALL)
+    totals = metrics.source_totals(small.customers, sales(small), small.sources, ALL)
     assert [r["source"] for r in sources["totals"]] == totals["source"].tolist()
     assert [r["revenue"] for r in sources["totals"]] == totals["revenue"].tolist()
     referral = next(r for r in sources["totals"] if r["source"] == "Referral")
@@ -277,4 +286,4 @@ def test_text_report_says_no_cost_data(small_path: Path) -> None:
     referral = next(line for line in text.splitlines() if line.strip().startswith("Referral"))
     assert "no cost data" in referral
     funnel = render_report(snapshot, "funnel", as_json=False, now=NOW)
-    assert "won revenue 3,000.00 EUR" in funnel
+    assert "won value of the deals opened 3,000.00 EUR" in funnel

@@ -23,6 +23,6 @@ def register(commands: Subcommands) -> None:
     """Add this command to the `sheetcrm` parser."""
     report = commands.add_parser("report", help="print the dashboard's numbers")
     add_workbook_options(report)
-    report.add_argument("kind", choices=["funnel", "sources"], help="which report")
+    report.add_argument("kind", choices=["overview", "funnel", "sources"], help="which report")
     report.add_argument("--json", action="store_true", help="machine-readable output")
     report.set_defaults(handler=_cmd_report)

@@ -23,7 +23,22 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sheet_schema.model import Row, Snapshot
+from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, close_date, id_key, sales
 from sheet_schema.schema import Tab
+
+__all__ = [
+    "Complaint",
+    "CustomerActivity",
+    "OpenDeal",
+    "Purchase",
+    "as_date",
+    "cell_changed",
+    "gather_activity",
+    "id_key",
+    "is_ready",
+    "local_now",
+    "local_today",
+]
 
 OPEN_STAGES_EXCLUDED = ("Won", "Lost")
 
@@ -48,11 +63,6 @@ def as_date(value: object) -> date | None:
     return None
 
 
-def id_key(value: object) -> str:
-    """An ID as compared across tabs: no surrounding spaces, upper case ("" when empty)."""
-    return value.strip().upper() if isinstance(value, str) else ""
-
-
 def is_ready(tab: Tab, row: Row) -> bool:
     """True when every key column of the tab is filled in this row (the row is typed enough)."""
     raw = row.raw
@@ -64,7 +74,9 @@ def is_ready(tab: Tab, row: Row) -> bool:
 
 @dataclass(frozen=True)
 class Purchase:
-    """A won deal or a Purchase interaction."""
+    """A sale (sheet_schema.revenue): a won deal, or a Purchase interaction not part of one.
+
+    ``amount`` is 0 when unknown (RFM needs a number; the dashboard shows it as unknown)."""
 
     when: date | None
     amount: Decimal
@@ -123,6 +135,8 @@ def gather_activity(
     """Activity per customer ID (``id_key``), from ready Deals and Interactions rows."""
     activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
     last_on_deal: dict[str, date] = {}
+    lines: list[PurchaseLine] = []
+    won: list[WonDeal] = []
     for row in snapshot.tab(interactions.name):
         values = row.values
         when = as_date(values.get("date"))
@@ -138,11 +152,15 @@ def gather_activity(
             deal = id_key(deal)
             last_on_deal[deal] = _latest(last_on_deal.get(deal), when)
         kind = values.get("kind")
-        if kind == "Purchase":
+        if kind == PURCHASE:
             amount = values.get("amount")
-            record.purchases.append(
-                Purchase(
-                    when, amount if isinstance(amount, Decimal) else Decimal(0), row.row_id or ""
+            lines.append(
+                PurchaseLine(
+                    row.row_id or "",
+                    customer,
+                    id_key(deal),
+                    amount if isinstance(amount, Decimal) else None,
+                    when,
                 )
             )
         elif kind == "Complaint" and values.get("answered") is not True:
@@ -159,14 +177,15 @@ def gather_activity(
         created = as_date(row.get("created"))
         if created is not None and created <= today:
             record.deal_created.append(created)
-        if stage == "Won":
-            when = as_date(row.get("closed")) or as_date(row.get("stage_since")) or created
+        if stage == WON:
+            when = close_date(as_date(row.get("closed")), as_date(row.get("stage_since")), created)
             value = row.get("value")
-            record.purchases.append(
-                Purchase(
-                    when if when is None or when <= today else None,
-                    value if isinstance(value, Decimal) else Decimal(0),
+            won.append(
+                WonDeal(
                     row.row_id,
+                    customer,
+                    value if isinstance(value, Decimal) else None,
+                    when if when is None or when <= today else None,
                 )
             )
         elif stage not in OPEN_STAGES_EXCLUDED:
@@ -180,6 +199,11 @@ def gather_activity(
                     as_date(row.get("stage_since")) or created,
                 )
             )
+    # Each sale once: a purchase naming a won deal is part of that deal (sheet_schema.revenue).
+    for sale in sales(won, lines):
+        activity[sale.customer].purchases.append(
+            Purchase(sale.when, sale.amount if sale.amount is not None else Decimal(0), sale.ref)
+        )
     return activity
 
 

@@ -13,11 +13,19 @@ modules hold the functions by subject: :mod:`~dashboard.metrics.period` (period 
 
 Conventions, chosen so the numbers are explainable to an owner:
 
-* The funnel is a cohort: the deals *created* in the period, followed to wherever they are now.
-* Marketing sources are cohorts too: the customers *created* in a month, by ``Customers.Source``;
-  their won deals' value is that month's revenue for the source, set against that month's cost.
-* Overview KPIs count events in the period (created, won, sent) and compare with the period of
-  the same length just before it.
+* Revenue is every sale once (won deals and Purchase interactions, by the rule of
+  :mod:`sheet_schema.revenue`), dated by the day the deal closed or the purchase happened, and
+  attributed to the deal's own Source and Manager, else its customer's
+  (:mod:`~dashboard.metrics.revenue`). "Won revenue" is this figure on every page and report.
+  A sale with no amount is counted as missing ("incomplete"), never as zero.
+* The funnel is a cohort: the deals *opened* (created) in the period, followed to wherever they
+  are now; the value of those of them that are won is "won value of the deals opened".
+* Marketing sources count each figure on its own date: leads by the month the customer was
+  created, revenue and customers won by the month of the sale, set against that month's cost.
+* Overview KPIs count events in the period (created, closed, sold, sent) and compare with the
+  period of the same length just before it.
+* Each page and report says which date its period filters on (``basis.*`` in
+  :mod:`dashboard.i18n`).
 """
 
 from __future__ import annotations
@@ -41,7 +49,6 @@ from dashboard.metrics.deals import (
     funnel_stages,
     lost_reasons,
     reached_stage,
-    revenue_by_month,
     stage_durations,
 )
 from dashboard.metrics.follow_ups import (
@@ -58,9 +65,18 @@ from dashboard.metrics.mail import (
     remaining_quota,
     sent_in_last_day,
 )
-from dashboard.metrics.overview import KPI_KEYS, kpis
+from dashboard.metrics.overview import KPI_KEYS, closed_on, kpis
 from dashboard.metrics.period import Period, filter_frames, filter_options
 from dashboard.metrics.quality import problems_by_tab
+from dashboard.metrics.revenue import (
+    Revenue,
+    first_sales,
+    revenue,
+    revenue_by_customer,
+    revenue_by_month,
+    sales_frame,
+    sales_in_period,
+)
 from dashboard.metrics.sources import NO_SOURCE, SOURCE_COLUMNS, source_months, source_totals
 
 __all__ = [
@@ -77,13 +93,16 @@ __all__ = [
     "CustomerHistory",
     "DealTotals",
     "Period",
+    "Revenue",
     "campaign_results",
+    "closed_on",
     "competitors",
     "customer_history",
     "deal_totals",
     "deals_in_period",
     "filter_frames",
     "filter_options",
+    "first_sales",
     "funnel",
     "funnel_stages",
     "kpis",
@@ -95,7 +114,11 @@ __all__ = [
     "remaining_quota",
     "reminders",
     "reminders_by_manager",
+    "revenue",
+    "revenue_by_customer",
     "revenue_by_month",
+    "sales_frame",
+    "sales_in_period",
     "search_customers",
     "segment_counts",
     "sent_in_last_day",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboard.frames import Frames
 from dashboard.metrics.counts import value_counts
+from dashboard.metrics.revenue import Revenue, revenue, sales_frame
 from sheet_schema.schema import fold
 
 
@@ -34,9 +35,10 @@ def search_customers(customers: pd.DataFrame, query: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class CustomerHistory:
-    """One customer's deals, interactions and emails, newest first."""
+    """One customer's deals, interactions and emails, newest first, and what they paid."""
 
     customer: pd.Series
+    revenue: Revenue
     deals: pd.DataFrame
     interactions: pd.DataFrame
     emails: pd.DataFrame
@@ -52,6 +54,7 @@ def customer_history(frames: Frames, customer_id: str) -> CustomerHistory | None
     emails = frames.mail_log[frames.mail_log["customer_id"] == customer_id]
     return CustomerHistory(
         customer=match.iloc[0],
+        revenue=revenue(sales_frame(match, deals, interactions)),
         deals=deals.sort_values("created", ascending=False, na_position="last"),
         interactions=interactions.sort_values("date", ascending=False, na_position="last"),
         emails=emails.assign(when=emails["sent_at"].fillna(emails["planned_at"])).sort_values(

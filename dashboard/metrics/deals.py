@@ -1,6 +1,7 @@
 """Deals: the funnel (a cohort of the deals created in the period), how they ended, why lost.
 
-Also the won revenue by month the deals closed in.
+Revenue (won deals and purchases, by the day they closed or happened) is in
+:mod:`dashboard.metrics.revenue`; here a won deal's Value is only "won value of the deals opened".
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.frames import is_unlisted
 from dashboard.metrics.counts import NOT_SET
-from dashboard.metrics.period import Period, month_start
+from dashboard.metrics.period import Period
 from sheet_schema.schema import fold
 
 WON, LOST = "Won", "Lost"
@@ -136,13 +138,18 @@ def funnel(
 
 @dataclass(frozen=True)
 class DealTotals:
-    """Counts and value of the deals created in a period."""
+    """Counts and value of the deals opened (created) in a period, wherever they are now.
+
+    ``won_value`` is the Value of those of them that are won; ``won_without_value`` counts the
+    won ones with no Value (so ``won_value`` is incomplete). This is not "won revenue", which is
+    counted by close date (:mod:`dashboard.metrics.revenue`)."""
 
     deals: int
     won: int
     lost: int
     open: int
-    won_revenue: float
+    won_value: float
+    won_without_value: int
     open_value: float
 
 
@@ -151,13 +158,15 @@ def deal_totals(deals: pd.DataFrame, period: Period) -> DealTotals:
     cohort = deals_in_period(deals, period)
     won = cohort["stage"] == WON
     lost = cohort["stage"] == LOST
-    still_open = cohort["stage"].notna() & ~won & ~lost
+    # A stage typed outside the list is not known to be open: it is in ``deals`` only.
+    still_open = cohort["stage"].notna() & ~won & ~lost & ~is_unlisted(cohort["stage"])
     return DealTotals(
         deals=len(cohort),
         won=int(won.sum()),
         lost=int(lost.sum()),
         open=int(still_open.sum()),
-        won_revenue=float(cohort.loc[won, "value"].sum()),
+        won_value=float(cohort.loc[won, "value"].sum()),
+        won_without_value=int((won & cohort["value"].isna()).sum()),
         open_value=float(cohort.loc[still_open, "value"].sum()),
     )
 
@@ -199,13 +208,3 @@ def competitors(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
         .sort_values(["deals", "competitor"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
-
-
-def revenue_by_month(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Won deals' value by the month they closed (Closed date, else Created): ``month``,
-    ``revenue``, ``deals``."""
-    won = deals[deals["stage"] == WON]
-    closed_on = won["closed"].fillna(won["created"])
-    won = won.assign(month=month_start(closed_on))[period.mask(closed_on)].dropna(subset=["month"])
-    table = won.groupby("month").agg(revenue=("value", "sum"), deals=("stage", "size"))
-    return table.reset_index()

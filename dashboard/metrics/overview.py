@@ -1,6 +1,9 @@
 """The overview's headline numbers for the period, compared with the period just before it.
 
-KPIs count events in the period (created, won, sent), not cohorts.
+KPIs count events in the period, each on its own date: leads by the customer's Created date,
+deals opened by the deal's Created date, deals won/lost by the day they closed
+(:func:`closed_on`), revenue and customers won by the sale's date (the deal's close or the
+purchase's Date, :mod:`dashboard.metrics.revenue`), emails by when they were sent.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from dashboard.frames import Frames
 from dashboard.metrics.deals import LOST, WON
 from dashboard.metrics.mail import SENT
 from dashboard.metrics.period import Period
+from dashboard.metrics.revenue import first_sales, revenue, sales_frame, sales_in_period
 from dashboard.metrics.sources import costs_in_period
 
 KPI_KEYS = (
     "new_leads",
     "new_deals",
     "deals_won",
+    "customers_won",
     "won_revenue",
     "win_rate",
     "marketing_cost",
@@ -25,21 +30,29 @@ KPI_KEYS = (
 )
 
 
-def _kpi_values(frames: Frames, period: Period) -> dict[str, float]:
+def closed_on(deals: pd.DataFrame) -> pd.Series:
+    """The day each deal counts as closed: Closed, else Stage since, else Created (the same
+    rule as sheet_schema.revenue.close_date)."""
+    return pd.Series(deals["closed"].fillna(deals["stage_since"]).fillna(deals["created"]))
+
+
+def _kpi_values(frames: Frames, sales: pd.DataFrame, period: Period) -> dict[str, float]:
     deals = frames.deals
-    closed_on = deals["closed"].fillna(deals["created"])
-    closed = deals[period.mask(closed_on)]
+    closed = deals[period.mask(closed_on(deals))]
     won = closed[closed["stage"] == WON]
     lost = closed[closed["stage"] == LOST]
     decided = len(won) + len(lost)
     costs = costs_in_period(frames.sources, period)["cost"]
     mail = frames.mail_log
     sent = mail[(mail["status"] == SENT) & period.mask(mail["sent_at"].fillna(mail["planned_at"]))]
+    sold = revenue(sales_in_period(sales, period))
     return {
+        "missing": float(sold.deals_without_value + sold.purchases_without_amount),
         "new_leads": float(period.mask(frames.customers["created"]).sum()),
         "new_deals": float(period.mask(deals["created"]).sum()),
         "deals_won": float(len(won)),
-        "won_revenue": float(won["value"].sum()),
+        "customers_won": float(len(sales_in_period(first_sales(sales), period))),
+        "won_revenue": sold.amount,
         "win_rate": len(won) / decided if decided else np.nan,
         "marketing_cost": float(costs.sum()) if costs.notna().any() else np.nan,
         "emails_sent": float(len(sent)),
@@ -50,17 +63,20 @@ def kpis(frames: Frames, period: Period) -> pd.DataFrame:
     """Headline numbers for the period and the one before it.
 
     Columns: ``kpi`` (one of :data:`KPI_KEYS`), ``current``, ``previous`` (NaN for all time) and
-    ``change`` (relative change; NaN when the previous value is 0 or unknown). Won deals and
-    win rate count deals *closed* in the period (Closed date, else Created).
+    ``change`` (relative change; NaN when the previous value is 0 or unknown) and
+    ``missing`` (for ``won_revenue``: how many of the period's sales have no amount, so the
+    figure is incomplete; 0 elsewhere). Dates as the module says.
     """
-    current = _kpi_values(frames, period)
+    sales = sales_frame(frames.customers, frames.deals, frames.interactions)
+    current = _kpi_values(frames, sales, period)
     before = period.previous()
-    previous = _kpi_values(frames, before) if before else dict.fromkeys(KPI_KEYS, np.nan)
+    previous = _kpi_values(frames, sales, before) if before else dict.fromkeys(KPI_KEYS, np.nan)
     table = pd.DataFrame(
         {
             "kpi": list(KPI_KEYS),
             "current": [current[k] for k in KPI_KEYS],
             "previous": [previous[k] for k in KPI_KEYS],
+            "missing": [int(current["missing"]) if k == "won_revenue" else 0 for k in KPI_KEYS],
         }
     )
     table["change"] = ((table["current"] - table["previous"]) / table["previous"]).where(

@@ -32,6 +32,14 @@ def _history(view: View, customer_id: str) -> None:
         return
     person = history.customer
     st.markdown(f"**{plain(person['name'])}** · {plain(person['id'])} · {plain(person['email'])}")
+    paid = history.revenue
+    st.metric(
+        tr("col.revenue"),
+        tr.money(paid.amount),
+        delta=tr.incomplete(paid.deals_without_value, paid.purchases_without_amount) or None,
+        delta_color="off",
+        border=True,
+    )
     tabs = st.tabs([tr("customers.deals"), tr("customers.interactions"), tr("customers.emails")])
     parts: list[tuple[pd.DataFrame, list[Column]]] = [
         (

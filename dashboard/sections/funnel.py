@@ -13,13 +13,21 @@ def render(view: View) -> None:
     """Draw the page."""
     tr, frames, period = view.tr, view.frames, view.period
     st.title(tr("page.funnel"))
+    st.caption(tr("basis.funnel"))
     totals = metrics.deal_totals(frames.deals, period)
     cells = st.columns(5)
     cells[0].metric(tr("funnel.deals"), tr.number(totals.deals), border=True)
     cells[1].metric(tr("funnel.won"), tr.number(totals.won), border=True)
     cells[2].metric(tr("funnel.lost"), tr.number(totals.lost), border=True)
     cells[3].metric(tr("funnel.open"), tr.number(totals.open), border=True)
-    cells[4].metric(tr("funnel.won_revenue"), tr.money(totals.won_revenue), border=True)
+    missing = totals.won_without_value
+    cells[4].metric(
+        tr("funnel.won_value"),
+        tr.money(totals.won_value),
+        delta=tr("revenue.incomplete", count=missing) if missing else None,
+        delta_color="off",
+        border=True,
+    )
     st.caption(tr("funnel.explain"))
 
     table = metrics.funnel(frames.deals, frames.stage_history, frames.stages, period)
@@ -52,7 +60,7 @@ def render(view: View) -> None:
             display_table(
                 reasons,
                 [
-                    ("reason", tr("col.reason"), None),
+                    ("reason", tr("col.reason"), tr.value),
                     ("deals", tr("col.deals"), tr.number),
                     ("value", tr("col.value"), tr.money),
                 ],

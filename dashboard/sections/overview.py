@@ -26,18 +26,27 @@ def render(view: View) -> None:
     """Draw the page."""
     tr = view.tr
     st.title(tr("page.overview"))
+    st.caption(tr("basis.overview"))
     table = metrics.kpis(view.frames, view.period)
+    sales = metrics.sales_frame(view.frames.customers, view.frames.deals, view.frames.interactions)
+    known = metrics.revenue(metrics.sales_in_period(sales, view.period))
     columns = st.columns(4)
     rows = zip(
         table["kpi"], table["current"].astype(float), table["change"].astype(float), strict=True
     )
     for index, (kpi, current, change) in enumerate(rows):
         delta = None if math.isnan(change) else f"{'+' if change >= 0 else ''}{tr.percent(change)}"
+        help_text = None
+        if kpi == "won_revenue" and not known.complete:
+            # A sale without an amount is unknown money: the figure says so instead of a change.
+            help_text = tr.incomplete(known.deals_without_value, known.purchases_without_amount)
+            delta = help_text
         columns[index % 4].metric(
             tr(f"kpi.{kpi}"),
             _value(view, str(kpi), float(current)),
             delta=delta,
-            delta_color="inverse" if kpi in _INVERSE else "normal",
+            delta_color="off" if help_text else "inverse" if kpi in _INVERSE else "normal",
+            help=help_text,
             border=True,
         )
     totals = metrics.deal_totals(view.frames.deals, metrics.Period())
@@ -49,7 +58,7 @@ def render(view: View) -> None:
         st.caption(tr("kpi.vs_previous", start=tr.date(previous.start), end=tr.date(previous.end)))
     else:
         st.caption(tr("kpi.no_previous"))
-    monthly = metrics.revenue_by_month(view.frames.deals, view.period)
+    monthly = metrics.revenue_by_month(sales, view.period)
     if monthly.empty:
         st.info(tr("empty.period"))
     else:

@@ -17,6 +17,7 @@ def _columns(tr: Translator, table: pd.DataFrame) -> list[Column]:
         ("leads", tr("col.leads"), tr.number),
         ("customers_won", tr("col.customers_won"), tr.number),
         ("revenue", tr("col.revenue"), tr.money),
+        ("missing", tr("col.missing"), tr.number),
         ("cost", tr("col.cost"), lambda v: no_cost if is_missing(v) else tr.money(v)),
         ("cost_per_lead", tr("col.cost_per_lead"), tr.money),
         ("cost_per_customer", tr("col.cost_per_customer"), tr.money),
@@ -28,15 +29,17 @@ def render(view: View) -> None:
     """Draw the page."""
     tr, frames, period = view.tr, view.frames, view.period
     st.title(tr("page.sources"))
+    st.caption(tr("basis.sources"))
     st.caption(tr("sources.explain"))
-    args = (frames.customers, frames.deals, frames.sources, period)
+    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    args = (frames.customers, sales, frames.sources, period)
     totals = metrics.source_totals(*args)
     if totals.empty:
         st.info(tr("empty.period"))
         return
     st.subheader(tr("sources.by_source"))
     st.dataframe(
-        display_table(totals, [("source", tr("col.source"), None), *_columns(tr, totals)]),
+        display_table(totals, [("source", tr("col.source"), tr.value), *_columns(tr, totals)]),
         hide_index=True,
         key="source_totals",
     )
@@ -46,7 +49,9 @@ def render(view: View) -> None:
     if not with_roi.empty:
         right.plotly_chart(
             charts.bar_chart(
-                with_roi["source"], with_roi["roi"] * 100, tr("sources.roi_chart") + " (%)"
+                with_roi["source"].map(tr.value),
+                with_roi["roi"] * 100,
+                tr("sources.roi_chart") + " (%)",
             ),
             key="roi",
         )
@@ -57,7 +62,7 @@ def render(view: View) -> None:
             months,
             [
                 ("month", tr("col.month"), tr.month),
-                ("source", tr("col.source"), None),
+                ("source", tr("col.source"), tr.value),
                 *_columns(tr, months),
             ],
         ),
