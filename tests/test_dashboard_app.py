@@ -173,7 +173,7 @@ def test_workbook_language_translates_the_interface(
     assert at.title[0].value == "Resumen"
     open_page(at, "funnel")
     assert at.title[0].value == "Embudo"
-    assert metric_values(at)["Ingresos ganados"] == "0 €"
+    assert metric_values(at)["Valor ganado de los tratos abiertos"] == "0 €"
     at.sidebar.selectbox(key="language").set_value("el").run()
     assert at.title[0].value == "Χοάνη πωλήσεων"
 

@@ -1,11 +1,13 @@
 """RFM segments of customers who bought, scored with pandas.
 
-Each customer with at least one purchase (a won deal, or a Purchase interaction) gets three
-scores from 1 to 5, by quintile of the customers who bought:
+Each customer with at least one purchase (a sale of sheet_schema.revenue: a won deal, or a
+Purchase interaction that is not part of a won deal) gets three scores from 1 to 5, by quintile
+of the customers who bought:
 
 - R (recency): days since the last dated purchase, fewer is better (undated purchases only: 1);
 - F (frequency): how many purchases;
-- M (monetary): the sum of won deal values and purchase amounts.
+- M (monetary): the sum of the sales' amounts, each counted once (a purchase naming a won deal
+  is that deal's money, not more; an unknown amount adds 0).
 
 Quintiles are percentile ranks with ties averaged (``ceil(5 * rank / n)``), so customers with the
 same figures always get the same score, whatever the row order. F and M are combined into one

@@ -65,8 +65,8 @@ def sales_frame(
     keys = pd.Series([s.customer for s in found], dtype=object)
     refs = pd.Series([s.ref for s in found], dtype=object)
     is_deal = pd.Series([s.is_deal for s in found], dtype=bool)
-    deal_source = refs.map(by_deal["source"]).where(is_deal)
-    deal_manager = refs.map(by_deal["manager"]).where(is_deal)
+    deal_source = refs.map(by_deal["source"]).astype(object).where(is_deal)
+    deal_manager = refs.map(by_deal["manager"]).astype(object).where(is_deal)
     return pd.DataFrame(
         {
             "customer_id": keys.map(known["id"]).fillna(keys.where(keys != "")),
