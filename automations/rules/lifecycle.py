@@ -3,8 +3,9 @@
 Inputs (see :mod:`automations.rules.activity`): a *purchase* is a sale as
 :mod:`sheet_schema.revenue` defines it for the dashboard too: a won deal (dated by Closed, else
 Stage since, else Created), or a Purchase interaction that is not part of a won deal; *contact*
-is any interaction; only ready rows dated up to today count. *Last activity* is the latest of: last purchase, last contact, the
-Created date of any of the customer's deals, and the customer's own Created date. ``D`` is
+is any interaction; only ready rows dated up to today count. *Last activity* is the latest of:
+last purchase, last contact, the Created date of any of the customer's deals, and the customer's
+own Created date. ``D`` is
 Settings ``Dormant after days`` and ``C`` is ``Churned after days``; ``days`` is today (in the
 workbook's time zone) minus last activity. The first rule that applies decides:
 
