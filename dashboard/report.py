@@ -70,7 +70,7 @@ def _revenue(known: metrics.Revenue) -> dict[str, object]:
 def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
     """The overview page's numbers as one JSON-ready dict."""
     sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
-    kpis = metrics.kpis(frames, period)
+    kpis = metrics.kpis(frames, period, sales)
     return {
         **_head(frames, "overview", period),
         "kpis": {str(k): _plain(v) for k, v in zip(kpis["kpi"], kpis["current"], strict=True)},

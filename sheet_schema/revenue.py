@@ -22,6 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Generic, TypeVar
+
+# Amounts are Decimals in the bot and floats in the dashboard's frames; one call uses one kind.
+N = TypeVar("N", Decimal, float)
 
 WON = "Won"
 PURCHASE = "Purchase"
@@ -38,47 +42,48 @@ def close_date(closed: date | None, stage_since: date | None, created: date | No
 
 
 @dataclass(frozen=True)
-class WonDeal:
+class WonDeal(Generic[N]):
     """A deal whose Stage is Won, as the revenue rule needs it."""
 
     deal: str  # the Deal ID as typed
     customer: str  # id_key of its Customer ID
-    value: Decimal | None
+    value: N | None
     closed: date | None  # see close_date
 
 
 @dataclass(frozen=True)
-class PurchaseLine:
+class PurchaseLine(Generic[N]):
     """A Purchase interaction, as the revenue rule needs it."""
 
     interaction: str  # the Interaction ID as typed
     customer: str  # id_key of its Customer ID
     deal: str  # id_key of its Deal ID ("" when it names none)
-    amount: Decimal | None
+    amount: N | None
     when: date | None
 
 
 @dataclass(frozen=True)
-class Sale:
+class Sale(Generic[N]):
     """Money a customer paid, counted once (see the module's docstring)."""
 
     customer: str  # id_key
-    amount: Decimal | None  # None: unknown (a won deal with no Value, a purchase with no Amount)
+    amount: N | None  # None: unknown (a won deal with no Value, a purchase with no Amount)
     when: date | None
     ref: str  # the Deal ID of a won deal's sale, else the Interaction ID
     is_deal: bool
 
 
-def sales(won: Iterable[WonDeal], purchases: Iterable[PurchaseLine]) -> list[Sale]:
+def sales(won: Iterable[WonDeal[N]], purchases: Iterable[PurchaseLine[N]]) -> list[Sale[N]]:
     """Every sale, once: won deals first (in the order given), then purchases on their own."""
     deals = list(won)
     won_keys = {id_key(d.deal) for d in deals if d.deal}
-    paid: dict[str, Decimal] = {}
-    alone: list[Sale] = []
+    paid: dict[str, N] = {}
+    alone: list[Sale[N]] = []
     for line in purchases:
         if line.deal and line.deal in won_keys:
             if line.amount is not None:
-                paid[line.deal] = paid.get(line.deal, Decimal(0)) + line.amount
+                before = paid.get(line.deal)
+                paid[line.deal] = line.amount if before is None else before + line.amount
             continue
         alone.append(Sale(line.customer, line.amount, line.when, line.interaction, False))
     out = [

@@ -135,8 +135,8 @@ def gather_activity(
     """Activity per customer ID (``id_key``), from ready Deals and Interactions rows."""
     activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
     last_on_deal: dict[str, date] = {}
-    lines: list[PurchaseLine] = []
-    won: list[WonDeal] = []
+    lines: list[PurchaseLine[Decimal]] = []
+    won: list[WonDeal[Decimal]] = []
     for row in snapshot.tab(interactions.name):
         values = row.values
         when = as_date(values.get("date"))

@@ -59,15 +59,17 @@ def _kpi_values(frames: Frames, sales: pd.DataFrame, period: Period) -> dict[str
     }
 
 
-def kpis(frames: Frames, period: Period) -> pd.DataFrame:
+def kpis(frames: Frames, period: Period, sales: pd.DataFrame | None = None) -> pd.DataFrame:
     """Headline numbers for the period and the one before it.
 
     Columns: ``kpi`` (one of :data:`KPI_KEYS`), ``current``, ``previous`` (NaN for all time) and
     ``change`` (relative change; NaN when the previous value is 0 or unknown) and
     ``missing`` (for ``won_revenue``: how many of the period's sales have no amount, so the
-    figure is incomplete; 0 elsewhere). Dates as the module says.
+    figure is incomplete; 0 elsewhere). Dates as the module says. ``sales`` is
+    :func:`~dashboard.metrics.revenue.sales_frame` of these frames, when the caller has it.
     """
-    sales = sales_frame(frames.customers, frames.deals, frames.interactions)
+    if sales is None:
+        sales = sales_frame(frames.customers, frames.deals, frames.interactions)
     current = _kpi_values(frames, sales, period)
     before = period.previous()
     previous = _kpi_values(frames, sales, before) if before else dict.fromkeys(KPI_KEYS, np.nan)

@@ -11,24 +11,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 
 from dashboard.metrics.period import Period, month_start
-from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, close_date, id_key, sales
+from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, id_key, sales
 
 SALE_COLUMNS = ["customer_id", "ref", "is_deal", "amount", "date", "source", "manager"]
 
 
-def _day(value: object) -> date | None:
-    return value.date() if isinstance(value, pd.Timestamp) and not pd.isna(value) else None
+def _days(moments: pd.Series) -> list[date | None]:
+    """Timestamps as plain dates (None for NaT), in one pass."""
+    return [None if pd.isna(d) else d for d in moments.dt.date.tolist()]
 
 
-def _money(value: object) -> Decimal | None:
-    if isinstance(value, float) and value == value:  # NaN is not equal to itself
-        return Decimal(repr(value))
-    return None
+def _amounts(values: pd.Series) -> list[float | None]:
+    return [None if v != v else float(v) for v in values.tolist()]  # NaN is not equal to itself
+
+
+def _keys(values: pd.Series) -> list[str]:
+    return [id_key(v) for v in values.tolist()]
+
+
+def _refs(frame: pd.DataFrame) -> list[str]:
+    """Each row's ID as typed, or "#rowN" for a row without one (it is still money)."""
+    return [
+        str(i) if isinstance(i, str) and i else f"#row{n}"
+        for i, n in zip(frame["id"].tolist(), frame["row"].tolist(), strict=True)
+    ]
 
 
 def sales_frame(
@@ -38,25 +48,28 @@ def sales_frame(
     ``is_deal``, ``amount`` (NaN when unknown), ``date`` (NaT when unknown), ``source`` and
     ``manager`` (the deal's own, else its customer's)."""
     won_rows = deals[deals["stage"] == WON]
+    closed = won_rows["closed"].fillna(won_rows["stage_since"]).fillna(won_rows["created"])
     won = [
-        WonDeal(
-            str(row.id) if isinstance(row.id, str) else f"#row{row.row}",
-            id_key(row.customer_id),
-            _money(row.value),
-            close_date(_day(row.closed), _day(row.stage_since), _day(row.created)),
+        WonDeal(ref, customer, value, when)
+        for ref, customer, value, when in zip(
+            _refs(won_rows),
+            _keys(won_rows["customer_id"]),
+            _amounts(won_rows["value"]),
+            _days(closed),  # close_date: Closed, else Stage since, else Created
+            strict=True,
         )
-        for row in won_rows.itertuples(index=False)
     ]
     bought = interactions[interactions["kind"] == PURCHASE]
     lines = [
-        PurchaseLine(
-            str(row.id or f"#row{row.row}"),
-            id_key(row.customer_id),
-            id_key(row.deal_id),
-            _money(row.amount),
-            _day(row.date),
+        PurchaseLine(*fields)
+        for fields in zip(
+            _refs(bought),
+            _keys(bought["customer_id"]),
+            _keys(bought["deal_id"]),
+            _amounts(bought["amount"]),
+            _days(bought["date"]),
+            strict=True,
         )
-        for row in bought.itertuples(index=False)
     ]
     found = sales(won, lines)
     known = customers.dropna(subset=["id"])
@@ -72,10 +85,7 @@ def sales_frame(
             "customer_id": keys.map(known["id"]).fillna(keys.where(keys != "")),
             "ref": refs,
             "is_deal": is_deal,
-            "amount": pd.Series(
-                [float(s.amount) if s.amount is not None else float("nan") for s in found],
-                dtype="float64",
-            ),
+            "amount": pd.Series([s.amount for s in found], dtype="float64"),
             "date": pd.to_datetime(pd.Series([s.when for s in found], dtype=object)),
             "source": deal_source.fillna(keys.map(known["source"])),
             "manager": deal_manager.fillna(keys.map(known["manager"])),

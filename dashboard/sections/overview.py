@@ -27,8 +27,8 @@ def render(view: View) -> None:
     tr = view.tr
     st.title(tr("page.overview"))
     st.caption(tr("basis.overview"))
-    table = metrics.kpis(view.frames, view.period)
     sales = metrics.sales_frame(view.frames.customers, view.frames.deals, view.frames.interactions)
+    table = metrics.kpis(view.frames, view.period, sales)
     known = metrics.revenue(metrics.sales_in_period(sales, view.period))
     columns = st.columns(4)
     rows = zip(
