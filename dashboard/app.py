@@ -92,7 +92,8 @@ def main(argv: list[str]) -> None:
         for index, (name, key, icon) in enumerate(PAGES)
     ]
     page = st.navigation(pages)
-    if page.url_path in NEEDS_INTERACTIONS:
+    # The default page (the first) has an empty url_path.
+    if (page.url_path or PAGES[0][0]) in NEEDS_INTERACTIONS:
         loaded = load_frames(backend, source_key, interactions=True)
         if isinstance(loaded, LoadFailure):
             _show_failure(loaded.message, tr)

@@ -23,6 +23,7 @@ from dashboard.loading import _Memory, current_generation
 from dashboard.login import login_throttle
 from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
 from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
+from tests.test_revenue import write_typed
 
 WAIT_ES = (
     r"Demasiadas contraseñas incorrectas\. "
@@ -132,6 +133,30 @@ def test_hand_made_workbook_shows_hand_computed_figures(
     problems = at.dataframe[1].value
     assert "“soon” is not a date" in problems["Problem"].tolist()
     assert problems["Row"].tolist() == ["3", "3", "3"]
+
+
+@pytest.mark.usefixtures("served_on")
+def test_pages_say_their_dates_and_show_unknown_as_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_typed(tmp_path / "typed.xlsx")
+    at = demo_app(path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    won = next(m for m in at.metric if m.label == "Won revenue")
+    assert won.value == "€5,950"  # purchases included, the one naming a valued deal only once
+    assert won.delta == "incomplete: 1 deal without a value"
+    assert any(
+        c.value.startswith("Dates: leads by the customer's Created date") for c in at.caption
+    )
+    open_page(at, "funnel")
+    assert any(c.value.startswith("Dates: the deals opened") for c in at.caption)
+    open_page(at, "sources")
+    assert any(c.value.startswith("Dates: leads by the month") for c in at.caption)
+    totals = at.dataframe[0].value.set_index("Source")
+    assert {"Olark Chat (not in the list)", "(no source)", "Event", "Website"} == set(totals.index)
+    assert totals.loc["Event", "ROI"] == "250%"  # the deal's own source, not its customer's
+    assert totals.loc["Website", "ROI"] == "–"  # a sale without a value: no ROI, not -100 %
+    assert totals.loc["Website", "Sales without an amount"] == "1"
 
 
 @pytest.mark.usefixtures("served_on")

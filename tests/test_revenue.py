@@ -41,8 +41,10 @@ MARCH = Period(date(2024, 3, 1), date(2024, 3, 31))
 OLARK = "Olark Chat (not in the list)"
 
 
-def _fill(path: Path) -> None:
-    """Type the rows as a person would: in the sheet's own columns, headers as init made them."""
+def write_typed(path: Path) -> Path:
+    """The workbook of this module: init's, then the rows typed as a person would, in the
+    sheet's own columns."""
+    create_workbook(path, SCHEMA)
     book = load_workbook(path)
 
     def put(tab: str, rows: list[dict[str, object]]) -> None:
@@ -99,14 +101,12 @@ def _fill(path: Path) -> None:
         ],
     )
     book.save(path)
+    return path
 
 
 @pytest.fixture(scope="module")
 def typed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("revenue") / "crm.xlsx"
-    create_workbook(path, SCHEMA)
-    _fill(path)
-    return path
+    return write_typed(tmp_path_factory.mktemp("revenue") / "crm.xlsx")
 
 
 @pytest.fixture(scope="module")
