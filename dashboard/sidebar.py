@@ -66,7 +66,11 @@ def filters(
         tr("sidebar.managers"), managers, placeholder=tr("sidebar.all"), key="managers"
     )
     chosen_sources = st.sidebar.multiselect(
-        tr("sidebar.sources"), sources, placeholder=tr("sidebar.all"), key="sources"
+        tr("sidebar.sources"),
+        sources,
+        placeholder=tr("sidebar.all"),
+        format_func=tr.value,  # "Olark Chat (not in the list)" in the dashboard's language
+        key="sources",
     )
     return period, tuple(chosen_managers), tuple(chosen_sources)
 
