@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from datetime import UTC, date, datetime, time
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
@@ -35,6 +36,22 @@ def positive_minutes(text: str) -> float:
             f"{text!r} minutes: give a number of minutes greater than 0, e.g. 10"
         )
     return minutes
+
+
+def iso_date(text: str) -> date:
+    """A calendar date typed as YYYY-MM-DD (``--as-of``, ``--from``, ``--to``)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: type it as YYYY-MM-DD, e.g. 2025-12-31"
+        ) from None
+
+
+def as_of_moment(day: date) -> datetime:
+    """The moment a run ``--as-of`` a day stands for: noon UTC, the same calendar day in every
+    workbook time zone from UTC-11 to UTC+11, so rules see that day as today."""
+    return datetime.combine(day, time(12), UTC)
 
 
 def positive_int(text: str) -> int:

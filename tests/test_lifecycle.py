@@ -74,16 +74,28 @@ def test_thresholds_come_from_settings_and_reasons_follow_the_language() -> None
     )
 
 
-def test_a_lead_without_recent_contact_goes_dormant_then_churned() -> None:
+def test_a_customer_who_never_bought_stays_a_lead_however_quiet() -> None:
     base = {"Customers": [{"id": "C-0001", "name": "Ana", "created": ago(50)}]}
     assert lifecycle_of(base)["C-0001"][0] == "Lead"
     base["Customers"][0]["created"] = ago(120)
-    assert lifecycle_of(base)["C-0001"][0] == "Dormant"
-    base["Interactions"] = [{"date": at(10), "customer_id": "C-0001", "kind": "Email"}]
-    assert lifecycle_of(base)["C-0001"][0] == "Lead"  # contact brings a lead back
+    assert lifecycle_of(base)["C-0001"] == (
+        "Lead",
+        f"No purchase yet; last contact or new record on {ago(120)}.",
+    )
     base["Customers"][0]["created"] = ago(800)
-    del base["Interactions"]
-    assert lifecycle_of(base)["C-0001"][0] == "Churned"
+    assert lifecycle_of(base)["C-0001"][0] == "Lead"
+
+
+def test_twenty_freshly_typed_customers_who_never_bought_are_none_churned() -> None:
+    # Typed the way a person imports an old list: Created dates spread over five years, a few
+    # calls, no purchase at all. None of them can have stopped buying.
+    customers = [
+        {"id": f"C-{n:04d}", "name": f"Person {n}", "created": ago(90 * n)} for n in range(1, 21)
+    ]
+    calls = [{"date": at(400), "customer_id": "C-0003", "kind": "Call"}]
+    found = lifecycle_of({"Customers": customers, "Interactions": calls})
+    assert len(found) == 20
+    assert {stage for stage, _ in found.values()} == {"Lead"}
 
 
 def test_rfm_scores_rank_customers_into_named_segments() -> None:
@@ -141,3 +153,19 @@ def test_segments_written_from_won_deals_and_purchases_and_steady_state_is_quiet
     assert all(f"C-{n:04d}" not in segment for n in range(16, 21))  # never bought: no segment
     again, _ = plan_for(apply_to_records(records, plan))
     assert writes_of(again, "Customers") == {}
+
+
+def test_missing_dates_and_values_do_not_tie_everyone_into_one_segment() -> None:
+    # Imported won deals often have no Closed date and no Value: 8 customers, bought 1..8 times,
+    # nothing dated, nothing valued. Frequency still tells them apart.
+    purchases = [PurchaseRecord(f"C{n}", None, None) for n in range(1, 9) for _ in range(n)]
+    named = segments(purchases, TODAY)
+    assert len(set(named.values())) > 1
+    scores = rfm_scores(purchases, TODAY)
+    assert set(scores["r"]) == {1}  # undated: the lowest recency, never a shared middle
+    assert scores.loc["C8", "m"] == scores.loc["C8", "f"] == 5
+    # A customer with a known amount is ranked among those with amounts only.
+    mixed = [*purchases, PurchaseRecord("C9", ago(3), Decimal(10))]
+    mixed_scores = rfm_scores(mixed, TODAY)
+    assert mixed_scores.loc["C9", "r"] == 5
+    assert mixed_scores.loc["C1", "r"] == 1

@@ -193,9 +193,15 @@ def test_anniversary_counts_a_won_deal_by_its_closed_date() -> None:
 def dormant_records(
     *contacts: date, lifecycle: str = "Dormant"
 ) -> dict[str, list[dict[str, object]]]:
+    # The first contact is a purchase: only someone who bought can lapse (a lead stays a lead).
     interactions: list[dict[str, object]] = [
-        {"date": datetime(d.year, d.month, d.day, 9), "customer_id": "C-0001", "kind": "Call"}
-        for d in contacts
+        {
+            "date": datetime(d.year, d.month, d.day, 9),
+            "customer_id": "C-0001",
+            "kind": "Purchase" if n == 0 else "Call",
+            "amount": 30 if n == 0 else None,
+        }
+        for n, d in enumerate(contacts)
     ]
     return {
         "Customers": [customer(1, lifecycle=lifecycle)],

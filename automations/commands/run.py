@@ -7,6 +7,7 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
+from automations.arguments import as_of_moment, iso_date
 from automations.commands import Subcommands
 from automations.commands.options import (
     add_mail_options,
@@ -26,6 +27,9 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
     from automations.plan_text import describe_plan
     from automations.scheduler import AlreadyRunning, single_instance
 
+    if args.as_of is not None and not args.dry_run:
+        print("sheetcrm: --as-of needs --dry-run (a real run is always as of now)", file=sys.stderr)
+        return 2
     backend = build_backend(args, schema)
     mailer, handover = build_mailer(args), build_handover_log(args)
     # A dry run writes and sends nothing, so it may look while another process works.
@@ -35,7 +39,7 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
             report, plan = run_cycle(
                 backend,
                 schema,
-                datetime.now(UTC),
+                datetime.now(UTC) if args.as_of is None else as_of_moment(args.as_of),
                 dry_run=args.dry_run,
                 mailer=mailer,
                 handover=handover,
@@ -118,6 +122,12 @@ def register(commands: Subcommands) -> None:
     add_workbook_options(run)
     run.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     run.add_argument("--json", action="store_true", help="print the cycle report as JSON")
+    run.add_argument(
+        "--as-of",
+        type=iso_date,
+        default=None,
+        help="with --dry-run: plan as if today were this date (YYYY-MM-DD): lifecycle, RFM",
+    )
     run.add_argument(
         "--lock",
         default=None,

@@ -76,10 +76,10 @@ def is_ready(tab: Tab, row: Row) -> bool:
 class Purchase:
     """A sale (sheet_schema.revenue): a won deal, or a Purchase interaction not part of one.
 
-    ``amount`` is 0 when unknown (RFM needs a number; the dashboard shows it as unknown)."""
+    ``amount`` is None when unknown (RFM ranks money among the known amounts only)."""
 
     when: date | None
-    amount: Decimal
+    amount: Decimal | None  # None: no amount or value typed (unknown, not zero)
     source: str  # the deal or interaction ID
 
 
@@ -130,9 +130,14 @@ def _latest(current: date | None, candidate: date) -> date:
 
 
 def gather_activity(
-    deals: Tab, interactions: Tab, snapshot: Snapshot, today: date
+    deals: Tab, interactions: Tab, snapshot: Snapshot, today: date, as_of: bool = False
 ) -> dict[str, CustomerActivity]:
-    """Activity per customer ID (``id_key``), from ready Deals and Interactions rows."""
+    """Activity per customer ID (``id_key``), from ready Deals and Interactions rows.
+
+    With ``as_of`` (a past day, ``--as-of``), the workbook is seen as it was that day: a deal
+    created after it did not exist, and a deal won after it was still open. Without it a future
+    Closed date is taken for a typing slip and the won deal counts as an undated purchase.
+    """
     activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
     last_on_deal: dict[str, date] = {}
     lines: list[PurchaseLine[Decimal]] = []
@@ -172,9 +177,15 @@ def gather_activity(
         stage = row.get("stage")
         if not customer or not isinstance(stage, str):
             continue
+        created = as_date(row.get("created"))
+        if as_of:
+            if created is not None and created > today:
+                continue
+            closed = as_date(row.get("closed"))
+            if stage in (WON, "Lost") and closed is not None and closed > today:
+                stage = "Open"  # decided after the day: still open then
         record = activity[customer]
         record.deal_stages.append(stage)
-        created = as_date(row.get("created"))
         if created is not None and created <= today:
             record.deal_created.append(created)
         if stage == WON:
@@ -201,9 +212,7 @@ def gather_activity(
             )
     # Each sale once: a purchase naming a won deal is part of that deal (sheet_schema.revenue).
     for sale in sales(won, lines):
-        activity[sale.customer].purchases.append(
-            Purchase(sale.when, sale.amount if sale.amount is not None else Decimal(0), sale.ref)
-        )
+        activity[sale.customer].purchases.append(Purchase(sale.when, sale.amount, sale.ref))
     return activity
 
 

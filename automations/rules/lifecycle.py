@@ -12,8 +12,12 @@ workbook's time zone) minus last activity. The first rule that applies decides:
 1. **Lost**: the customer has deals, every one of them is Lost, and nothing was ever bought.
 2. With at least one purchase: **Active** if days <= D; **Dormant** if days <= C; else
    **Churned**. (A purchase with no date at all counts as Active until dated activity exists.)
-3. Without purchases: **Lead** if a deal is open, if nothing is dated yet (a new record), or if
-   days <= D; else **Dormant** if days <= C; else **Churned**.
+3. Without purchases: **Lead**, whatever the days: someone who never bought cannot have
+   stopped buying, so is never Dormant or Churned (the reason names the open deal or the last
+   contact or record date, so a quiet lead is visible).
+
+``today`` is the day the stages are computed for: the workbook's today in a cycle, or the date
+given with ``--as-of`` (``report``, ``run --dry-run``); activity after it is ignored.
 
 Lifecycle values are the choice values of crm.toml (English); "Lifecycle reason" is a sentence in
 the workbook's language that names the deciding fact and its date, never "N days ago", so it does
@@ -81,11 +85,11 @@ def classify(
         if bought:
             return Lifecycle("Active", "lifecycle.bought", {})
         return Lifecycle("Lead", "lifecycle.lead_new", {})
+    if not bought:
+        return Lifecycle("Lead", "lifecycle.lead_recent", {"date": last.isoformat()})
     days = (today - last).days
     if days <= settings.dormant_after_days:
-        if bought:
-            return Lifecycle("Active", "lifecycle.active", {"date": last.isoformat()})
-        return Lifecycle("Lead", "lifecycle.lead_recent", {"date": last.isoformat()})
+        return Lifecycle("Active", "lifecycle.active", {"date": last.isoformat()})
     if days <= settings.churned_after_days:
         return Lifecycle(
             "Dormant",

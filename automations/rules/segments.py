@@ -4,10 +4,13 @@ Each customer with at least one purchase (a sale of sheet_schema.revenue: a won 
 Purchase interaction that is not part of a won deal) gets three scores from 1 to 5, by quintile
 of the customers who bought:
 
-- R (recency): days since the last dated purchase, fewer is better (undated purchases only: 1);
+- R (recency): days since the last dated purchase, fewer is better, ranked among the customers
+  with a dated purchase (undated purchases only: 1);
 - F (frequency): how many purchases;
 - M (monetary): the sum of the sales' amounts, each counted once (a purchase naming a won deal
-  is that deal's money, not more; an unknown amount adds 0).
+  is that deal's money, not more), ranked among the customers with at least one known amount; a
+  customer with no known amount at all takes her F score as M, so missing values never make
+  everyone tie into one segment.
 
 Quintiles are percentile ranks with ties averaged (``ceil(5 * rank / n)``), so customers with the
 same figures always get the same score, whatever the row order. F and M are combined into one
@@ -52,7 +55,7 @@ class PurchaseRecord:
 
     customer: str
     when: date | None
-    amount: Decimal
+    amount: Decimal | None  # None: unknown (no value typed)
 
 
 def _quintile(values: pd.Series) -> pd.Series:
@@ -64,7 +67,7 @@ def _quintile(values: pd.Series) -> pd.Series:
 def rfm_scores(purchases: Iterable[PurchaseRecord], today: date) -> pd.DataFrame:
     """One row per customer who bought: recency_days, frequency, monetary, r, f, m, fm, segment."""
     frame = pd.DataFrame(
-        [(p.customer, p.when, float(p.amount)) for p in purchases],
+        [(p.customer, p.when, None if p.amount is None else float(p.amount)) for p in purchases],
         columns=["customer", "when", "amount"],
     )
     if frame.empty:
@@ -72,15 +75,24 @@ def rfm_scores(purchases: Iterable[PurchaseRecord], today: date) -> pd.DataFrame
             columns=["recency_days", "frequency", "monetary", "r", "f", "m", "fm", "segment"]
         )
     frame["when"] = pd.to_datetime(frame["when"])
+    frame["amount"] = pd.to_numeric(frame["amount"])
     grouped = frame.groupby("customer", sort=True).agg(
-        last=("when", "max"), frequency=("when", "size"), monetary=("amount", "sum")
+        last=("when", "max"),
+        frequency=("when", "size"),
+        monetary=("amount", lambda a: a.sum(min_count=1)),
     )
-    days = (pd.Timestamp(today) - grouped["last"]).dt.days
-    # No dated purchase: the longest recency of all, so the R score is the lowest.
-    grouped["recency_days"] = days.fillna(days.max() + 1 if days.notna().any() else 0)
-    grouped["r"] = _quintile(-grouped["recency_days"])
+    grouped["recency_days"] = (pd.Timestamp(today) - grouped["last"]).dt.days
     grouped["f"] = _quintile(grouped["frequency"].astype(float))
-    grouped["m"] = _quintile(grouped["monetary"])
+    # Scores are ranked among the customers whose figure is known; an unknown figure is not the
+    # worst (or a shared middle) value of everyone, which made whole workbooks tie.
+    dated = grouped["recency_days"].notna()
+    grouped["r"] = 1
+    grouped.loc[dated, "r"] = _quintile(-grouped.loc[dated, "recency_days"])
+    valued = grouped["monetary"].notna()
+    grouped["m"] = grouped["f"]
+    grouped.loc[valued, "m"] = _quintile(grouped.loc[valued, "monetary"])
+    grouped["r"] = grouped["r"].astype(int)
+    grouped["m"] = grouped["m"].astype(int)
     grouped["fm"] = ((grouped["f"] + grouped["m"] + 1) // 2).clip(1, 5)
     table = np.array(SEGMENTS, dtype=object)
     grouped["segment"] = table[grouped["r"].to_numpy() - 1, grouped["fm"].to_numpy() - 1]
