@@ -124,6 +124,12 @@ def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
             data[key] = _convert(_choice_values(rows, key), column.type)
         else:
             data[key] = _convert([r.values.get(key) for r in rows], column.type)
+    # Columns the team added (e.g. "Sector") are kept as text under their header, so a report
+    # can be cut by them; a header that would shadow a schema key is left out.
+    extras = dict.fromkeys(header for r in rows for header in r.extra)
+    for header in extras:
+        if header and header not in data:
+            data[header] = _convert([r.extra.get(header) for r in rows], ColumnType.TEXT)
     return pd.DataFrame(data)
 
 

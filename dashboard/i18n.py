@@ -92,6 +92,7 @@ STRINGS: Final[dict[str, Text]] = {
         "Dates: the deals opened in the period (the deal's Created date), followed to "
         "wherever they are now."
     ),
+    "basis.customers": N_("Dates: the customers created in the period."),
     "basis.sources": N_(
         "Dates: leads by the month the customer was created; won revenue and customers won "
         "by the month the deal closed or the purchase happened; cost by its month."
@@ -116,6 +117,9 @@ STRINGS: Final[dict[str, Text]] = {
     "funnel.competitors": N_("Lost to competitors"),
     "funnel.no_lost": N_("No lost deals in this period."),
     "funnel.no_competitors": N_("No competitor recorded."),
+    "group.by": N_("Group by"),
+    "group.none": N_("(no grouping)"),
+    "group.download": N_("Download table (CSV)"),
     "col.stage": N_("Stage"),
     "col.reached": N_("Reached"),
     "col.conversion": N_("Conversion from previous"),

@@ -1,15 +1,17 @@
-"""``sheetcrm report overview|funnel|sources``: the dashboard's numbers on the command line.
+"""``sheetcrm report overview|funnel|sources|customers``: the dashboard's numbers on the command
+line, for a period, cut by any column, as a table, JSON or CSV.
 
-The figures come from the same :mod:`dashboard.metrics` functions the pages use, over all time,
-so a script can check or export exactly what the owner sees.
+The figures come from the same :mod:`dashboard.metrics` functions the pages use, so a script can
+check or export exactly what the owner sees. Every report says which date its period filters on
+(:data:`~dashboard.metrics.summaries.FILTERS_ON`); times are in the workbook's time zone.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Literal
 
 import pandas as pd
@@ -17,40 +19,39 @@ import pandas as pd
 from dashboard import metrics
 from dashboard.frames import Frames, build_frames
 from dashboard.i18n import Translator
+from dashboard.metrics.cuts import resolve_cut
+from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table, summary
+from dashboard.report_format import csv_text, plain, records, text_table
 from sheet_schema.model import Snapshot
+from sheet_schema.schema import load_schema
 
-ReportKind = Literal["overview", "funnel", "sources"]
-REPORT_KINDS: tuple[ReportKind, ...] = ("overview", "funnel", "sources")
+__all__ = ["ReportRequest", "funnel_report", "records", "render_report", "sources_report"]
+
+Format = Literal["table", "json", "csv"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
 # The report is English; the same sentences as the dashboard's captions.
 _EN = Translator("en")
 
 
-def _plain(value: object) -> object:
-    """A JSON-ready value: NaN/NaT become null, timestamps ISO text, numpy numbers Python ones."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m")
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
+@dataclass(frozen=True)
+class ReportRequest:
+    """What ``sheetcrm report`` was asked for beyond the kind."""
 
-
-def records(table: pd.DataFrame) -> list[dict[str, object]]:
-    """A frame as a list of JSON-ready dicts (months as YYYY-MM)."""
-    return [
-        {str(key): _plain(value) for key, value in row.items()}
-        for row in table.to_dict(orient="records")
-    ]
+    period: metrics.Period = field(default_factory=metrics.Period)
+    by: str | None = None
+    fmt: Format = "table"
+    as_of: date | None = None
+    # Customer ID -> (lifecycle, segment) computed as of ``as_of`` by the bot's rules.
+    lifecycles: Mapping[str, tuple[str, str]] | None = None
 
 
 def _head(frames: Frames, kind: ReportKind, period: metrics.Period) -> dict[str, object]:
+    zone = frames.settings.zone
     return {
         "report": kind,
         "source": frames.source,
-        "read_at": frames.read_at.isoformat(),
+        "read_at": frames.read_at.astimezone(zone).isoformat(),
+        "time_zone": frames.settings.time_zone,
         "period": period.to_json(),
         "period_basis": _EN(f"basis.{kind}"),
         "currency": frames.settings.currency,
@@ -67,25 +68,14 @@ def _revenue(known: metrics.Revenue) -> dict[str, object]:
     }
 
 
-def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
-    """The overview page's numbers as one JSON-ready dict."""
-    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
-    kpis = metrics.kpis(frames, period, sales)
-    return {
-        **_head(frames, "overview", period),
-        "kpis": {str(k): _plain(v) for k, v in zip(kpis["kpi"], kpis["current"], strict=True)},
-        **_revenue(metrics.revenue(metrics.sales_in_period(sales, period))),
-        "months": records(metrics.revenue_by_month(sales, period)),
-    }
-
-
 def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
-    """The funnel page's numbers as one JSON-ready dict.
+    """The funnel page's numbers as one JSON-ready dict (win rate = won / (won + lost)).
 
     ``won_value`` is the Value of the won deals among those opened in the period (the funnel's
     cohort); it is not ``won_revenue``, which the overview report counts by close date.
     """
     totals = metrics.deal_totals(frames.deals, period)
+    decided = totals.won + totals.lost
     return {
         **_head(frames, "funnel", period),
         "stages": records(
@@ -95,6 +85,7 @@ def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
         "won": totals.won,
         "lost": totals.lost,
         "open": totals.open,
+        "win_rate": totals.won / decided if decided else None,
         "won_value": totals.won_value,
         "won_without_value": totals.won_without_value,
         "lost_reasons": records(metrics.lost_reasons(frames.deals, period)),
@@ -113,90 +104,190 @@ def sources_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
     }
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
+def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+    """The overview page's numbers as one JSON-ready dict."""
+    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    kpis = metrics.kpis(frames, period, sales)
+    return {
+        **_head(frames, "overview", period),
+        "kpis": {str(k): plain(v) for k, v in zip(kpis["kpi"], kpis["current"], strict=True)},
+        **_revenue(metrics.revenue(metrics.sales_in_period(sales, period))),
+        "months": records(metrics.revenue_by_month(sales, period)),
+    }
 
 
-def text_table(rows: list[dict[str, object]], columns: list[str]) -> str:
-    """Rows as a plain aligned text table."""
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
+def customers_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+    """Customers created in the period by lifecycle stage and by RFM segment."""
+    customers = frames.customers[period.mask(frames.customers["created"])]
+    lifecycles = load_schema().tab("Customers").column("lifecycle").choices
+    return {
+        **_head(frames, "customers", period),
+        "customers": len(customers),
+        "lifecycle": records(metrics.lifecycle_counts(customers, lifecycles)),
+        "segments": records(metrics.segment_counts(customers)),
+    }
 
 
-def _text(data: Mapping[str, object], kind: ReportKind) -> str:
-    head = (
-        f"{kind.title()} report for {data['source']} (read {data['read_at']}), all time.\n"
-        f"{data['period_basis']}"
-    )
+BUILDERS = {
+    "overview": overview_report,
+    "funnel": funnel_report,
+    "sources": sources_report,
+    "customers": customers_report,
+}
+
+
+def _as_of(frames: Frames, request: ReportRequest) -> Frames:
+    """The frames with Lifecycle and Segment replaced by their values as of ``request.as_of``."""
+    if request.lifecycles is None:
+        return frames
+    found = request.lifecycles
+    customers = frames.customers.copy()
+    ids = customers["id"].astype(str)
+    customers["lifecycle"] = ids.map(lambda c: found[c][0] if c in found else None)
+    customers["segment"] = ids.map(lambda c: (found[c][1] or None) if c in found else None)
+    return frames.replace_tables(customers=customers)
+
+
+def build_report(
+    snapshot: Snapshot, kind: ReportKind, request: ReportRequest
+) -> tuple[dict[str, object], pd.DataFrame | None]:
+    """The report document and, with ``request.by``, its table by group."""
+    frames = _as_of(build_frames(snapshot), request)
+    data = BUILDERS[kind](frames, request.period)
+    data["as_of"] = request.as_of.isoformat() if request.as_of else None
+    lifecycles = load_schema().tab("Customers").column("lifecycle").choices
+    data["summary"] = records(pd.DataFrame([summary(kind, frames, request.period, lifecycles)]))[0]
+    table = None
+    if request.by:
+        cut = resolve_cut(frames, request.by)
+        table = by_table(kind, frames, request.period, cut, lifecycles)
+        data["by"] = {"cut": request.by, "rows": records(table)}
+    return data, table
+
+
+def _main_rows(
+    data: Mapping[str, object], kind: ReportKind
+) -> tuple[list[dict[str, object]], list[str]]:
     if kind == "overview":
         kpis = data["kpis"]
         assert isinstance(kpis, dict)
-        revenue = f"Won revenue {_cell(data['won_revenue'])} {data['currency']}"
-        if data["incomplete"]:
-            revenue += f" ({data['incomplete']})"
-        lines = [f"{key}: {_cell(value)}" for key, value in kpis.items() if key != "won_revenue"]
-        return "\n\n".join([head, revenue + ".", "\n".join(lines)])
+        return [{"kpi": k, "current": v} for k, v in kpis.items()], ["kpi", "current"]
+    key = {"funnel": "stages", "sources": "totals", "customers": "lifecycle"}
+    rows = data[key[kind]]
+    assert isinstance(rows, list)
+    columns = list(rows[0]) if rows else []
+    return rows, columns
+
+
+def _period_text(data: Mapping[str, object]) -> str:
+    period = data["period"]
+    assert isinstance(period, dict)
+    if not period["start"] and not period["end"]:
+        span = "all time"
+    else:
+        span = f"{period['start'] or 'the beginning'} to {period['end'] or 'the end'}"
+    as_of = f"; lifecycle and segments as of {data['as_of']}" if data.get("as_of") else ""
+    return f"{span}{as_of}.\n{data['period_basis']}"
+
+
+def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | None) -> str:
+    head = (
+        f"{kind.title()} report for {data['source']} (read {data['read_at']}, "
+        f"{data['time_zone']}): {_period_text(data)}"
+    )
+    parts = [head]
     if kind == "funnel":
         stages = data["stages"]
         reasons = data["lost_reasons"]
         rivals = data["competitors"]
         assert isinstance(stages, list) and isinstance(reasons, list) and isinstance(rivals, list)
-        parts = [
-            head,
+        parts.append(
             text_table(
-                stages, ["stage", "reached", "conversion", "overall", "lost_here", "median_days"]
-            ),
+                stages,
+                ["stage", "reached", "conversion", "overall", "lost_here", "median_days"],
+                SHARE_COLUMNS,
+            )
+        )
+        rate = data["win_rate"]
+        shown = "-" if rate is None else f"{100 * float(str(rate)):.1f} %"
+        missing = int(str(data["won_without_value"]))
+        parts.append(
             f"Deals opened {data['deals']}: won {data['won']}, lost {data['lost']}, "
-            f"open {data['open']}; won value of the deals opened "
-            f"{_cell(data['won_value'])} {data['currency']}"
-            + (
-                f" ({_EN.incomplete(int(str(data['won_without_value'])), 0)})."
-                if data["won_without_value"]
-                else "."
-            ),
-        ]
+            f"open {data['open']}; win rate {shown}; won value of the deals opened "
+            f"{_money(data['won_value'])} {data['currency']}"
+            + (f" ({_EN.incomplete(missing, 0)})." if missing else ".")
+        )
         if reasons:
             parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]
         if rivals:
             parts += ["Competitors:", text_table(rivals, ["competitor", "deals", "value"])]
-        return "\n\n".join(parts)
-    totals = data["totals"]
-    assert isinstance(totals, list)
-    for row in totals:
-        if not row["has_cost"]:
-            row["cost"] = "no cost data"
-    columns = ["source", "leads", "customers_won", "revenue", "missing", "cost"]
-    columns += ["cost_per_lead", "cost_per_customer", "roi"]
-    return "\n\n".join(
-        [
-            head,
-            text_table(totals, columns),
+    elif kind == "sources":
+        totals = data["totals"]
+        assert isinstance(totals, list)
+        shown_rows = [dict(r) for r in totals]
+        for row in shown_rows:
+            if not row["has_cost"]:
+                row["cost"] = "no cost data"
+        columns = ["source", "leads", "customers_won", "revenue", "missing", "cost"]
+        columns += ["cost_per_lead", "cost_per_customer", "roi"]
+        parts.append(text_table(shown_rows, columns, SHARE_COLUMNS))
+        parts.append(
             f"Money in {data['currency']}; roi = (revenue - cost) / cost, none when a sale "
-            "has no amount (missing).",
-        ]
-    )
+            "has no amount (missing)."
+        )
+    else:
+        rows, columns = _main_rows(data, kind)
+        shares = set(SHARE_COLUMNS)
+        if kind == "overview":
+            rows = [{**r, "current": _kpi_cell(r, "current")} for r in rows]
+            revenue = f"Won revenue {_money(data['won_revenue'])} {data['currency']}"
+            if data["incomplete"]:
+                revenue += f" ({data['incomplete']})"
+            parts.append(revenue + ".")
+        else:
+            parts.append(f"Customers {data['customers']}.")
+        parts.append(text_table(rows, columns, shares))
+    if table is not None:
+        by = data["by"]
+        assert isinstance(by, dict)
+        rows = by["rows"]
+        parts += [f"By {by['cut']}:", text_table(rows, list(table.columns), SHARE_COLUMNS)]
+    return "\n\n".join(parts)
 
 
-def render_report(snapshot: Snapshot, kind: ReportKind, as_json: bool, now: datetime) -> str:
-    """The report as text, or as one JSON document with ``as_json``.
+def _kpi_cell(row: Mapping[str, object], column: str) -> object:
+    value = row.get(column)
+    if row.get("kpi") == "win_rate" and isinstance(value, (int, float)):
+        return f"{100 * value:.1f} %"
+    return value
 
-    ``now`` is accepted so every report can later be relative to the current time; the funnel
-    and sources reports cover all time.
-    """
-    del now  # all-time reports do not depend on the clock
-    frames = build_frames(snapshot)
-    period = metrics.Period()
-    build = {"overview": overview_report, "funnel": funnel_report, "sources": sources_report}
-    data = build[kind](frames, period)
-    if as_json:
+
+def _money(value: object) -> str:
+    return "-" if value is None else f"{float(str(value)):,.2f}"
+
+
+def render_report(
+    snapshot: Snapshot,
+    kind: ReportKind,
+    as_json: bool = False,
+    now: datetime | None = None,
+    request: ReportRequest | None = None,
+) -> str:
+    """The report as a text table, one JSON document, or CSV (``request.fmt``; ``as_json`` is
+    the older spelling of ``fmt="json"``). CSV is the table by group with ``--by``, else the
+    report's main table. ``now`` is not used: the period and ``as_of`` are explicit."""
+    del now
+    request = request or ReportRequest()
+    fmt: Format = "json" if as_json else request.fmt
+    data, table = build_report(snapshot, kind, request)
+    if fmt == "json":
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
-    return _text(data, kind)
+    if fmt == "csv":
+        if table is not None:
+            by = data["by"]
+            assert isinstance(by, dict)
+            return csv_text(by["rows"], list(table.columns), SHARE_COLUMNS)
+        rows, columns = _main_rows(data, kind)
+        shares = SHARE_COLUMNS | ({"change"} if kind == "overview" else set())
+        return csv_text(rows, columns, shares)
+    return _text(data, kind, table)

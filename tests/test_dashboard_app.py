@@ -406,3 +406,24 @@ def test_pages_opened_after_one_without_interactions_still_show_them(
     open_page(at, "quality")
     problems = at.dataframe[1].value
     assert problems[problems["Tab"] == "Interactions"]["Row"].tolist() == ["3"]
+
+
+@pytest.mark.usefixtures("served_on")
+def test_group_by_shows_the_reports_figures_per_group_and_offers_the_csv(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The small workbook's deals by manager (a deal's own manager, else its customer's):
+    # Maria has D1 (won 1,000), D2 (open), D5 (lost) and D7 (her own, open); João D3 (won
+    # 2,000), D4 (lost) and D6 (open).
+    at = demo_app(small_path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    open_page(at, "funnel")
+    at.selectbox(key="group_by_funnel").set_value("manager").run()
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("manager")
+    assert table.loc["Maria", ["Deals", "Won", "Lost", "Open"]].tolist() == ["4", "1", "1", "2"]
+    assert table.loc["João", ["Deals", "Won", "Lost", "Open"]].tolist() == ["3", "1", "1", "1"]
+    assert table.loc["Maria", "Win rate"] == "50%"
+    assert table.loc["João", "Won value of the deals opened"] == "€2,000"
+    download = at.get("download_button")
+    assert [d.proto.label for d in download] == ["Download table (CSV)"]

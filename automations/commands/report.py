@@ -1,28 +1,69 @@
-"""`sheetcrm report`: the dashboard's numbers on the command line."""
+"""`sheetcrm report`: the dashboard's numbers on the command line, for a period, cut any way.
+
+The figures are computed by :mod:`dashboard.report` with the dashboard's functions; with
+``--as-of`` the lifecycle and RFM segments come from the bot's own rule
+(:func:`automations.rules.lifecycle.lifecycles_as_of`), computed for that day.
+"""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+import sys
 
+from automations.arguments import iso_date
 from automations.commands import Subcommands
 from automations.commands.options import build_backend
 from sheet_schema.backends.opening import add_workbook_options
 from sheet_schema.schema import Schema
 
-
-def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
-    from dashboard.report import render_report
-
-    snapshot = build_backend(args, schema).read()
-    print(render_report(snapshot, args.kind, as_json=args.json, now=datetime.now(UTC)))
-    return 0
+KINDS = ("overview", "funnel", "sources", "customers")
 
 
 def register(commands: Subcommands) -> None:
     """Add this command to the `sheetcrm` parser."""
-    report = commands.add_parser("report", help="print the dashboard's numbers")
+    report = commands.add_parser("report", help="print the dashboard's numbers, cut any way")
     add_workbook_options(report)
-    report.add_argument("kind", choices=["overview", "funnel", "sources"], help="which report")
-    report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.add_argument("kind", choices=KINDS, help="which report")
+    report.add_argument("--from", dest="start", type=iso_date, help="first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="end", type=iso_date, help="last day (YYYY-MM-DD)")
+    report.add_argument(
+        "--by",
+        default=None,
+        help="one row per month, quarter, manager, source, stage, or any column of Customers "
+        "or Deals (e.g. Sector)",
+    )
+    report.add_argument(
+        "--as-of", type=iso_date, default=None, help="lifecycle and RFM as of this day"
+    )
+    report.add_argument(
+        "--format", dest="fmt", choices=("table", "json", "csv"), default=None, help="output"
+    )
+    report.add_argument("--json", action="store_true", help="the same as --format json")
     report.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
+    """Read the workbook once and print the report."""
+    from automations.rules.lifecycle import lifecycles_as_of
+    from dashboard.metrics import Period
+    from dashboard.metrics.cuts import UnknownCut
+    from dashboard.report import ReportRequest, render_report
+
+    if args.start and args.end and args.start > args.end:
+        print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
+        return 2
+    snapshot = build_backend(args, schema).read()
+    request = ReportRequest(
+        period=Period(args.start, args.end),
+        by=args.by,
+        fmt="json" if args.json else (args.fmt or "table"),
+        as_of=args.as_of,
+        lifecycles=None if args.as_of is None else lifecycles_as_of(schema, snapshot, args.as_of),
+    )
+    try:
+        text = render_report(snapshot, args.kind, request=request)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    except UnknownCut as error:
+        print(f"sheetcrm: {error}", file=sys.stderr)
+        return 2
+    return 0

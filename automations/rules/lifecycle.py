@@ -36,12 +36,13 @@ from automations.rules.activity import (
     CustomerActivity,
     as_date,
     cell_changed,
+    gather_activity,
     id_key,
     is_ready,
 )
 from automations.rules.contract import Inputs
 from automations.rules.segments import PurchaseRecord, segments
-from sheet_schema.model import CellWrite, Snapshot
+from sheet_schema.model import CellWrite, Row, Snapshot
 from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings
 
@@ -103,10 +104,10 @@ def classify(
     )
 
 
-def lifecycle_writes(
+def _classified(
     schema: Schema, snapshot: Snapshot, today: date, activity: Mapping[str, CustomerActivity]
-) -> tuple[CellWrite, ...]:
-    """The lifecycle cells that change, given the customers' activity (gathered once a cycle)."""
+) -> list[tuple[Row, Lifecycle, str]]:
+    """Each ready customer row with her lifecycle and RFM segment ("" if she never bought)."""
     settings = snapshot.settings
     customers = schema.tab("Customers")
     ready = [r for r in snapshot.tab(customers.name) if r.row_id and is_ready(customers, r)]
@@ -120,17 +121,43 @@ def lifecycle_writes(
         ),
         today,
     )
-    writes: list[CellWrite] = []
+    found: list[tuple[Row, Lifecycle, str]] = []
     for row in ready:
-        assert row.row_id is not None
         key = id_key(row.row_id)
-        found = classify(activity.get(key), as_date(row.get("created")), today, settings)
+        stage = classify(activity.get(key), as_date(row.get("created")), today, settings)
+        found.append((row, stage, segment_of.get(key, "")))
+    return found
+
+
+def lifecycle_writes(
+    schema: Schema, snapshot: Snapshot, today: date, activity: Mapping[str, CustomerActivity]
+) -> tuple[CellWrite, ...]:
+    """The lifecycle cells that change, given the customers' activity (gathered once a cycle)."""
+    language = snapshot.settings.language
+    customers = schema.tab("Customers")
+    writes: list[CellWrite] = []
+    for row, found, segment in _classified(schema, snapshot, today, activity):
+        assert row.row_id is not None
         new_values = {
             "lifecycle": found.stage,
-            "lifecycle_reason": messages.render(found.code, settings.language, found.params),
-            "segment": segment_of.get(key, ""),
+            "lifecycle_reason": messages.render(found.code, language, found.params),
+            "segment": segment,
         }
         for column, value in new_values.items():
             if cell_changed(row, column, value):
                 writes.append(CellWrite(customers.name, row.row_id, column, value))
     return tuple(writes)
+
+
+def lifecycles_as_of(schema: Schema, snapshot: Snapshot, day: date) -> dict[str, tuple[str, str]]:
+    """Customer ID (as typed) -> (lifecycle, segment) as of ``day``: what the bot would have
+    written that day (``sheetcrm report --as-of``); activity after ``day`` is ignored."""
+    activity = gather_activity(
+        schema.tab("Deals"), schema.tab("Interactions"), snapshot, day, as_of=True
+    )
+    # A customer created after the day was not a customer yet: left out (no lifecycle then).
+    return {
+        str(row.row_id): (found.stage, segment)
+        for row, found, segment in _classified(schema, snapshot, day, activity)
+        if (as_date(row.get("created")) or day) <= day
+    }

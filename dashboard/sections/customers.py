@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, metrics
+from dashboard.group_by import render_group_by
 from dashboard.tables import Column, display_table, plain, text_or_blank
 from dashboard.view import View, current_view
 from sheet_schema.labels import canonical_values
@@ -97,6 +98,7 @@ def render(view: View) -> None:
         )
     with right:
         _counts(view, metrics.segment_counts(customers), tr("customers.segments"), "segment")
+    render_group_by(view, "customers")
 
     query = st.text_input(
         tr("customers.search"), placeholder=tr("customers.search_help"), key="customer_query"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, metrics
+from dashboard.group_by import render_group_by
 from dashboard.tables import display_table
 from dashboard.view import View, current_view
 
@@ -85,6 +86,8 @@ def render(view: View) -> None:
             hide_index=True,
             key="competitors",
         )
+
+    render_group_by(view, "funnel")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from dashboard import charts, metrics
+from dashboard.group_by import render_group_by
 from dashboard.view import View, current_view
 
 _MONEY = {"won_revenue", "marketing_cost"}
@@ -68,6 +69,8 @@ def render(view: View) -> None:
             ),
             key="revenue_by_month",
         )
+
+    render_group_by(view, "overview")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, metrics
+from dashboard.group_by import render_group_by
 from dashboard.i18n import Translator, is_missing
 from dashboard.tables import Column, display_table
 from dashboard.view import View, current_view
@@ -69,6 +70,8 @@ def render(view: View) -> None:
         hide_index=True,
         key="source_months",
     )
+
+    render_group_by(view, "sources")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,52 @@
+"""The "Group by" section of a page: the page's headline figures per month, quarter, manager,
+source, stage or any column, with the same functions as ``sheetcrm report KIND --by``, and the
+table as a CSV download (the same CSV as ``--format csv``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.i18n import STRINGS
+from dashboard.metrics.cuts import cut_options, resolve_cut
+from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table
+from dashboard.report_format import csv_text, records
+from dashboard.tables import Column, display_table
+from dashboard.view import View
+from sheet_schema.schema import load_schema
+
+_MONEY = frozenset({"won_revenue", "won_value", "revenue", "cost", "marketing_cost"})
+
+
+def _header(view: View, column: str) -> str:
+    for key in (f"col.{column}", f"kpi.{column}", f"funnel.{column}"):
+        if key in STRINGS:
+            return view.tr(key)
+    return view.tr.label("lifecycle", column) or column
+
+
+def render_group_by(view: View, kind: ReportKind) -> None:
+    """A "Group by" select and, once a cut is chosen, the table by group and its download."""
+    tr = view.tr
+    none = tr("group.none")
+    choice = st.selectbox(tr("group.by"), [none, *cut_options(view.frames)], key=f"group_by_{kind}")
+    if choice == none:
+        return
+    lifecycles = load_schema().tab("Customers").column("lifecycle").choices
+    table = by_table(kind, view.frames, view.period, resolve_cut(view.frames, choice), lifecycles)
+    columns: list[Column] = [("group", choice, None)]
+    for column in table.columns[1:]:
+        key = str(column)
+        if key in SHARE_COLUMNS:
+            columns.append((key, _header(view, key), tr.percent))
+        elif key in _MONEY:
+            columns.append((key, _header(view, key), tr.money))
+        else:
+            columns.append((key, _header(view, key), tr.number))
+    st.dataframe(display_table(table, columns), hide_index=True, key=f"group_table_{kind}")
+    st.download_button(
+        tr("group.download"),
+        csv_text(records(table), [str(c) for c in table.columns], SHARE_COLUMNS),
+        file_name=f"{kind}-by-{choice}.csv",
+        mime="text/csv",
+        key=f"group_download_{kind}",
+    )

@@ -1,0 +1,114 @@
+"""One row of headline figures per report, and the same row for every group of a cut.
+
+``sheetcrm report KIND --by CUT`` and the pages' "Group by" both call :func:`by_table`; each
+row is :func:`summary` of the group's rows or period, computed by the functions of the whole
+report (:func:`~dashboard.metrics.deals.deal_totals`, :func:`~dashboard.metrics.overview.kpis`,
+:func:`~dashboard.metrics.sources.source_totals`), so a group's figure is the report's figure
+for that slice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from dashboard.frames import Frames
+from dashboard.metrics.counts import NOT_SET
+from dashboard.metrics.cuts import Cut, group_frames, unit_periods
+from dashboard.metrics.deals import deal_totals
+from dashboard.metrics.overview import KPI_KEYS, kpis
+from dashboard.metrics.period import Period
+from dashboard.metrics.revenue import sales_frame
+from dashboard.metrics.sources import source_totals
+
+ReportKind = Literal["overview", "funnel", "sources", "customers"]
+REPORTS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
+
+_COUNTS = frozenset({"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent"})
+
+# Columns that hold a share (0..1): shown as % in tables and CSV.
+SHARE_COLUMNS = frozenset({"win_rate", "conversion", "overall", "roi", "share"})
+
+
+def _win_rate(won: int, lost: int) -> float:
+    return won / (won + lost) if won + lost else np.nan
+
+
+def summary(
+    kind: ReportKind, frames: Frames, period: Period, lifecycles: Sequence[str] = ()
+) -> dict[str, float]:
+    """The report's headline figures for the frames and period (NaN: unknown, never 0)."""
+    if kind == "funnel":
+        totals = deal_totals(frames.deals, period)
+        return {
+            "deals": totals.deals,
+            "won": totals.won,
+            "lost": totals.lost,
+            "open": totals.open,
+            "win_rate": _win_rate(totals.won, totals.lost),
+            "won_value": totals.won_value,
+            "won_without_value": totals.won_without_value,
+        }
+    if kind == "overview":
+        current = kpis(frames, period).set_index("kpi")["current"]
+        return {
+            key: int(current[key]) if key in _COUNTS else float(current[key]) for key in KPI_KEYS
+        }
+    if kind == "sources":
+        sales = sales_frame(frames.customers, frames.deals, frames.interactions)
+        table = source_totals(frames.customers, sales, frames.sources, period)
+        cost = float(table["cost"].sum(min_count=1))
+        missing = int(table["missing"].sum()) if "missing" in table.columns else 0
+        revenue = float(table["revenue"].sum())
+        return {
+            "leads": int(table["leads"].sum()),
+            "customers_won": int(table["customers_won"].sum()),
+            "revenue": revenue,
+            "missing": missing,
+            "cost": cost,
+            "roi": (revenue - cost) / cost if cost > 0 and not missing else np.nan,
+        }
+    customers = frames.customers[period.mask(frames.customers["created"])]
+    stages = customers["lifecycle"].fillna(NOT_SET).astype(str)
+    row: dict[str, float] = {"customers": len(customers)}
+    for stage in [*lifecycles, NOT_SET]:
+        row[stage] = int((stages == stage).sum())
+    return row
+
+
+def cut_dates(kind: ReportKind, frames: Frames) -> pd.Series:
+    """The dates a month/quarter cut of the report splits on (the report's period basis)."""
+    if kind == "funnel":
+        return frames.deals["created"]
+    if kind == "overview":
+        deals = frames.deals
+        return pd.concat(
+            [frames.customers["created"], deals["closed"].fillna(deals["created"])],
+            ignore_index=True,
+        )
+    return frames.customers["created"]
+
+
+def by_table(
+    kind: ReportKind,
+    frames: Frames,
+    period: Period,
+    cut: Cut,
+    lifecycles: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per group of the cut: ``group`` then the :func:`summary` figures."""
+    rows: list[dict[str, object]] = []
+    if cut.unit is not None:
+        for label, part in unit_periods(cut_dates(kind, frames), cut.unit, period):
+            rows.append({"group": label, **summary(kind, frames, part, lifecycles)})
+    else:
+        assert cut.column is not None
+        for label, part_frames in group_frames(frames, cut.column):
+            rows.append({"group": label, **summary(kind, part_frames, period, lifecycles)})
+    if not rows:
+        columns = ["group", *summary(kind, frames.replace_tables(), period, lifecycles)]
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows)
