@@ -43,6 +43,24 @@ class ReportRequest:
     as_of: date | None = None
     # Customer ID -> (lifecycle, segment) computed as of ``as_of`` by the bot's rules.
     lifecycles: Mapping[str, tuple[str, str]] | None = None
+    # The tabs the snapshot was read for (:func:`report_tabs`); None: every dashboard tab.
+    tabs: tuple[str, ...] | None = None
+
+
+def report_tabs(kind: ReportKind, as_of: bool = False) -> tuple[str, ...]:
+    """The tabs a report needs, so the command reads only those: the funnel needs no
+    Interactions, only the overview needs the Mail log, only the funnel Stage history; sales
+    (revenue) and ``--as-of`` need Interactions."""
+    tabs = ["Customers", "Deals"]
+    if kind in ("overview", "sources"):
+        tabs += ["Sources", "Interactions"]
+    elif as_of:
+        tabs.append("Interactions")
+    if kind == "funnel":
+        tabs.append("Stage history")
+    if kind == "overview":
+        tabs.append("Mail log")
+    return tuple(tabs)
 
 
 def _head(frames: Frames, kind: ReportKind, period: metrics.Period) -> dict[str, object]:
@@ -152,7 +170,8 @@ def build_report(
     snapshot: Snapshot, kind: ReportKind, request: ReportRequest
 ) -> tuple[dict[str, object], pd.DataFrame | None]:
     """The report document and, with ``request.by``, its table by group."""
-    frames = _as_of(build_frames(snapshot), request)
+    read = build_frames(snapshot, tabs=request.tabs) if request.tabs else build_frames(snapshot)
+    frames = _as_of(read, request)
     data = BUILDERS[kind](frames, request.period)
     data["as_of"] = request.as_of.isoformat() if request.as_of else None
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices

@@ -47,17 +47,19 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     from automations.rules.lifecycle import lifecycles_as_of
     from dashboard.metrics import Period
     from dashboard.metrics.cuts import UnknownCut
-    from dashboard.report import ReportRequest, render_report
+    from dashboard.report import ReportRequest, render_report, report_tabs
 
     if args.start and args.end and args.start > args.end:
         print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
         return 2
-    snapshot = build_backend(args, schema).read()
+    tabs = report_tabs(args.kind, args.as_of is not None)
+    snapshot = build_backend(args, schema).read(tabs)
     request = ReportRequest(
         period=Period(args.start, args.end),
         by=args.by,
         fmt="json" if args.json else (args.fmt or "table"),
         as_of=args.as_of,
+        tabs=tabs,
         lifecycles=None if args.as_of is None else lifecycles_as_of(schema, snapshot, args.as_of),
     )
     try:

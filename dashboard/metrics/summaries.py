@@ -38,9 +38,16 @@ def _win_rate(won: int, lost: int) -> float:
 
 
 def summary(
-    kind: ReportKind, frames: Frames, period: Period, lifecycles: Sequence[str] = ()
+    kind: ReportKind,
+    frames: Frames,
+    period: Period,
+    lifecycles: Sequence[str] = (),
+    sales: pd.DataFrame | None = None,
 ) -> dict[str, float]:
-    """The report's headline figures for the frames and period (NaN: unknown, never 0)."""
+    """The report's headline figures for the frames and period (NaN: unknown, never 0).
+
+    ``sales`` is :func:`~dashboard.metrics.revenue.sales_frame` of these frames when the caller
+    already has it (a month or quarter cut reuses one for every period)."""
     if kind == "funnel":
         totals = deal_totals(frames.deals, period)
         return {
@@ -53,12 +60,13 @@ def summary(
             "won_without_value": totals.won_without_value,
         }
     if kind == "overview":
-        current = kpis(frames, period).set_index("kpi")["current"]
+        current = kpis(frames, period, sales).set_index("kpi")["current"]
         return {
             key: int(current[key]) if key in _COUNTS else float(current[key]) for key in KPI_KEYS
         }
     if kind == "sources":
-        sales = sales_frame(frames.customers, frames.deals, frames.interactions)
+        if sales is None:
+            sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         table = source_totals(frames.customers, sales, frames.sources, period)
         cost = float(table["cost"].sum(min_count=1))
         missing = int(table["missing"].sum()) if "missing" in table.columns else 0
@@ -102,8 +110,11 @@ def by_table(
     """One row per group of the cut: ``group`` then the :func:`summary` figures."""
     rows: list[dict[str, object]] = []
     if cut.unit is not None:
+        sales = None
+        if kind in ("overview", "sources"):
+            sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         for label, part in unit_periods(cut_dates(kind, frames), cut.unit, period):
-            rows.append({"group": label, **summary(kind, frames, part, lifecycles)})
+            rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales)})
     else:
         assert cut.column is not None
         for label, part_frames in group_frames(frames, cut.column):
