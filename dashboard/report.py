@@ -106,8 +106,32 @@ def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
         "win_rate": totals.won / decided if decided else None,
         "won_value": totals.won_value,
         "won_without_value": totals.won_without_value,
+        "lost_at_unknown": _lost_at_unknown(frames, period),
+        "cycle_time": _cycle_time(frames, period),
         "lost_reasons": records(metrics.lost_reasons(frames.deals, period)),
         "competitors": records(metrics.competitors(frames.deals, period)),
+    }
+
+
+def _lost_at_unknown(frames: Frames, period: metrics.Period) -> int:
+    cohort = metrics.deals_in_period(frames.deals, period)
+    reached = metrics.reached_stage(cohort, frames.stage_history, frames.stages)
+    lost = cohort["stage"] == metrics.LOST
+    return int((lost.to_numpy() & reached["lost_at"].isna().to_numpy()).sum())
+
+
+def _cycle_time(frames: Frames, period: metrics.Period) -> dict[str, object]:
+    """Days from Created to Won/Lost of the period's decided deals, and how many of them were
+    dated by Stage history and how many by the deals' own dates (Closed, Stage since)."""
+    cohort = metrics.deals_in_period(frames.deals, period)
+    times = metrics.cycle_times(cohort, frames.stage_history)
+    won = times[times["stage"] == metrics.WON]["days"]
+    return {
+        "deals": len(times),
+        "won_mean_days": float(won.mean()) if len(won) else None,
+        "won_median_days": float(won.median()) if len(won) else None,
+        "sources": {str(k): int(v) for k, v in times["source"].value_counts().items()},
+        "stage_days_source": "Stage history (stays the bot saw begin and end)",
     }
 
 
@@ -235,6 +259,15 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
             f"open {data['open']}; win rate {shown}; won value of the deals opened "
             f"{_money(data['won_value'])} {data['currency']}"
             + (f" ({_EN.incomplete(missing, 0)})." if missing else ".")
+        )
+        cycle = data["cycle_time"]
+        assert isinstance(cycle, dict)
+        counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["sources"].items()))
+        parts.append(
+            f"Days from Created to won: mean {_money(cycle['won_mean_days'])}, median "
+            f"{_money(cycle['won_median_days'])} ({cycle['deals']} decided deals: "
+            f"{counted or 'none dated'}); days in stage from {cycle['stage_days_source']}; "
+            f"lost at an unknown stage: {data['lost_at_unknown']}."
         )
         if reasons:
             parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]

@@ -60,9 +60,10 @@ def by(table: pd.DataFrame, key: str) -> dict[object, dict[str, object]]:
 def test_funnel_counts_every_stage_a_deal_reached(small: Frames) -> None:
     table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL)
     assert table["stage"].tolist() == ["Lead", "Qualified", "Proposal", "Negotiation", "Won"]
-    # D5 (lost, no history) is only a Lead; D4 was lost at Proposal; D2 ("Quote") sits at Proposal.
+    # D5 (lost, no history, no "Lost at stage") reached Lead and was lost at an unknown stage,
+    # not at Lead; D4 was lost at Proposal; D2 ("Quote") sits at Proposal.
     assert table["reached"].tolist() == [7, 6, 5, 3, 2]
-    assert table["lost_here"].tolist() == [1, 0, 1, 0, 0]
+    assert table["lost_here"].tolist() == [0, 0, 1, 0, 0]
     assert math.isnan(table["conversion"][0])
     assert table["conversion"][1:].tolist() == pytest.approx([6 / 7, 5 / 6, 3 / 5, 2 / 3])
     assert table["overall"].tolist() == pytest.approx([1, 6 / 7, 5 / 7, 3 / 7, 2 / 7])
@@ -81,7 +82,7 @@ def test_median_days_per_stage_come_from_stage_history(small: Frames) -> None:
 
 def test_funnel_for_a_period_follows_deals_created_in_it(small: Frames) -> None:
     table = metrics.funnel(small.deals, small.stage_history, small.stages, APRIL)
-    # April cohort: D3 (Won), D4 (lost at Proposal), D5 (lost as a Lead).
+    # April cohort: D3 (Won), D4 (lost at Proposal), D5 (lost at an unknown stage).
     assert table["reached"].tolist() == [3, 2, 2, 1, 1]
     assert by(table, "stage")["Qualified"]["median_days"] == pytest.approx(8.5)  # D3 10, D4 7
 

@@ -37,9 +37,11 @@ def reached_stage(
 
     With Stage history rows, a deal reached every stage the log shows it in; a Lost deal
     reached the stage it was lost at (its last stage in the log before Lost). Without history,
-    the current stage counts, and a Lost deal counts as having been a Lead. Returns columns
-    ``id``, ``reached`` (index, or -1 when the stage is unknown) and ``lost_at`` (stage name of
-    Lost deals).
+    the current stage counts; a Lost deal first seen as Lost was lost at the stage its
+    "Lost at stage" cell names (a column the team may fill), else at an unknown stage: it
+    reached the first stage and is lost at none (``lost_at`` None, never "Lead"). Returns
+    columns ``id``, ``reached`` (index, or -1 when the stage is unknown) and ``lost_at`` (stage
+    name of Lost deals, None when unknown).
     """
     order = {stage: index for index, stage in enumerate(funnel_stages(stages))}
     logged = history[history["deal_id"].isin(deals["id"].dropna())]
@@ -73,11 +75,52 @@ def reached_stage(
     logged_last = deals["id"].map(history_last)
     is_lost = deals["stage"] == LOST
     reached = pd.concat([current, logged_max], axis=1).max(axis=1)
-    lost_reached = logged_last.fillna(0)
-    reached = reached.where(~is_lost, lost_reached).fillna(-1).astype(int)
+    typed = _typed_lost_at(deals, order)
+    lost_known = logged_last.fillna(typed)
+    reached = reached.where(~is_lost, lost_known.fillna(0)).fillna(-1).astype(int)
     names = funnel_stages(stages)
-    lost_at = reached.where(is_lost).map(lambda i: names[int(i)] if pd.notna(i) else None)
+    lost_at = lost_known.where(is_lost).map(lambda i: names[int(i)] if pd.notna(i) else None)
     return pd.DataFrame({"id": deals["id"], "reached": reached, "lost_at": lost_at})
+
+
+def _typed_lost_at(deals: pd.DataFrame, order: dict[str, int]) -> pd.Series:
+    """The funnel index of each deal's "Lost at stage" cell (NaN when empty or not a stage)."""
+    if "lost_at_stage" not in deals.columns:
+        return pd.Series(np.nan, index=deals.index)
+    folded = {fold(stage): index for stage, index in order.items()}
+    return deals["lost_at_stage"].map(
+        lambda v: folded.get(fold(str(v)), np.nan) if isinstance(v, str) else np.nan
+    )
+
+
+STAGE_HISTORY, DEAL_DATES = "Stage history", "deal dates"
+
+
+def cycle_times(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Days from Created to Won or Lost for each decided deal, and where the end date came from.
+
+    When Stage history saw the deal move into Won or Lost (a row with a From), the end is that
+    row's time (``source`` "Stage history"); when it did not (a deal first seen already decided,
+    or imported), the end is the deal's Closed date, else its Stage since ("deal dates"). Deals
+    with no Created or no end date are left out. Columns ``deal_id``, ``stage``, ``days``,
+    ``source``.
+    """
+    decided = deals[deals["stage"].isin([WON, LOST]) & deals["id"].notna()]
+    moves = history[history["stage_to"].isin([WON, LOST]) & history["stage_from"].notna()].dropna(
+        subset=["deal_id", "time"]
+    )
+    seen = moves.sort_values("time").groupby("deal_id")["time"].last()
+    logged = pd.to_datetime(decided["id"].map(dict(seen.items())).astype(object), errors="coerce")
+    own = decided["closed"]
+    if "stage_since" in decided.columns:
+        own = own.fillna(decided["stage_since"])
+    end = logged.fillna(own)
+    source = pd.Series(np.where(logged.notna(), STAGE_HISTORY, DEAL_DATES), index=decided.index)
+    days = (pd.to_datetime(end) - decided["created"]).dt.total_seconds() / 86400
+    table = pd.DataFrame(
+        {"deal_id": decided["id"], "stage": decided["stage"], "days": days, "source": source}
+    )
+    return table[table["days"].notna() & (table["days"] >= 0)].reset_index(drop=True)
 
 
 def stage_durations(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
