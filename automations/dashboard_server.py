@@ -113,6 +113,9 @@ def serve_dashboard(
     if code != 0:
         print(f"{command}: the dashboard stopped with exit code {code}.", file=sys.stderr)
         return 1
+    # Ctrl+C reaches streamlit too; when it exits cleanly before this process sees the
+    # interrupt, the dashboard was stopped all the same.
+    print("Dashboard stopped.")
     return 0
 
 
