@@ -126,6 +126,13 @@ STRINGS: Final[dict[str, Text]] = {
     "col.overall": N_("Share of first stage"),
     "col.lost_here": N_("Lost at this stage"),
     "col.median_days": N_("Median days in stage"),
+    "col.open_now": N_("Open now"),
+    "col.open_median_days": N_("Median days in stage so far"),
+    "funnel.stays": N_(
+        "Median days in stage: stays that ended, from Stage history ({finished}). So far: the "
+        "open deals' current stays up to {day}, starting at {sources}."
+    ),
+    "funnel.stays_none": N_("no open deal has a known start"),
     "col.reason": N_("Reason"),
     "col.deals": N_("Deals"),
     "col.value": N_("Value"),

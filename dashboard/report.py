@@ -86,18 +86,27 @@ def _revenue(known: metrics.Revenue) -> dict[str, object]:
     }
 
 
-def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+def read_day(frames: Frames) -> date:
+    """The day the workbook was read, in its time zone: "now" for a report without --as-of."""
+    return frames.read_at.astimezone(frames.settings.zone).date()
+
+
+def funnel_report(
+    frames: Frames, period: metrics.Period, as_of: date | None = None
+) -> dict[str, object]:
     """The funnel page's numbers as one JSON-ready dict (win rate = won / (won + lost)).
 
     ``won_value`` is the Value of the won deals among those opened in the period (the funnel's
-    cohort); it is not ``won_revenue``, which the overview report counts by close date.
+    cohort); it is not ``won_revenue``, which the overview report counts by close date. Days
+    open deals have spent in their stage are counted to ``as_of`` (default: the day read).
     """
     totals = metrics.deal_totals(frames.deals, period)
     decided = totals.won + totals.lost
+    day = as_of or read_day(frames)
     return {
         **_head(frames, "funnel", period),
         "stages": records(
-            metrics.funnel(frames.deals, frames.stage_history, frames.stages, period)
+            metrics.funnel(frames.deals, frames.stage_history, frames.stages, period, day)
         ),
         "deals": totals.deals,
         "won": totals.won,
@@ -107,7 +116,7 @@ def funnel_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
         "won_value": totals.won_value,
         "won_without_value": totals.won_without_value,
         "lost_at_unknown": _lost_at_unknown(frames, period),
-        "cycle_time": _cycle_time(frames, period),
+        "cycle_time": _cycle_time(frames, period, day),
         "lost_reasons": records(metrics.lost_reasons(frames.deals, period)),
         "competitors": records(metrics.competitors(frames.deals, period)),
     }
@@ -120,18 +129,24 @@ def _lost_at_unknown(frames: Frames, period: metrics.Period) -> int:
     return int((lost.to_numpy() & reached["lost_at"].isna().to_numpy()).sum())
 
 
-def _cycle_time(frames: Frames, period: metrics.Period) -> dict[str, object]:
+def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str, object]:
     """Days from Created to Won/Lost of the period's decided deals, and how many of them were
-    dated by Stage history and how many by the deals' own dates (Closed, Stage since)."""
+    dated by Stage history and how many by the deals' own dates (Closed, Stage since); and where
+    the start of each open deal's current stay came from (Stage history, Stage since, Created)."""
     cohort = metrics.deals_in_period(frames.deals, period)
     times = metrics.cycle_times(cohort, frames.stage_history)
     won = times[times["stage"] == metrics.WON]["days"]
+    open_stages = [s for s in metrics.funnel_stages(frames.stages) if s != metrics.WON]
+    stays = metrics.current_stays(cohort, frames.stage_history, open_stages, as_of)
+    finished = metrics.stage_durations(cohort, frames.stage_history)
     return {
         "deals": len(times),
         "won_mean_days": float(won.mean()) if len(won) else None,
         "won_median_days": float(won.median()) if len(won) else None,
         "sources": {str(k): int(v) for k, v in times["source"].value_counts().items()},
-        "stage_days_source": "Stage history (stays the bot saw begin and end)",
+        "finished_stays_from_history": len(finished),
+        "open_stays": {str(k): int(v) for k, v in stays["source"].value_counts().items()},
+        "open_stays_as_of": as_of.isoformat(),
     }
 
 
@@ -196,7 +211,10 @@ def build_report(
     """The report document and, with ``request.by``, its table by group."""
     read = build_frames(snapshot, tabs=request.tabs) if request.tabs else build_frames(snapshot)
     frames = _as_of(read, request)
-    data = BUILDERS[kind](frames, request.period)
+    if kind == "funnel":
+        data = funnel_report(frames, request.period, request.as_of)
+    else:
+        data = BUILDERS[kind](frames, request.period)
     data["as_of"] = request.as_of.isoformat() if request.as_of else None
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
     data["summary"] = records(pd.DataFrame([summary(kind, frames, request.period, lifecycles)]))[0]
@@ -263,11 +281,14 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
         cycle = data["cycle_time"]
         assert isinstance(cycle, dict)
         counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["sources"].items()))
+        stays = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["open_stays"].items()))
         parts.append(
             f"Days from Created to won: mean {_money(cycle['won_mean_days'])}, median "
             f"{_money(cycle['won_median_days'])} ({cycle['deals']} decided deals: "
-            f"{counted or 'none dated'}); days in stage from {cycle['stage_days_source']}; "
-            f"lost at an unknown stage: {data['lost_at_unknown']}."
+            f"{counted or 'none dated'}). Median days in stage: finished stays from Stage "
+            f"history ({cycle['finished_stays_from_history']} stays); open deals' current stays "
+            f"to {cycle['open_stays_as_of']} ({stays or 'no open deal dated'}). "
+            f"Lost at an unknown stage: {data['lost_at_unknown']}."
         )
         if reasons:
             parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]

@@ -96,11 +96,18 @@ def test_every_page_renders_the_demo_with_its_numbers(
             shown = metric_values(at)
             assert shown["Deals opened"] == f"{totals.deals:,}"
             assert shown["Won"] == f"{totals.won:,}"
-            reached = at.dataframe[0].value["Reached"].tolist()
+            shown_table = at.dataframe[0].value
             table = metrics.funnel(
-                demo_frames.deals, demo_frames.stage_history, demo_frames.stages, period
+                demo_frames.deals,
+                demo_frames.stage_history,
+                demo_frames.stages,
+                period,
+                date.today(),  # the page counts open deals' days in stage to today
             )
-            assert reached == [f"{n:,}" for n in table["reached"]]
+            assert shown_table["Reached"].tolist() == [f"{n:,}" for n in table["reached"]]
+            open_now = [f"{int(n):,}" for n in table["open_now"].dropna()]
+            assert shown_table["Open now"].tolist()[: len(open_now)] == open_now
+            assert any("So far: the open deals' current stays" in c.value for c in at.caption)
         if page == "sources":
             by_source = at.dataframe[0].value
             assert "Google Ads" in by_source["Source"].tolist()

@@ -58,7 +58,7 @@ def by(table: pd.DataFrame, key: str) -> dict[object, dict[str, object]]:
 
 
 def test_funnel_counts_every_stage_a_deal_reached(small: Frames) -> None:
-    table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL)
+    table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL, TODAY)
     assert table["stage"].tolist() == ["Lead", "Qualified", "Proposal", "Negotiation", "Won"]
     # D5 (lost, no history, no "Lost at stage") reached Lead and was lost at an unknown stage,
     # not at Lead; D4 was lost at Proposal; D2 ("Quote") sits at Proposal.
@@ -70,7 +70,9 @@ def test_funnel_counts_every_stage_a_deal_reached(small: Frames) -> None:
 
 
 def test_median_days_per_stage_come_from_stage_history(small: Frames) -> None:
-    medians = by(metrics.funnel(small.deals, small.stage_history, small.stages, ALL), "stage")
+    medians = by(
+        metrics.funnel(small.deals, small.stage_history, small.stages, ALL, TODAY), "stage"
+    )
     # Lead: D1 6 Mar 00:00 -> 8 Mar 10:00 = 2.4167, D3 2.0, D4 2.0 -> 2.0
     assert medians["Lead"]["median_days"] == pytest.approx(2.0)
     # Qualified: D1 7, D3 10, D4 7 -> 7; Proposal: D1 10, D4 11 -> 10.5; Negotiation: D1 7.
@@ -81,7 +83,7 @@ def test_median_days_per_stage_come_from_stage_history(small: Frames) -> None:
 
 
 def test_funnel_for_a_period_follows_deals_created_in_it(small: Frames) -> None:
-    table = metrics.funnel(small.deals, small.stage_history, small.stages, APRIL)
+    table = metrics.funnel(small.deals, small.stage_history, small.stages, APRIL, TODAY)
     # April cohort: D3 (Won), D4 (lost at Proposal), D5 (lost at an unknown stage).
     assert table["reached"].tolist() == [3, 2, 2, 1, 1]
     assert by(table, "stage")["Qualified"]["median_days"] == pytest.approx(8.5)  # D3 10, D4 7
@@ -236,7 +238,7 @@ def test_problems_list_the_problems_column_and_unreadable_cells(small: Frames) -
 
 
 def test_every_metric_works_on_an_empty_workbook(empty: Frames) -> None:
-    table = metrics.funnel(empty.deals, empty.stage_history, empty.stages, ALL)
+    table = metrics.funnel(empty.deals, empty.stage_history, empty.stages, ALL, TODAY)
     assert table["reached"].tolist() == [0, 0, 0, 0, 0]
     assert metrics.source_months(empty.customers, sales(empty), empty.sources, ALL).empty
     assert metrics.source_totals(empty.customers, sales(empty), empty.sources, ALL).empty
@@ -254,9 +256,11 @@ def test_every_metric_works_on_an_empty_workbook(empty: Frames) -> None:
 def test_cli_json_equals_the_metric_functions(
     small_path: Path, small: Frames, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert sheetcrm(["report", "funnel", "--json", "--workbook", str(small_path)]) == 0
+    # Open deals' days in stage count to a day: the one asked, so both sides agree on it.
+    as_of = ["--as-of", TODAY.isoformat()]
+    assert sheetcrm(["report", "funnel", "--json", *as_of, "--workbook", str(small_path)]) == 0
     funnel = json.loads(capsys.readouterr().out)
-    table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL)
+    table = metrics.funnel(small.deals, small.stage_history, small.stages, ALL, TODAY)
     assert [s["reached"] for s in funnel["stages"]] == table["reached"].tolist()
     assert [s["stage"] for s in funnel["stages"]] == table["stage"].tolist()
     assert funnel["won_value"] == metrics.deal_totals(small.deals, ALL).won_value == 3000
@@ -270,16 +274,16 @@ def test_cli_json_equals_the_metric_functions(
     referral = next(r for r in sources["totals"] if r["source"] == "Referral")
     assert referral["cost"] is None and referral["has_cost"] is False
     # Apart from when it was read, the CLI prints exactly what the report functions compute.
-    for data, expected in (
-        (funnel, funnel_report(small, ALL)),
-        (sources, sources_report(small, ALL)),
+    for data, expected, asked in (
+        (funnel, funnel_report(small, ALL, TODAY), TODAY.isoformat()),
+        (sources, sources_report(small, ALL), None),
     ):
         expected = json.loads(json.dumps(expected))
         for document in (data, expected):
             document.pop("read_at")
             document.pop("source")
-        # The command adds the day lifecycles are as of (none asked) and the headline row.
-        assert data.pop("as_of") is None
+        # The command adds the day lifecycles are as of (if asked) and the headline row.
+        assert data.pop("as_of") == asked
         headline = data.pop("summary")
         assert data == expected
     assert headline["revenue"] == 3000 and headline["leads"] == 6

@@ -129,6 +129,18 @@ def test_maven_pipeline_stages_revenue_win_rate_quarters_managers_sectors(
     funnel = funnel_report(frames, metrics.Period())
     assert (funnel["deals"], funnel["won"], funnel["lost"]) == (8800, counts["Won"], counts["Lost"])
     assert funnel["open"] == counts["Engaging"] + counts["Prospecting"]
+    # No Stage history came with the pipeline: an Engaging deal has been in its stage since its
+    # engage date (Prospecting ones have no date: the bot only knows since when it saw them).
+    as_of = date.fromisoformat(str(pipeline["close_date"].max()))
+    engaging = pipeline[(pipeline["deal_stage"] == "Engaging") & pipeline["engage_date"].notna()]
+    waited = (pd.Timestamp(as_of) - pd.to_datetime(engaging["engage_date"])).dt.days
+    stays = funnel_report(frames, metrics.Period(), as_of)
+    qualified = next(s for s in stays["stages"] if s["stage"] == "Qualified")  # type: ignore[attr-defined]
+    assert qualified["open_now"] == counts["Engaging"]
+    assert qualified["open_median_days"] == waited[waited >= 0].median()
+    cycle = stays["cycle_time"]
+    assert isinstance(cycle, dict)
+    assert cycle["open_stays"] == {"Created": int((waited >= 0).sum())}
     assert overview["won_revenue"] == pytest.approx(won["close_value"].sum())  # 10,005,534
     assert overview["incomplete"] == ""
     kpis = overview["kpis"]

@@ -88,4 +88,94 @@ def test_an_imported_pipeline_gets_cycle_times_from_its_dates_and_honest_lost_st
     assert main(["report", "funnel", "--workbook", str(path)]) == 0
     text = capsys.readouterr().out
     assert "4 from deal dates" in text and "1 from Stage history" in text
-    assert "lost at an unknown stage: 1" in text
+    assert "Lost at an unknown stage: 1." in text
+
+
+# Open deals of an imported pipeline: title, stage, created, Stage since as typed (or None).
+OPEN = [
+    ("Roof", "Proposal", date(2026, 9, 1), date(2026, 10, 15)),
+    ("Door", "Proposal", date(2026, 10, 1), None),
+    ("Tile", "Qualified", date(2026, 8, 1), None),
+    ("Pump", "Qualified", date(2026, 10, 20), date(2026, 10, 25)),
+]
+AS_OF = date(2026, 11, 30)
+
+
+def _median(values: list[int]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def test_open_deals_days_in_stage_come_from_their_own_dates_and_say_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "crm.xlsx"
+    create_workbook(path, SCHEMA, settings=(("Time zone", "Europe/Madrid"),))
+    type_rows(
+        path,
+        {
+            "Customers": [{"ID": "C-0001", "Name": "Ana"}],
+            "Deals": [
+                {
+                    "ID": f"D-000{n}",
+                    "Customer ID": "C-0001",
+                    "Title": title,
+                    "Stage": stage,
+                    "Created": created,
+                    "Stage since": since,
+                }
+                for n, (title, stage, created, since) in enumerate(OPEN, 1)
+            ],
+        },
+    )
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW)
+
+    def report() -> dict[str, object]:
+        capsys.readouterr()
+        arguments = ["report", "funnel", "--json", "--as-of", AS_OF.isoformat()]
+        assert main([*arguments, "--workbook", str(path)]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert isinstance(document, dict)
+        return document
+
+    # Expected from the typed dates alone: Stage since where typed, else Created.
+    expected: dict[str, list[int]] = {}
+    for _, stage, created, since in OPEN:
+        start = since or created
+        if start <= AS_OF:
+            expected.setdefault(stage, []).append((AS_OF - start).days)
+    first = report()
+    stages = {s["stage"]: s for s in first["stages"]}  # type: ignore[union-attr]
+    for stage, days in expected.items():
+        assert stages[stage]["open_median_days"] == _median(days), stage
+    assert stages["Lead"]["open_now"] == 0
+    assert stages["Lead"]["open_median_days"] is None  # no stay to measure: not zero
+    assert stages["Won"]["open_now"] is None  # a won deal is not open anywhere
+    cycle = first["cycle_time"]
+    assert isinstance(cycle, dict)
+    assert cycle["open_stays"] == {"Stage since": 2, "Created": 2}
+    assert cycle["open_stays_as_of"] == AS_OF.isoformat()
+
+    # The team moves "Door" to Negotiation; two days later the bot sees it and logs the move.
+    book = load_workbook(path)
+    deals = book["Deals"]
+    stage_column = [c.value for c in deals[1]].index("Stage") + 1
+    deals.cell(row=3, column=stage_column, value="negotiation")
+    book.save(path)
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW + timedelta(days=2))
+    second = report()
+    stages = {s["stage"]: s for s in second["stages"]}  # type: ignore[union-attr]
+    moved = (AS_OF - (NOW + timedelta(days=2)).date()).days
+    assert stages["Negotiation"]["open_median_days"] == moved
+    assert stages["Proposal"]["open_median_days"] == (AS_OF - date(2026, 10, 15)).days
+    cycle = second["cycle_time"]
+    assert isinstance(cycle, dict)
+    assert cycle["open_stays"] == {"Stage history": 1, "Stage since": 2, "Created": 1}
+    capsys.readouterr()
+    assert main(["report", "funnel", "--as-of", AS_OF.isoformat(), "--workbook", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert f"current stays to {AS_OF.isoformat()}" in text
+    assert "1 from Stage history" in text and "2 from Stage since" in text

@@ -33,7 +33,10 @@ def register(commands: Subcommands) -> None:
         "or Deals (e.g. Sector)",
     )
     report.add_argument(
-        "--as-of", type=iso_date, default=None, help="lifecycle and RFM as of this day"
+        "--as-of",
+        type=iso_date,
+        default=None,
+        help="lifecycle, RFM and days open deals have spent in their stage, as of this day",
     )
     report.add_argument(
         "--format", dest="fmt", choices=("table", "json", "csv"), default=None, help="output"

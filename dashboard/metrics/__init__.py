@@ -79,6 +79,7 @@ from dashboard.metrics.revenue import (
     sales_in_period,
 )
 from dashboard.metrics.sources import NO_SOURCE, SOURCE_COLUMNS, source_months, source_totals
+from dashboard.metrics.velocity import current_stays
 
 __all__ = [
     "KPI_KEYS",
@@ -98,6 +99,7 @@ __all__ = [
     "campaign_results",
     "closed_on",
     "competitors",
+    "current_stays",
     "customer_history",
     "cycle_times",
     "deal_totals",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from dashboard.frames import is_unlisted
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.period import Period
+from dashboard.metrics.velocity import current_stays
 from sheet_schema.schema import fold
 
 WON, LOST = "Won", "Lost"
@@ -153,15 +155,21 @@ def stage_durations(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
 
 
 def funnel(
-    deals: pd.DataFrame, history: pd.DataFrame, stages: Sequence[str], period: Period
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    stages: Sequence[str],
+    period: Period,
+    as_of: date,
 ) -> pd.DataFrame:
     """The funnel table: per stage, deals that reached it, conversions, losses and time spent.
 
     Columns: ``stage``, ``reached`` (deals created in the period that got at least this far),
     ``conversion`` (share of the previous stage's deals that reached this one; NaN for the first
-    stage), ``overall`` (share of the first stage), ``lost_here`` (Lost deals lost at this stage)
-    and ``median_days`` (median days deals spent in the stage before leaving it; NaN when Stage
-    history has no finished stay).
+    stage), ``overall`` (share of the first stage), ``lost_here`` (Lost deals lost at this stage),
+    ``median_days`` (median days deals spent in the stage before leaving it; NaN when Stage
+    history has no finished stay), ``open_now`` (the cohort's deals in the stage on ``as_of``)
+    and ``open_median_days`` (median days those have been in it so far, from Stage history,
+    else Stage since, else Created: see :func:`~dashboard.metrics.velocity.current_stays`).
     """
     cohort = deals_in_period(deals, period)
     names = funnel_stages(stages)
@@ -169,6 +177,9 @@ def funnel(
     counts = [int((reached["reached"] >= i).sum()) for i in range(len(names))]
     lost_here = reached["lost_at"].value_counts()
     medians = stage_durations(cohort, history).groupby("stage")["days"].median()
+    stays = current_stays(cohort, history, [s for s in names if s != WON], as_of)
+    open_now = cohort["stage"].value_counts()
+    open_medians = stays.groupby("stage")["days"].median()
     table = pd.DataFrame({"stage": list(names), "reached": counts})
     previous = table["reached"].shift(1)
     table["conversion"] = (table["reached"] / previous).where(previous > 0)
@@ -176,6 +187,10 @@ def funnel(
     table["overall"] = table["reached"] / first if first else np.nan
     table["lost_here"] = [int(lost_here.get(s, 0)) for s in names]
     table["median_days"] = [float(medians[s]) if s in medians.index else np.nan for s in names]
+    table["open_now"] = [np.nan if s == WON else int(open_now.get(s, 0)) for s in names]
+    table["open_median_days"] = [
+        float(open_medians[s]) if s in open_medians.index else np.nan for s in names
+    ]
     return table
 
 

@@ -10,6 +10,23 @@ from dashboard.tables import display_table
 from dashboard.view import View, current_view
 
 
+def _stay_sources(view: View) -> str:
+    """Where the funnel's days in stage come from, in the reader's words."""
+    frames, tr = view.frames, view.tr
+    cohort = metrics.deals_in_period(frames.deals, view.period)
+    finished = len(metrics.stage_durations(cohort, frames.stage_history))
+    open_stages = [s for s in metrics.funnel_stages(frames.stages) if s != metrics.WON]
+    stays = metrics.current_stays(cohort, frames.stage_history, open_stages, view.today)
+    counts = stays["source"].value_counts()
+    sources = ", ".join(f"{tr.number(int(n))} × {name}" for name, n in sorted(counts.items()))
+    return tr(
+        "funnel.stays",
+        finished=tr.number(finished),
+        day=tr.date(view.today),
+        sources=sources or tr("funnel.stays_none"),
+    )
+
+
 def render(view: View) -> None:
     """Draw the page."""
     tr, frames, period = view.tr, view.frames, view.period
@@ -31,7 +48,7 @@ def render(view: View) -> None:
     )
     st.caption(tr("funnel.explain"))
 
-    table = metrics.funnel(frames.deals, frames.stage_history, frames.stages, period)
+    table = metrics.funnel(frames.deals, frames.stage_history, frames.stages, period, view.today)
     left, right = st.columns([2, 3])
     left.plotly_chart(charts.funnel_chart(table, tr), key="funnel_chart")
     right.subheader(tr("funnel.table"))
@@ -45,11 +62,14 @@ def render(view: View) -> None:
                 ("overall", tr("col.overall"), tr.percent),
                 ("lost_here", tr("col.lost_here"), tr.number),
                 ("median_days", tr("col.median_days"), lambda v: tr.number(v, 1)),
+                ("open_now", tr("col.open_now"), tr.number),
+                ("open_median_days", tr("col.open_median_days"), lambda v: tr.number(v, 1)),
             ],
         ),
         hide_index=True,
         key="funnel_table",
     )
+    right.caption(_stay_sources(view))
 
     left, right = st.columns(2)
     left.subheader(tr("funnel.lost_reasons"))
