@@ -89,6 +89,10 @@ def test_an_imported_pipeline_gets_cycle_times_from_its_dates_and_honest_lost_st
     text = capsys.readouterr().out
     assert "4 from deal dates" in text and "1 from Stage history" in text
     assert "Lost at an unknown stage: 1." in text
+    # Neither lost deal has a Value: their reasons' value is unknown, not 0.
+    reasons = second["lost_reasons"]
+    assert reasons == [{"reason": "(not set)", "deals": 2, "value": None}]
+    assert "(not set)      2      -" in text
 
 
 # Open deals of an imported pipeline: title, stage, created, Stage since as typed (or None).

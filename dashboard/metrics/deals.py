@@ -229,15 +229,23 @@ def deal_totals(deals: pd.DataFrame, period: Period) -> DealTotals:
     )
 
 
+def _known_sum(values: pd.Series) -> float:
+    """The sum of the known values; NaN when there is none (not 0)."""
+    return float(values.sum(min_count=1))
+
+
 def lost_reasons(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Lost deals of the period by reason: ``reason``, ``deals``, ``value`` (most first)."""
+    """Lost deals of the period by reason: ``reason``, ``deals``, ``value`` (most first).
+
+    ``value`` sums the Values typed; it is NaN (shown "-") when none of the reason's deals has
+    one, so an unknown value never reads as 0 (the same for :func:`competitors`)."""
     lost = deals_in_period(deals, period)
     lost = lost[lost["stage"] == LOST]
     reasons = lost["lost_reason"].fillna(NOT_SET)
     table = (
         lost.assign(reason=reasons)
         .groupby("reason", sort=False)
-        .agg(deals=("stage", "size"), value=("value", "sum"))
+        .agg(deals=("stage", "size"), value=("value", _known_sum))
         .reset_index()
     )
     return table.sort_values(
@@ -259,7 +267,7 @@ def competitors(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
     keys = lost["competitor"].map(lambda name: fold(str(name))).rename("key")
     # The most common spelling; ties go to the alphabetically first, so the table is stable.
     shown = lost.groupby(keys)["competitor"].agg(lambda names: names.str.strip().mode().iloc[0])
-    table = lost.groupby(keys).agg(deals=("stage", "size"), value=("value", "sum"))
+    table = lost.groupby(keys).agg(deals=("stage", "size"), value=("value", _known_sum))
     table.insert(0, "competitor", shown)
     return (
         table.reset_index(drop=True)
