@@ -35,7 +35,7 @@ from automations.mail.handover_log import HandoverLog
 from automations.mail.journal_check import journal_state, read_copy, write_copy
 from automations.mail.mailer import Mailer
 from automations.mail.sending import preview, send_and_apply
-from automations.rules import history, ids, lifecycle, reminders, validate
+from automations.rules import duplicates, history, ids, lifecycle, reminders, validate
 from automations.rules.activity import gather_activity, local_today
 from automations.rules.contract import Part, Verdict, check_parts
 from automations.rules.history import stage_history
@@ -65,6 +65,7 @@ def contract_parts() -> tuple[Part, ...]:
         Part("campaigns", "part.campaigns", campaigns.REQUIRES),
         Part("digests", "part.digests", digests.REQUIRES),
         Part("sending", "part.sending", sending.REQUIRES),
+        Part("duplicates", "part.duplicates", duplicates.REQUIRES),
     ]
     parts += [
         Part(f"validate:{tab}", "part.validate", need, {"tab": tab})
@@ -106,15 +107,20 @@ def checked_problems(
     memo: RowMemo[RowFacts] | None = None,
     verdict: Verdict | None = None,
 ) -> Plan:
-    """Validation, leaving the Problems cells of tabs the guard holds back as they are.
+    """Validation, leaving the Problems cells of tabs the guard holds back as they are, and the
+    likely duplicates proposed in Customers (from the emails and phones the checks read).
 
     The checks run over every readable tab (the cross-row checks need them all); only the
     writes of a held-back tab are dropped, so its cells are not recomputed from partial data.
     """
-    plan = validate.validate(schema, snapshot, now, memo)
-    if verdict is None:
-        return plan
-    return Plan(writes=tuple(w for w in plan.writes if verdict.runs(f"validate:{w.tab}")))
+    plan, findings = validate.validate_with_facts(schema, snapshot, now, memo)
+    if verdict is not None:
+        plan = Plan(writes=tuple(w for w in plan.writes if verdict.runs(f"validate:{w.tab}")))
+    if verdict is None or verdict.runs("duplicates"):
+        # The duplicate finder reads the normalised emails and phones the checks just read.
+        found = findings.customers, findings.customer_facts
+        plan = plan.merge(duplicates.proposal_plan(schema, snapshot, *found))
+    return plan
 
 
 def guarded_history(

@@ -115,6 +115,10 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "duplicate.phone": N_(
         "{column}: {value} is the same number as {others} ({e164}); is this the same customer?"
     ),
+    # --- likely duplicates and merges (automations.rules.duplicates, merges) -----------------
+    "duplicate.same_email": N_("same email"),
+    "duplicate.same_phone": N_("same phone"),
+    "duplicate.close_names": N_("names {score}% alike at {company}"),
     "ref.missing": N_("{column}: {value} is not the ID of any row in {tab}."),
     "ref.mismatch": N_("{column}: deal {value} belongs to customer {owner}, not to {customer}."),
     "template.syntax": N_("{column}: the template does not compile (line {line}): {error}."),
@@ -198,6 +202,8 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "part.campaigns": N_("Campaigns"),
     "part.digests": N_("Manager digests"),
     "part.sending": N_("Sending"),
+    "part.duplicates": N_("Possible duplicates"),
+    "part.merges": N_("Merges"),
     "guard.not_updated": N_("not updated"),
     "guard.tab_missing": N_("the {tab} tab is missing"),
     "guard.tab_unreadable": N_("the header row of the {tab} tab cannot be read"),

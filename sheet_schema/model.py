@@ -124,6 +124,10 @@ class CellWrite:
     # An import merging a duplicate fills a team cell only while it is empty (checked again at
     # write time), so what a person typed is never overwritten.
     only_if_empty: bool = False
+    # A team cell a person asked the bot to change (a merge moves a deal to the kept customer):
+    # written only while the cell still holds this text (compared as IDs are: no surrounding
+    # spaces, any case), so what a person typed meanwhile is kept.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)

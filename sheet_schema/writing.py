@@ -233,6 +233,10 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             if _fill_if_empty(target, write, skipped):
                 cells_written += 1
             continue
+        if write.replaces is not None:
+            if _replace_if_same(target, write, skipped):
+                cells_written += 1
+            continue
         if not column.bot_owned:
             # Invariant 1: a scheduled cycle never overwrites what people typed.
             skipped.append(
@@ -290,6 +294,32 @@ def _fill_if_empty(target: _TabWriter, write: CellWrite, skipped: list[SkippedWr
                 write.column,
                 f"{write.tab}: {column.header!r} of row {write.row_id} was filled meanwhile; "
                 "kept what is there",
+            )
+        )
+        return False
+    target.cells[(row, at)] = write_value(target.tab.column(write.column), write.value)
+    return True
+
+
+def _replace_if_same(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> bool:
+    """Change a team cell a person asked to change, only while it still holds what the plan
+    saw (``write.replaces``); False (and why) otherwise."""
+    row = target.row_of(write.row_id)
+    if isinstance(row, str):
+        skipped.append(SkippedWrite(write.tab, write.row_id, write.column, row))
+        return False
+    at = target.position(write.column)
+    cells = target.state.grid[row - 1] if row - 1 < len(target.state.grid) else []
+    now = cell_text(cells[at]) if at < len(cells) else ""
+    if (row, at) in target.cells or _id_key(now) != _id_key(write.replaces or ""):
+        column = target.tab.column(write.column)
+        skipped.append(
+            SkippedWrite(
+                write.tab,
+                write.row_id,
+                write.column,
+                f"{write.tab}: {column.header!r} of row {write.row_id} was changed meanwhile "
+                f"(it no longer says {write.replaces!r}); kept what is there",
             )
         )
         return False

@@ -22,6 +22,7 @@ DESIGN_TABS = [
     "Stage history",
     "Settings",
     "Bot status",  # what the bot's last cycle did and held back (issue 9)
+    "Merges",  # one row per merge of two customers (issue 11)
 ]
 
 

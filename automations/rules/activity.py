@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sheet_schema.merges import MERGED_INTO
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, close_date, id_key, sales
 from sheet_schema.schema import Tab
@@ -64,12 +65,13 @@ def as_date(value: object) -> date | None:
 
 
 def is_ready(tab: Tab, row: Row) -> bool:
-    """True when every key column of the tab is filled in this row (the row is typed enough)."""
+    """True when every key column of the tab is filled in this row (the row is typed enough)
+    and it is not a customer merged into another (history only: no rule, check or email)."""
     raw = row.raw
-    for key in tab.key_columns:  # noqa: SIM110 - a plain loop: this runs for every row, often
+    for key in tab.key_columns:  # a plain loop: this runs for every row, often
         if not raw.get(key, "").strip():
             return False
-    return True
+    return not raw.get(MERGED_INTO, "").strip()
 
 
 @dataclass(frozen=True)

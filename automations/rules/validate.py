@@ -19,7 +19,8 @@ fingerprint (:mod:`automations.rules.incremental`); cross-row and clock checks r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -29,7 +30,7 @@ from automations.rules.contract import Inputs
 from automations.rules.cross_checks import check_across_rows
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
-from sheet_schema.model import CellWrite, Plan, Snapshot, row_digest
+from sheet_schema.model import CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys
 from sheet_schema.schema import Schema, Tab
 
@@ -75,10 +76,28 @@ def checked_tabs(schema: Schema) -> tuple[Tab, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What the checks found: problems per tab and row ID (rows without any are absent), and the
+    ready customers by ID with what the single-row checks read in each (the duplicate finder's
+    normalised email and E.164 phone)."""
+
+    problems: RowProblems
+    customers: Mapping[str, Row]
+    customer_facts: Mapping[str, RowFacts]
+
+
 def find_problems(
     schema: Schema, snapshot: Snapshot, now: datetime, memo: RowMemo[RowFacts] | None = None
 ) -> RowProblems:
     """Problems per tab and row ID of the ready rows that have any (others are absent)."""
+    return find_problems_and_facts(schema, snapshot, now, memo).problems
+
+
+def find_problems_and_facts(
+    schema: Schema, snapshot: Snapshot, now: datetime, memo: RowMemo[RowFacts] | None = None
+) -> Findings:
+    """:func:`find_problems`, with the ready customers and their facts (:class:`Findings`)."""
     checker = Checker(snapshot)
     memo = memo if memo is not None else RowMemo()
     memo.start(checker.signature)
@@ -111,7 +130,7 @@ def find_problems(
                     tab_found.setdefault(row_id, []).append(problem)
     memo.finish()
     check_across_rows(schema, snapshot, ready, found, facts, checker)
-    return found
+    return Findings(found, ready.get("Customers", {}), facts)
 
 
 def problem_text(tab: Tab, problems: Iterable[Problem], language: str) -> str:
@@ -149,3 +168,11 @@ def validate(
     """The validation rule: Problems sentences for every checked row that changed."""
     found = find_problems(schema, snapshot, now, memo)
     return Plan(writes=problem_writes(schema, snapshot, found))
+
+
+def validate_with_facts(
+    schema: Schema, snapshot: Snapshot, now: datetime, memo: RowMemo[RowFacts] | None = None
+) -> tuple[Plan, Findings]:
+    """:func:`validate`, with what the checks found (for the duplicate finder: one pass)."""
+    findings = find_problems_and_facts(schema, snapshot, now, memo)
+    return Plan(writes=problem_writes(schema, snapshot, findings.problems)), findings

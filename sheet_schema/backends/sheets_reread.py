@@ -57,8 +57,9 @@ def current_states(
     new_ids = {i.tab for i in plan.id_assignments}
     team_appends = {a.tab for a in plan.appends if not schema.tab(a.tab).append_only}
     filters: dict[str, Mapping[str, Any]] = {}
-    # A fill-if-empty write (an import merging a duplicate) checks the cell as it is now.
-    team_appends |= {w.tab for w in plan.writes if w.only_if_empty}
+    # A fill-if-empty write (an import merging a duplicate) or a replace-if-same one (a merge
+    # moving a deal to the kept customer) checks the cell as it is now.
+    team_appends |= {w.tab for w in plan.writes if w.only_if_empty or w.replaces is not None}
     anchors: dict[str, int] = {}
     tag_keys: dict[str, set[str]] = {}
     for name in sorted(touched):
