@@ -35,7 +35,7 @@ from automations.mail.handover_log import HandoverLog
 from automations.mail.journal_check import journal_state, read_copy, write_copy
 from automations.mail.mailer import Mailer
 from automations.mail.sending import preview, send_and_apply
-from automations.rules import duplicates, history, ids, lifecycle, reminders, validate
+from automations.rules import duplicates, history, ids, lifecycle, merges, reminders, validate
 from automations.rules.activity import gather_activity, local_today
 from automations.rules.contract import Part, Verdict, check_parts
 from automations.rules.history import stage_history
@@ -66,6 +66,7 @@ def contract_parts() -> tuple[Part, ...]:
         Part("digests", "part.digests", digests.REQUIRES),
         Part("sending", "part.sending", sending.REQUIRES),
         Part("duplicates", "part.duplicates", duplicates.REQUIRES),
+        Part("merges", "part.merges", merges.REQUIRES),
     ]
     parts += [
         Part(f"validate:{tab}", "part.validate", need, {"tab": tab})
@@ -183,8 +184,16 @@ def plan_cycle(
             id_tabs = {tab for tab in ids.REQUIRES if verdict.runs(f"ids:{tab}")}
         assignments, snapshot = assign_ids(schema, snapshot, id_tabs)
         plan = Plan(id_assignments=assignments)
+        moved_keys: frozenset[str] = frozenset()
+        if verdict is None or verdict.runs("merges"):
+            # Merges a person confirmed; the rules after see the workbook as merged.
+            merged = merges.plan_merges(schema, snapshot, now)
+            plan, snapshot, moved_keys = plan.merge(merged.plan), merged.snapshot, merged.moved_keys
         for rule in default_rules(verdict=verdict) if rules is None else rules:
             plan = plan.merge(rule(schema, snapshot, now))
+        if moved_keys:
+            # The sheet holds those Mail log keys only once this cycle's write is done.
+            plan = replace(plan, emails=tuple(e for e in plan.emails if e.key not in moved_keys))
         plan = fold_problem_notes(plan, snapshot)
     finally:
         if collecting:

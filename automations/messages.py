@@ -119,6 +119,14 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "duplicate.same_email": N_("same email"),
     "duplicate.same_phone": N_("same phone"),
     "duplicate.close_names": N_("names {score}% alike at {company}"),
+    "merge.self": N_("{column}: {value} is this row's own ID; type the ID of the row to keep."),
+    "merge.merged": N_(
+        "{column}: {value} was merged into {kept} already; type {kept} to merge this row there."
+    ),
+    "merge.both_ways": N_(
+        "{column}: {value} says to merge into this row too; clear one of the two {column} cells."
+    ),
+    "merge.chain": N_("{column}: {value} is itself to be merged into {next}; type {next} instead."),
     "ref.missing": N_("{column}: {value} is not the ID of any row in {tab}."),
     "ref.mismatch": N_("{column}: deal {value} belongs to customer {owner}, not to {customer}."),
     "template.syntax": N_("{column}: the template does not compile (line {line}): {error}."),

@@ -26,6 +26,7 @@ import pandas as pd
 
 from sheet_schema.bot_status import BOT_STATUS
 from sheet_schema.cells import match_choice
+from sheet_schema.merges import is_merged
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.schema import ColumnType, Schema, Tab, load_schema
 from sheet_schema.settings import Settings
@@ -252,7 +253,9 @@ def build_frames(
     def frame(name: str) -> pd.DataFrame:
         return tab_frame(schema.tab(name), snapshot.tab(name))
 
-    customers = frame("Customers")
+    # A customer merged into another is history: counted once, as the row that was kept.
+    live = [row for row in snapshot.tab("Customers") if not is_merged(row)]
+    customers = tab_frame(schema.tab("Customers"), live)
     deals = _with_customer_fallbacks(frame("Deals"), customers)
     history = frame("Stage history")
     history["stage_from"] = _canonical_stages(history["from"], schema)
