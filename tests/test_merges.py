@@ -243,10 +243,18 @@ def test_a_merge_into_that_cannot_be_done_is_said_in_the_row_and_changes_nothing
     merged = {r.row_id: r.text("merged_into") for r in backend.read().tab("Customers")}
     assert {k: v for k, v in merged.items() if v} == {"C-0007": "C-0001 (2026-11-04)"}
 
-    # Next cycle Fay's target is merged already: she is told where it went.
-    run_cycle(backend, SCHEMA, NOW + timedelta(hours=2))
+    # Later someone types a deal for Gil by his old ID.
+    type_cells({("Deals", 2, "Customer ID"): "c-0007", ("Deals", 2, "Stage"): "Lead"})
+
+    report, _ = run_cycle(backend, SCHEMA, NOW + timedelta(hours=2))
+
+    # Fay's target is merged already: she is told where it went; the deal follows Gil.
     assert problems(backend.read())["C-0006"] == (
         "Merge into: C-0007 was merged into C-0001 already; type C-0001 to merge this row there."
+    )
+    assert [d.text("customer_id") for d in backend.read().tab("Deals")] == ["C-0001"]
+    assert "Deals D-0001: Customer ID c-0007 was merged into C-0001; it now says C-0001." in (
+        report.notes
     )
 
 

@@ -23,6 +23,10 @@ the report, and the cycle goes on: the row's own ID, a row merged already, a row
 to be merged (into this one, or a third row: merge chains are done one step at a time, by the
 person). An ID no row has is reported by the validator (``ref.missing``).
 
+A deal or interaction that names a merged row later (typed with the old ID, or left behind
+because its own new ID could not be written) is moved to the kept row by the next cycle, with a
+sentence in the report.
+
 The rules after this one see the workbook as it will be (:class:`Merged` ``snapshot``), so the
 same cycle already counts, reminds and mails the kept customer with the merged one's history.
 """
@@ -184,15 +188,35 @@ class _Merger:
         for index in range(len(self.snapshot.tab(tab_name))):
             row = self.current(tab_name, index)
             typed = row.text("customer_id")
-            if id_key(typed) != gone_id:
-                continue
+            if id_key(typed) != gone_id or not row.row_id:
+                continue  # a row the ID rule held back moves in a later cycle (follow)
             count += 1
-            if row.row_id:  # a row without an ID gets one this cycle; it moves next cycle
-                self.writes.append(
-                    CellWrite(tab_name, row.row_id, "customer_id", kept_id, replaces=typed)
-                )
-                self.change(tab_name, index, {"customer_id": kept_id})
+            self.writes.append(
+                CellWrite(tab_name, row.row_id, "customer_id", kept_id, replaces=typed)
+            )
+            self.change(tab_name, index, {"customer_id": kept_id})
         return count
+
+    def follow(self, before: Mapping[str, str]) -> None:
+        """Deals and interactions that still name a row merged in an earlier cycle (typed
+        later, or whose row had no ID then), planned to name the row it was merged into."""
+        for tab_name in _REFERRING:
+            if not self.snapshot.readable(tab_name):
+                continue
+            for index in range(len(self.snapshot.tab(tab_name))):
+                row = self.current(tab_name, index)
+                typed = row.text("customer_id")
+                kept = _final(before, id_key(typed))
+                if kept is None or not row.row_id:
+                    continue
+                self.writes.append(
+                    CellWrite(tab_name, row.row_id, "customer_id", kept, replaces=typed)
+                )
+                self.change(tab_name, index, {"customer_id": kept})
+                self.notes.append(
+                    f"{tab_name} {row.row_id}: Customer ID {typed.strip()} was merged into "
+                    f"{kept}; it now says {kept}."
+                )
 
     def _repoint_mail_log(self, gone_id: str, kept_id: str) -> int:
         """Mail log rows about the merged customer, planned to name the kept one (key too)."""
@@ -229,6 +253,19 @@ class _Merger:
         return replace(self.snapshot, rows=rows)
 
 
+def _final(before: Mapping[str, str], row_id: str) -> str | None:
+    """The row a merged ID ends in, following merges made one after another (None for an ID
+    that was not merged, or merges that loop)."""
+    seen = {row_id}
+    kept = before.get(row_id)
+    while kept is not None and kept in before:
+        if kept in seen:
+            return None
+        seen.add(kept)
+        kept = before[kept]
+    return kept
+
+
 def _requests(tab: Tab, rows: tuple[Row, ...]) -> dict[str, tuple[int, str]]:
     """Merged row ID -> (its index, the ID its Merge into names), for ready rows that ask."""
     asked: dict[str, tuple[int, str]] = {}
@@ -246,7 +283,8 @@ def plan_merges(schema: Schema, snapshot: Snapshot, now: datetime) -> Merged:
     if not tab.has_column(MERGE_INTO) or not snapshot.has_column(CUSTOMERS, MERGE_INTO):
         return Merged(Plan(), snapshot)
     asked = _requests(tab, rows)
-    if not asked:
+    before = {id_key(r.row_id): merged_into(r) for r in rows if r.row_id and merged_into(r)}
+    if not asked and not before:
         return Merged(Plan(), snapshot)
     index_of: dict[str, int] = {}
     for index, row in enumerate(rows):
@@ -274,6 +312,8 @@ def plan_merges(schema: Schema, snapshot: Snapshot, now: datetime) -> Merged:
             merger.refuse(row, "merge.chain", {"value": target, "next": asked[target][1]})
         else:
             merger.merge(index_of[target], index)
+    if before:
+        merger.follow(before)
     plan = Plan(
         writes=tuple(merger.writes),
         appends=tuple(merger.appends),
