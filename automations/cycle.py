@@ -47,6 +47,7 @@ from automations.rules.row_checks import RowFacts
 from automations.rules.validate import PROBLEMS, checked_tabs
 from automations.status import CycleStatus, status_plan
 from sheet_schema.backends.base import Backend
+from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
 
@@ -176,6 +177,8 @@ def plan_cycle(
     # The rules allocate millions of small objects and make no reference cycles; with a big
     # snapshot alive, the cyclic collector would rescan it again and again (half the time of a
     # 50k-customer cycle). It is paused for the planning only and restored whatever happens.
+    # The rules see the workbook's own lists (its Lists tab), not only crm.toml's defaults.
+    schema = snapshot.schema_or(schema)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -316,6 +319,7 @@ def run_cycle(
     """
     started = time.perf_counter()
     snapshot = backend.read()
+    schema = snapshot.schema_or(schema)
     language = snapshot.settings.language
     verdict = guard(schema, snapshot)
     journal = journal_state(snapshot, read_copy(journal_copy))
@@ -327,7 +331,8 @@ def run_cycle(
     if not verdict.runs("sending"):
         plan = replace(plan, emails=())
     planned_emails = len(plan.emails)
-    cycle_status = CycleStatus(verdict.sentences(language), stopped, journal.present)
+    lists = [issue.message for issue in snapshot.tab_issues if issue.tab == LISTS]
+    cycle_status = CycleStatus(verdict.sentences(language), stopped, journal.present, lists)
     recorded = [journal.recorded_after(journal.keys)]
 
     def status(keys_after: int) -> Plan:

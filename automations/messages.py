@@ -217,6 +217,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "guard.tab_unreadable": N_("the header row of the {tab} tab cannot be read"),
     "guard.column_missing": N_("the {column} column of {tab} is missing (renamed?)"),
     "status.all_ran": N_("Nothing: every rule ran."),
+    "status.lists_ok": N_("The team's lists were read from the Lists tab."),
     "status.sending_on": N_("On: emails that are due are sent."),
     "journal.missing": N_(
         "Sending stopped: the Mail log tab is missing, so the bot cannot tell which emails it "

@@ -26,6 +26,7 @@ from sheet_schema.bot_status import (
     ITEMS,
     LAST_RUN,
     LAST_SUCCESS,
+    LISTS_READ,
     MAIL_LOG_CONFIRMED,
     MAIL_LOG_KEYS,
     SENDING,
@@ -74,6 +75,7 @@ class CycleStatus:
     held_back: Sequence[str]  # one sentence per group of rules held back
     sending_stopped: str  # why sending stopped ("" when it did not)
     mail_log_present: bool
+    lists: Sequence[str] = ()  # what is wrong with the Lists tab ("" when nothing)
 
     @property
     def success(self) -> bool:
@@ -90,6 +92,7 @@ def status_plan(snapshot: Snapshot, now: datetime, status: CycleStatus, recorded
         HELD_BACK: "\n".join(status.held_back) or messages.render("status.all_ran", language, {}),
         SENDING: status.sending_stopped or messages.render("status.sending_on", language, {}),
         MAIL_LOG_KEYS: str(recorded),
+        LISTS_READ: "\n".join(status.lists) or messages.render("status.lists_ok", language, {}),
     }
     if status.success:
         values[LAST_SUCCESS] = moment

@@ -13,6 +13,12 @@ Two conveniences are added so every page filters the same way:
   when the deal's own cell is empty (``deal_source``/``deal_manager`` keep what the deal says).
 * Stage history ``from``/``to`` are matched to the Deals stage choices (the bot writes canonical
   names, but people may edit the log), in ``stage_from``/``stage_to``.
+* A choice column whose values have a meaning (the team's stages are open, won or lost; an
+  interaction kind may be a purchase) gets ``<key>_meaning`` beside it (``stage_meaning``), and
+  Stage history ``meaning_to``: pages ask what a stage means, never what it is called.
+
+The workbook's own lists (its Lists tab, ``Snapshot.schema``) decide what is in a list and the
+funnel's order (``Frames.stages``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pandas as pd
 
 from sheet_schema.bot_status import BOT_STATUS
 from sheet_schema.cells import match_choice
+from sheet_schema.lists import LISTS, LOST, OPEN
 from sheet_schema.merges import is_merged
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.schema import ColumnType, Schema, Tab, load_schema
@@ -43,6 +50,7 @@ DASHBOARD_TABS = (
     "Templates",
     "Automations",
     "Settings",
+    LISTS,
     BOT_STATUS,
 )
 # The biggest tab of a working CRM (every call and visit is a row) and the one fewest pages need:
@@ -79,8 +87,11 @@ class Frames:
     settings: Settings
     read_at: datetime
     source: str
+    # The funnel's stages in the team's order: every stage but those that mean lost.
     stages: tuple[str, ...]
     tabs_read: frozenset[str] = frozenset(DASHBOARD_TABS)
+    # The stages whose meaning is open (a deal there is neither won nor lost), in order.
+    open_stages: tuple[str, ...] = ()
     # The Bot status tab, item -> value (what the bot's last cycle held back, whether sending
     # stopped); empty when the bot has not run yet.
     bot_status: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -123,6 +134,8 @@ def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
         key = column.key
         if column.type is ColumnType.CHOICE:
             data[key] = _convert(_choice_values(rows, key), column.type)
+            if column.choice_meanings:
+                data[f"{key}_meaning"] = data[key].map(column.meaning).astype(object)
         else:
             data[key] = _convert([r.values.get(key) for r in rows], column.type)
     # Columns the team added (e.g. "Sector") are kept as text under their header, so a report
@@ -248,7 +261,7 @@ def build_frames(
     ``tabs`` says which tabs the snapshot was read for (see ``Backend.read``); the frames of the
     others are empty and their problems are left out, and ``tabs_read`` remembers which.
     """
-    schema = schema or load_schema()
+    schema = snapshot.schema or schema or load_schema()
 
     def frame(name: str) -> pd.DataFrame:
         return tab_frame(schema.tab(name), snapshot.tab(name))
@@ -260,6 +273,8 @@ def build_frames(
     history = frame("Stage history")
     history["stage_from"] = _canonical_stages(history["from"], schema)
     history["stage_to"] = _canonical_stages(history["to"], schema)
+    stage = schema.tab("Deals").column("stage")
+    history["meaning_to"] = history["stage_to"].map(stage.meaning).astype(object)
     return Frames(
         customers=customers,
         deals=deals,
@@ -272,7 +287,8 @@ def build_frames(
         settings=snapshot.settings,
         read_at=snapshot.read_at,
         source=snapshot.source,
-        stages=schema.tab("Deals").column("stage").choices,
+        stages=tuple(v for v in stage.choices if stage.meaning(v) != LOST),
+        open_stages=tuple(v for v in stage.choices if stage.meaning(v) == OPEN),
         tabs_read=frozenset(tabs),
         bot_status={
             row.row_id: row.text("value").strip() for row in snapshot.tab(BOT_STATUS) if row.row_id

@@ -106,7 +106,9 @@ def funnel_report(
     return {
         **_head(frames, "funnel", period),
         "stages": records(
-            metrics.funnel(frames.deals, frames.stage_history, frames.stages, period, day)
+            metrics.funnel(
+                frames.deals, frames.stage_history, frames.stages, period, day, frames.open_stages
+            )
         ),
         "deals": totals.deals,
         "won": totals.won,
@@ -125,7 +127,7 @@ def funnel_report(
 def _lost_at_unknown(frames: Frames, period: metrics.Period) -> int:
     cohort = metrics.deals_in_period(frames.deals, period)
     reached = metrics.reached_stage(cohort, frames.stage_history, frames.stages)
-    lost = cohort["stage"] == metrics.LOST
+    lost = cohort["stage_meaning"] == metrics.LOST
     return int((lost.to_numpy() & reached["lost_at"].isna().to_numpy()).sum())
 
 
@@ -135,8 +137,8 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
     the start of each open deal's current stay came from (Stage history, Stage since, Created)."""
     cohort = metrics.deals_in_period(frames.deals, period)
     times = metrics.cycle_times(cohort, frames.stage_history)
-    won = times[times["stage"] == metrics.WON]["days"]
-    open_stages = [s for s in metrics.funnel_stages(frames.stages) if s != metrics.WON]
+    won = times[times["meaning"] == metrics.WON]["days"]
+    open_stages = list(frames.open_stages)
     stays = metrics.current_stays(cohort, frames.stage_history, open_stages, as_of)
     finished = metrics.stage_durations(cohort, frames.stage_history)
     return {

@@ -14,6 +14,16 @@ HELD_BACK = "Held back"
 SENDING = "Sending"
 MAIL_LOG_KEYS = "Mail log keys recorded"
 MAIL_LOG_CONFIRMED = "Mail log confirmed"
+# Whether the team's lists were read from the Lists tab, or what was wrong with it.
+LISTS_READ = "Lists"
 
 # The rows in the order the bot first writes them.
-ITEMS = (LAST_RUN, LAST_SUCCESS, HELD_BACK, SENDING, MAIL_LOG_KEYS, MAIL_LOG_CONFIRMED)
+ITEMS = (
+    LAST_RUN,
+    LAST_SUCCESS,
+    HELD_BACK,
+    SENDING,
+    MAIL_LOG_KEYS,
+    MAIL_LOG_CONFIRMED,
+    LISTS_READ,
+)

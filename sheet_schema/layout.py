@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sheet_schema.headers import HeaderError, column_letter, map_headers
+from sheet_schema.lists import LISTS, LOST, WON, ListRow, default_rows
 from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Column, ColumnType, Schema, Tab
 from sheet_schema.translation import LANGUAGES
@@ -123,6 +124,9 @@ class CellInfo:
     bold: bool = False
     validated: bool = False
     number_format: bool = False
+    # The values of the dropdown SheetCRM put on this cell (None: none of SheetCRM's), so a
+    # dropdown is brought up to date when the team's list changed.
+    dropdown: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,11 +147,13 @@ class SheetInfo:
 
 @dataclass(frozen=True)
 class Validation:
-    """A dropdown (``choices``) or, without choices, a date check on a column below row 1."""
+    """A dropdown (``choices``) or, without choices, a date check on a column below row 1;
+    ``update``: SheetCRM's dropdown is there but offers other values than the team's list."""
 
     index: int
     column: Column
     choices: tuple[str, ...]
+    update: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ class TabLayout:
     width: int
     new_headers: tuple[tuple[int, Column], ...] = ()
     settings: tuple[DefaultSetting, ...] = ()
+    list_rows: tuple[ListRow, ...] = ()
     freeze: bool = False
     bold: tuple[int, ...] = ()
     validations: tuple[Validation, ...] = ()
@@ -199,6 +206,7 @@ class TabLayout:
 
 _SUMMARY_LABELS = {
     "dropdowns": "dropdowns on choice columns",
+    "dropdowns_updated": "dropdowns updated to the Lists tab",
     "date_checks": "date checks on date columns",
     "date_formats": "date formats on bot date columns",
     "frozen": "tab(s) given a frozen header row",
@@ -206,6 +214,7 @@ _SUMMARY_LABELS = {
     "highlights": "highlight rules (overdue follow-ups, rows with problems)",
     "protected": "bot columns that warn before a person edits them",
     "settings": "default settings",
+    "list_rows": "values in the Lists tab (the team's lists: sources, stages, ...)",
 }
 
 
@@ -223,7 +232,10 @@ class LayoutPlan:
     def counts(self) -> dict[str, int]:
         """How many things of each kind are added (keys of the summary's labels)."""
         counts = {
-            "dropdowns": sum(1 for t in self.tabs for v in t.validations if v.choices),
+            "dropdowns": sum(
+                1 for t in self.tabs for v in t.validations if v.choices and not v.update
+            ),
+            "dropdowns_updated": sum(1 for t in self.tabs for v in t.validations if v.update),
             "date_checks": sum(1 for t in self.tabs for v in t.validations if not v.choices),
             "date_formats": sum(len(t.date_formats) for t in self.tabs),
             "frozen": sum(1 for t in self.tabs if t.freeze and not t.new),
@@ -231,6 +243,7 @@ class LayoutPlan:
             "highlights": sum(len(t.highlights) for t in self.tabs),
             "protected": sum(len(t.protections) for t in self.tabs),
             "settings": sum(len(t.settings) for t in self.tabs),
+            "list_rows": sum(len(t.list_rows) for t in self.tabs),
         }
         return {k: n for k, n in counts.items() if n}
 
@@ -275,7 +288,9 @@ def plan_layout(
 ) -> LayoutPlan:
     """What ``init`` adds to a workbook whose worksheets are ``sheets`` (nothing when all is in
     place): missing tabs (found by name or alias), missing header cells after the team's last
-    used column, and the layout a new tab gets, never replacing what the team set up.
+    used column, and the layout a new tab gets, never replacing what the team set up (but
+    SheetCRM's own dropdowns follow the team's lists: give the schema read with the workbook's
+    Lists tab, ``Snapshot.schema``).
 
     ``init_command`` is the command that runs init again, for the problems it reports.
     """
@@ -285,17 +300,19 @@ def plan_layout(
     problems: list[str] = []
     for tab in schema.tabs:
         if tab.name not in titles:
-            tabs.append(_plan_tab(tab, SheetInfo(title=tab.name), features, new=True))
+            tabs.append(_plan_tab(schema, tab, SheetInfo(title=tab.name), features, new=True))
             continue
         info = by_title[titles[tab.name]]
         try:
-            tabs.append(_plan_tab(tab, info, features, new=False))
+            tabs.append(_plan_tab(schema, tab, info, features, new=False))
         except HeaderError as error:
             problems.append(f"{error} Fix it and run `{init_command}` again.")
     return LayoutPlan(tabs=tuple(tabs), problems=tuple(problems))
 
 
-def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) -> TabLayout:
+def _plan_tab(
+    schema: Schema, tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool
+) -> TabLayout:
     headers = map_headers(tab, [c.text for c in info.header])
     positions = dict(headers.positions)
     start = max(headers.width, info.used_columns)
@@ -312,10 +329,17 @@ def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) ->
     if not tab.append_only:
         for column in tab.columns:
             index = positions[column.key]
-            if column.bot_owned or second(index).validated:
-                continue  # never replace a rule the team set up
-            if dropdown_values(column) or is_date_column(column):
-                validations.append(Validation(index, column, dropdown_values(column)))
+            if column.bot_owned:
+                continue
+            values = dropdown_values(column)
+            if second(index).validated:
+                # Never replace a rule the team set up; SheetCRM's own dropdown follows the list.
+                mine = second(index).dropdown
+                if column.list_name and mine is not None and mine != values:
+                    validations.append(Validation(index, column, values, update=True))
+                continue
+            if values or is_date_column(column):
+                validations.append(Validation(index, column, values))
     date_formats = tuple(
         (positions[c.key], c)
         for c in tab.columns
@@ -324,7 +348,7 @@ def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) ->
         and is_date_column(c)
         and not second(positions[c.key]).number_format
     )
-    highlights = _highlights(tab, positions, info) if features.highlights else ()
+    highlights = _highlights(schema, tab, positions, info) if features.highlights else ()
     protections = _protections(tab, positions, info) if features.protection else ()
     return TabLayout(
         tab=tab,
@@ -333,6 +357,7 @@ def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) ->
         width=width,
         new_headers=new_headers,
         settings=DEFAULT_SETTINGS if new and tab.name == "Settings" else (),
+        list_rows=default_rows(schema) if new and tab.name == LISTS else (),
         freeze=info.frozen_rows < 1,
         bold=tuple(
             i
@@ -347,7 +372,9 @@ def _plan_tab(tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool) ->
     )
 
 
-def _highlights(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tuple[Highlight, ...]:
+def _highlights(
+    schema: Schema, tab: Tab, positions: Mapping[str, int], info: SheetInfo
+) -> tuple[Highlight, ...]:
     if tab.append_only:
         return ()
     wanted: list[Highlight] = []
@@ -359,7 +386,10 @@ def _highlights(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tupl
         parts = [f"ISNUMBER(${due}2)", f"${due}2<TODAY()"]
         if "stage" in positions:
             stage = column_letter(positions["stage"])
-            parts += [f'${stage}2<>"Won"', f'${stage}2<>"Lost"']
+            # A decided deal is never overdue, whatever the team calls its won and lost stages.
+            column = tab.column("stage")
+            decided = [v for v in column.choices if column.meaning(v) in (WON, LOST)]
+            parts += [f'${stage}2<>"{v.replace(chr(34), chr(34) * 2)}"' for v in decided]
         wanted.append(Highlight(f"=AND({','.join(parts)})", OVERDUE_COLOUR))
     return tuple(h for h in wanted if h.formula not in info.formulas)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings
 
 
@@ -95,6 +96,14 @@ class Snapshot:
     # The column keys each readable tab's header row holds (by name or alias): what the contract
     # guard checks a rule's inputs against, even when the tab has no rows.
     columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The workbook's own schema: crm.toml with the team's lists (the Lists tab) in its choice
+    # columns; None when the read had no Lists tab in its schema (the schema read with is it).
+    schema: Schema | None = None
+
+    def schema_or(self, default: Schema) -> Schema:
+        """The schema this workbook's cells were read with (``default`` when it is the one
+        the read was given)."""
+        return self.schema if self.schema is not None else default
 
     def tab(self, name: str) -> tuple[Row, ...]:
         """The rows of a tab (empty when the tab is missing or unreadable)."""

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sheet_schema.cells import TEXT_LIKE, CellContext, ReadCell, cell_text, read_cell
 from sheet_schema.headers import HeaderError, HeaderMap, column_letter, map_headers
+from sheet_schema.lists import LISTS, read_lists
 from sheet_schema.model import CellIssue, Row, Snapshot, TabIssue, fingerprint
 from sheet_schema.schema import Column, Schema, Tab
 from sheet_schema.settings import Settings, parse_settings
@@ -185,9 +186,11 @@ def _blank_header_issues(tab: Tab, grid: Grid, headers: HeaderMap) -> list[TabIs
 
 
 def wanted_tabs(schema: Schema, tabs: Collection[str] | None) -> frozenset[str] | None:
-    """The tabs a partial read must fetch: those asked for plus Settings (None: every tab).
+    """The tabs a partial read must fetch: those asked for plus Settings and Lists (None: every
+    tab).
 
-    Settings is always read because it says how to read the rest (date order, number locale).
+    Settings is always read because it says how to read the rest (date order, number locale),
+    and Lists because it holds the values of the team's choice columns.
     Unknown names raise ValueError: a typo must not silently read nothing.
     """
     if tabs is None:
@@ -195,7 +198,7 @@ def wanted_tabs(schema: Schema, tabs: Collection[str] | None) -> frozenset[str] 
     unknown = [name for name in tabs if name not in schema.tab_names]
     if unknown:
         raise ValueError(f"Unknown tabs {unknown}; the schema has {list(schema.tab_names)}.")
-    return frozenset(tabs) | {"Settings"}
+    return frozenset(tabs) | {"Settings"} | ({LISTS} & set(schema.tab_names))
 
 
 def build_snapshot(
@@ -213,15 +216,25 @@ def build_snapshot(
     ``--workbook`` or ``--spreadsheet``) is what messages about missing tabs tell people to run.
     """
     wanted = wanted_tabs(schema, tabs)
-    titles, issues = match_worksheets(schema, list(grids), wanted, init_command)
+    # A partial read always reads Lists, but reports it missing only when it was asked for.
+    reported = None if wanted is None or tabs is None else wanted - ({LISTS} - set(tabs))
+    titles, issues = match_worksheets(schema, list(grids), reported, init_command)
     settings_grid = grids.get(titles["Settings"]) if "Settings" in titles else None
     settings, settings_issues = read_settings(schema, settings_grid)
     issues.extend(settings_issues)
     context = CellContext(date_order=settings.date_order, language=settings.language)
     rows: dict[str, tuple[Row, ...]] = {}
     columns: dict[str, frozenset[str]] = {}
+    if LISTS in schema.tab_names:
+        schema, list_issues = _team_lists(
+            schema, grids, titles, context, (rows, columns), init_command
+        )
+        issues = [_with_defaults_note(i) for i in issues]
+        issues.extend(list_issues)
     for tab in schema.tabs:
         if tab.name not in titles or (wanted is not None and tab.name not in wanted):
+            continue
+        if tab.name == LISTS:
             continue
         grid = grids[titles[tab.name]]
         if not grid:
@@ -242,4 +255,49 @@ def build_snapshot(
         tab_issues=tuple(issues),
         source=source,
         columns=columns,
+        schema=schema,
     )
+
+
+def _with_defaults_note(issue: TabIssue) -> TabIssue:
+    """A missing Lists tab also says what is used meanwhile."""
+    if issue.tab != LISTS or issue.code != "tab.missing":
+        return issue
+    return TabIssue(
+        issue.tab,
+        issue.code,
+        f"{issue.message} Until then SheetCRM uses its default lists (sources, stages, lost "
+        "reasons, interaction kinds).",
+    )
+
+
+def _team_lists(
+    schema: Schema,
+    grids: Mapping[str, Grid],
+    titles: Mapping[str, str],
+    context: CellContext,
+    into: tuple[dict[str, tuple[Row, ...]], dict[str, frozenset[str]]],
+    init_command: str,
+) -> tuple[Schema, list[TabIssue]]:
+    """The workbook's schema from its Lists tab (the defaults when it is missing or unusable);
+    its rows and header keys go into ``into`` (rows, columns) like any tab's."""
+    rows, columns = into
+    tab = schema.tab(LISTS)
+    grid = grids.get(titles[LISTS]) if LISTS in titles else None
+    if grid is None:
+        return read_lists(schema, None)
+    try:
+        headers = map_headers(tab, grid[0] if grid else [])
+    except HeaderError as error:
+        issue = TabIssue(tab.name, "header.duplicate", str(error), error.column)
+        return read_lists(schema, None)[0], [issue]
+    if "list" not in headers.positions or "value" not in headers.positions:
+        return read_lists(
+            schema,
+            None,
+            f"{LISTS}: the header row needs 'List' and 'Value' columns; SheetCRM uses its "
+            f"default lists until then. Run `{init_command}` to set the tab up.",
+        )
+    rows[tab.name] = read_rows(tab, grid, context, headers)
+    columns[tab.name] = frozenset(headers.positions)
+    return read_lists(schema, rows[tab.name])

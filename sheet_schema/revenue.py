@@ -27,9 +27,6 @@ from typing import Generic, TypeVar
 # Amounts are Decimals in the bot and floats in the dashboard's frames; one call uses one kind.
 N = TypeVar("N", Decimal, float)
 
-WON = "Won"
-PURCHASE = "Purchase"
-
 
 def id_key(value: object) -> str:
     """An ID as compared across tabs: no surrounding spaces, upper case ("" when empty)."""

@@ -76,6 +76,12 @@ class Column:
     references: str | None = None
     # Other spellings of allowed values, e.g. {"Won": ("Closed won", "Ganado")}.
     choice_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The team's list (a name in the Lists tab, e.g. "Source") that holds this column's values;
+    # None: the values are fixed by this schema (the bot's own columns, languages).
+    list_name: str | None = None
+    # What a value means to the bot, e.g. {"Won": "won"}: stages are open, won or lost whatever
+    # the team calls them (see sheet_schema.lists).
+    choice_meanings: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def bot_owned(self) -> bool:
@@ -91,6 +97,10 @@ class Column:
         # The allowed values themselves win over an alias that folds the same way.
         lookup.update({fold(choice): choice for choice in self.choices})
         return lookup
+
+    def meaning(self, value: object) -> str | None:
+        """What an allowed value means to the bot ("won"...), None for any other value."""
+        return self.choice_meanings.get(value) if isinstance(value, str) else None
 
     def header_names(self) -> tuple[str, ...]:
         """The header and every alias, as written in the schema."""
@@ -122,6 +132,17 @@ class Tab:
     def has_column(self, key: str) -> bool:
         """True when the tab declares a column with this key."""
         return key in self._by_key
+
+    def with_columns(self, columns: tuple[Column, ...]) -> Tab:
+        """This tab with other column definitions (same keys), e.g. the team's choices."""
+        return Tab(
+            name=self.name,
+            columns=columns,
+            aliases=self.aliases,
+            id_prefix=self.id_prefix,
+            key_columns=self.key_columns,
+            append_only=self.append_only,
+        )
 
     @property
     def bot_columns(self) -> tuple[Column, ...]:
@@ -167,6 +188,8 @@ _COLUMN_FIELDS = {
     "choice_aliases",
     "aliases",
     "references",
+    "list",
+    "meanings",
 }
 _TAB_FIELDS = {"name", "aliases", "id_prefix", "key_columns", "append_only", "column"}
 
@@ -205,6 +228,10 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
     if choices and column_type is not ColumnType.CHOICE:
         raise SchemaError(f"{where}: only choice columns take 'choices'")
     choice_aliases = _parse_choice_aliases(raw.get("choice_aliases", {}), choices, where)
+    meanings = _parse_meanings(raw.get("meanings", {}), choices, where)
+    list_name = raw.get("list")
+    if list_name is not None and not (isinstance(list_name, str) and choices):
+        raise SchemaError(f"{where}: 'list' names the team's list of a choice column")
     references = raw.get("references")
     if column_type is ColumnType.REFERENCE and not isinstance(references, str):
         raise SchemaError(f"{where}: a reference column needs 'references' (a tab name)")
@@ -222,6 +249,8 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
         aliases=_string_list(raw.get("aliases", []), where, "aliases"),
         references=references if isinstance(references, str) else None,
         choice_aliases=choice_aliases,
+        list_name=list_name,
+        choice_meanings=meanings,
     )
 
 
@@ -236,6 +265,15 @@ def _parse_choice_aliases(
             raise SchemaError(f"{where}: choice_aliases names {choice!r}, which is not a choice")
         parsed[choice] = _string_list(spellings, where, f"choice_aliases.{choice}")
     return parsed
+
+
+def _parse_meanings(raw: Any, choices: tuple[str, ...], where: str) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{where}: meanings must be a table of value = meaning")
+    for choice, meaning in raw.items():
+        if choice not in choices or not isinstance(meaning, str) or not meaning:
+            raise SchemaError(f"{where}: meanings.{choice} must give a choice a meaning")
+    return dict(raw)
 
 
 def _check_unique_names(tab_name: str, columns: tuple[Column, ...]) -> None:

@@ -332,8 +332,9 @@ def test_init_lays_out_every_tab_for_people(
     stage = [c.header for c in SCHEMA.tab("Deals").columns].index("Stage")
     stage_letter = chr(ord("A") + stage)
     assert f"{stage_letter}2:{stage_letter}10000" in validated
-    lists = book["Lists"]
-    assert lists.sheet_state == "hidden"
+    # Dropdown values live in a hidden tab; the team's Lists tab is visible.
+    assert book["SheetCRM_lists"].sheet_state == "hidden"
+    assert book["Lists"].sheet_state == "visible"
     # The settings a new workbook starts with are readable and complete.
     snapshot = backend(path).read()
     assert snapshot.settings.daily_send_cap == 450

@@ -119,10 +119,10 @@ def test_init_adds_what_people_deleted_and_keeps_every_team_cell(
     # Every cell the team had is where it was, with the same value (the formula too).
     assert {k: after.get(k) for k in before} == before
     book = openpyxl.load_workbook(edited)
-    # Existing tabs keep their order; Deals comes back after them, the hidden Lists tab last.
+    # Existing tabs keep their order; Deals comes back after them, the hidden dropdown values last.
     kept = [t for t in book.sheetnames if t in titles_before]
     assert kept == titles_before
-    assert book.sheetnames[-2:] == ["Deals", "Lists"]
+    assert book.sheetnames[-2:] == ["Deals", "SheetCRM_lists"]
 
     customers = book["Customers"]
     header = [c.value for c in customers[1]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from automations.intake.files import ImportFileError, read_table
@@ -93,6 +93,9 @@ def run_import(
     snapshot = backend.read(sorted(to_read))
     if not snapshot.readable(tab.name):
         return ImportRun(None, (f"{tab.name}: the tab is missing or its header unreadable.",), 2)
+    # Values are read against the workbook's own lists (its Lists tab): a source the team
+    # added is a source, not a value "not in the list".
+    mapping = replace(mapping, tab=snapshot.schema_or(schema).tab(tab.name))
     planned = plan_import(snapshot, source, mapping)
     lines = describe_plan(planned)
     if dry_run:

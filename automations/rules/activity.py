@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sheet_schema.lists import COMPLAINT, OPEN, PURCHASE, WON
 from sheet_schema.merges import MERGED_INTO
 from sheet_schema.model import Row, Snapshot
-from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, close_date, id_key, sales
+from sheet_schema.revenue import PurchaseLine, WonDeal, close_date, id_key, sales
 from sheet_schema.schema import Tab
 
 __all__ = [
@@ -40,8 +41,6 @@ __all__ = [
     "local_now",
     "local_today",
 ]
-
-OPEN_STAGES_EXCLUDED = ("Won", "Lost")
 
 
 def local_today(snapshot: Snapshot, now: datetime) -> date:
@@ -95,7 +94,7 @@ class Complaint:
 
 @dataclass(frozen=True)
 class OpenDeal:
-    """A ready deal whose stage is neither Won nor Lost."""
+    """A ready deal whose stage is open (neither won nor lost, whatever the team calls it)."""
 
     deal_id: str
     customer: str
@@ -112,6 +111,7 @@ class CustomerActivity:
     last_contact: date | None = None
     purchases: list[Purchase] = field(default_factory=list)
     open_deals: list[OpenDeal] = field(default_factory=list)
+    # The meaning of each deal's stage (open, won, lost): lifecycle asks whether all are lost.
     deal_stages: list[str] = field(default_factory=list)
     deal_created: list[date] = field(default_factory=list)
     complaints: list[Complaint] = field(default_factory=list)
@@ -140,6 +140,8 @@ def gather_activity(
     created after it did not exist, and a deal won after it was still open. Without it a future
     Closed date is taken for a typing slip and the won deal counts as an undated purchase.
     """
+    kind_meaning = interactions.column("kind").meaning
+    stage_meaning = deals.column("stage").meaning
     activity: dict[str, CustomerActivity] = defaultdict(CustomerActivity)
     last_on_deal: dict[str, date] = {}
     lines: list[PurchaseLine[Decimal]] = []
@@ -158,7 +160,7 @@ def gather_activity(
         if deal:
             deal = id_key(deal)
             last_on_deal[deal] = _latest(last_on_deal.get(deal), when)
-        kind = values.get("kind")
+        kind = kind_meaning(values.get("kind"))
         if kind == PURCHASE:
             amount = values.get("amount")
             lines.append(
@@ -170,27 +172,28 @@ def gather_activity(
                     when,
                 )
             )
-        elif kind == "Complaint" and values.get("answered") is not True:
+        elif kind == COMPLAINT and values.get("answered") is not True:
             record.complaints.append(Complaint(when, row.row_id or ""))
     for row in snapshot.tab(deals.name):
         if not is_ready(deals, row) or not row.row_id:
             continue
         customer = id_key(row.get("customer_id"))
         stage = row.get("stage")
-        if not customer or not isinstance(stage, str):
+        meaning = stage_meaning(stage)
+        if not customer or not isinstance(stage, str) or meaning is None:
             continue
         created = as_date(row.get("created"))
         if as_of:
             if created is not None and created > today:
                 continue
             closed = as_date(row.get("closed"))
-            if stage in (WON, "Lost") and closed is not None and closed > today:
-                stage = "Open"  # decided after the day: still open then
+            if meaning != OPEN and closed is not None and closed > today:
+                meaning = OPEN  # decided after the day: still open then
         record = activity[customer]
-        record.deal_stages.append(stage)
+        record.deal_stages.append(meaning)
         if created is not None and created <= today:
             record.deal_created.append(created)
-        if stage == WON:
+        if meaning == WON:
             when = close_date(as_date(row.get("closed")), as_date(row.get("stage_since")), created)
             value = row.get("value")
             won.append(
@@ -201,7 +204,7 @@ def gather_activity(
                     when if when is None or when <= today else None,
                 )
             )
-        elif stage not in OPEN_STAGES_EXCLUDED:
+        elif meaning == OPEN:
             record.open_deals.append(
                 OpenDeal(
                     row.row_id,

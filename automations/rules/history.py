@@ -28,7 +28,6 @@ from datetime import date, datetime, time
 
 from automations import messages
 from automations.rules.activity import (
-    OPEN_STAGES_EXCLUDED,
     as_date,
     cell_changed,
     id_key,
@@ -38,6 +37,7 @@ from automations.rules.activity import (
 )
 from automations.rules.contract import Inputs
 from sheet_schema.cells import match_choice
+from sheet_schema.lists import OPEN
 from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
 from sheet_schema.schema import Schema
 
@@ -81,14 +81,15 @@ def _history_unreadable(snapshot: Snapshot) -> bool:
     return not snapshot.readable(HISTORY) and any(i.tab == HISTORY for i in snapshot.tab_issues)
 
 
-def first_seen_since(row: Row, stage: str, today: date) -> tuple[date, str | None]:
+def first_seen_since(row: Row, meaning: str | None, today: date) -> tuple[date, str | None]:
     """Since when a deal seen for the first time is in its stage, and the column that says so.
 
-    Stage since if someone filled it, else Closed for Won and Lost, else Created; today (and
+    Stage since if someone filled it, else Closed for a won or lost stage (``meaning``), else
+    Created; today (and
     no column) when none is known. Never later than today: a date typed in the future is the
     validator's to report, not a stage that has not begun.
     """
-    closed = stage in OPEN_STAGES_EXCLUDED
+    closed = meaning not in (OPEN, None)
     for key in ("stage_since", "closed", "created") if closed else ("stage_since", "created"):
         day = as_date(row.get(key))
         if day is not None:
@@ -122,7 +123,7 @@ def stage_history(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
             when, note = moment, None
             if previous is None:
                 # First sight: the deal's own dates say since when it is in its stage.
-                since, source = first_seen_since(row, stage, today)
+                since, source = first_seen_since(row, stage_column.meaning(stage), today)
                 if source is not None:
                     when = datetime.combine(since, time())
                     header = deals.column(source).header

@@ -42,6 +42,7 @@ from automations.rules.activity import (
 )
 from automations.rules.contract import Inputs
 from automations.rules.segments import PurchaseRecord, segments
+from sheet_schema.lists import LOST
 from sheet_schema.model import CellWrite, Row, Snapshot
 from sheet_schema.schema import Schema
 from sheet_schema.settings import Settings
@@ -72,7 +73,7 @@ def classify(
     """The lifecycle stage of one customer (rules in the module docstring)."""
     record = activity or CustomerActivity()
     bought = bool(record.purchases)
-    if not bought and record.deal_stages and all(s == "Lost" for s in record.deal_stages):
+    if not bought and record.deal_stages and all(s == LOST for s in record.deal_stages):
         return Lifecycle("Lost", "lifecycle.lost", {"count": str(len(record.deal_stages))})
     dated = [
         d

@@ -35,6 +35,7 @@ from automations.rules.template_budget import (
 )
 from sheet_schema.cells import NUMBER_LIMIT, is_ambiguous_numeric_date
 from sheet_schema.formatting import number
+from sheet_schema.lists import LOST, WON, lists_signature
 from sheet_schema.model import CellIssue, Row, Snapshot
 from sheet_schema.schema import Column, ColumnType, Tab, fold
 
@@ -85,6 +86,9 @@ class Checker:
         # would otherwise take a gigabyte here, in a syntax check.
         self.jinja = BudgetedEnvironment(autoescape=True)
         self._columns: dict[str, tuple[Column, ...]] = {}
+        # The team's lists decide which choices are "not in the list": a changed Lists tab
+        # changes what an unchanged row's checks say.
+        self.lists = lists_signature(snapshot.schema) if snapshot.schema is not None else ""
 
     def _team_columns(self, tab: Tab) -> tuple[Column, ...]:
         """The team columns whose cells need a check beyond reading (the rest cost nothing)."""
@@ -98,9 +102,10 @@ class Checker:
         return columns
 
     @property
-    def signature(self) -> tuple[str, str, str]:
-        """The settings that change what a row's checks say; the memo is dropped when they do."""
-        return (self.language, self.default_country, self.date_order)
+    def signature(self) -> tuple[str, str, str, str]:
+        """The settings (and lists) that change what a row's checks say; the memo is dropped
+        when they do."""
+        return (self.language, self.default_country, self.date_order, self.lists)
 
     def check(self, tab: Tab, row: Row) -> RowFacts:
         """Every check that depends on this row alone."""
@@ -293,16 +298,17 @@ class Checker:
 
 
 def _closing_problems(tab: Tab, row: Row) -> list[Problem]:
-    """A Won deal needs the day it was won; a Lost deal the reason it was lost.
+    """A won deal needs the day it was won; a lost deal the reason it was lost (whatever the
+    team calls its won and lost stages).
 
     Without them revenue falls in no month and the lost-reasons report has a hole. A cell that
     holds something unreadable is reported by the cell check instead.
     """
-    stage = row.get("stage")
+    stage = tab.column("stage").meaning(row.get("stage"))
     problems: list[Problem] = []
-    if stage == "Won" and tab.has_column("closed") and not row.text("closed").strip():
+    if stage == WON and tab.has_column("closed") and not row.text("closed").strip():
         problems.append(Problem("closed", "deal.won_without_closed", {}))
-    if stage == "Lost" and tab.has_column("lost_reason") and not row.text("lost_reason").strip():
+    if stage == LOST and tab.has_column("lost_reason") and not row.text("lost_reason").strip():
         problems.append(Problem("lost_reason", "deal.lost_without_reason", {}))
     return problems
 

@@ -39,8 +39,6 @@ from dashboard.metrics.customers import (
     segment_counts,
 )
 from dashboard.metrics.deals import (
-    LOST,
-    WON,
     DealTotals,
     competitors,
     cycle_times,
@@ -80,6 +78,7 @@ from dashboard.metrics.revenue import (
 )
 from dashboard.metrics.sources import NO_SOURCE, SOURCE_COLUMNS, source_months, source_totals
 from dashboard.metrics.velocity import current_stays
+from sheet_schema.lists import LOST, WON
 
 __all__ = [
     "KPI_KEYS",

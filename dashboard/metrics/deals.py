@@ -17,14 +17,18 @@ from dashboard.frames import is_unlisted
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.period import Period
 from dashboard.metrics.velocity import current_stays
+from sheet_schema.lists import LOST, WON
 from sheet_schema.schema import fold
 
-WON, LOST = "Won", "Lost"
+# Deals are compared by what their stage means (``stage_meaning``: open, won, lost), never by
+# the stage's name, which is the team's (Lists tab).
+MEANING = "stage_meaning"
 
 
 def funnel_stages(stages: Sequence[str]) -> tuple[str, ...]:
-    """The stages a deal moves through, in order (every stage but Lost)."""
-    return tuple(s for s in stages if s != LOST)
+    """The stages a deal moves through, in order: ``Frames.stages`` (every stage that does
+    not mean lost, in the team's order)."""
+    return tuple(stages)
 
 
 def deals_in_period(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -75,7 +79,7 @@ def reached_stage(
     current = deals["stage"].map(order)
     logged_max = deals["id"].map(history_max)
     logged_last = deals["id"].map(history_last)
-    is_lost = deals["stage"] == LOST
+    is_lost = deals[MEANING] == LOST
     reached = pd.concat([current, logged_max], axis=1).max(axis=1)
     typed = _typed_lost_at(deals, order)
     lost_known = logged_last.fillna(typed)
@@ -107,8 +111,8 @@ def cycle_times(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     with no Created or no end date are left out. Columns ``deal_id``, ``stage``, ``days``,
     ``source``.
     """
-    decided = deals[deals["stage"].isin([WON, LOST]) & deals["id"].notna()]
-    moves = history[history["stage_to"].isin([WON, LOST]) & history["stage_from"].notna()].dropna(
+    decided = deals[deals[MEANING].isin([WON, LOST]) & deals["id"].notna()]
+    moves = history[history["meaning_to"].isin([WON, LOST]) & history["stage_from"].notna()].dropna(
         subset=["deal_id", "time"]
     )
     seen = moves.sort_values("time").groupby("deal_id")["time"].last()
@@ -120,7 +124,13 @@ def cycle_times(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     source = pd.Series(np.where(logged.notna(), STAGE_HISTORY, DEAL_DATES), index=decided.index)
     days = (pd.to_datetime(end) - decided["created"]).dt.total_seconds() / 86400
     table = pd.DataFrame(
-        {"deal_id": decided["id"], "stage": decided["stage"], "days": days, "source": source}
+        {
+            "deal_id": decided["id"],
+            "stage": decided["stage"],
+            "meaning": decided[MEANING],
+            "days": days,
+            "source": source,
+        }
     )
     return table[table["days"].notna() & (table["days"] >= 0)].reset_index(drop=True)
 
@@ -160,8 +170,12 @@ def funnel(
     stages: Sequence[str],
     period: Period,
     as_of: date,
+    open_stages: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The funnel table: per stage, deals that reached it, conversions, losses and time spent.
+
+    ``stages`` is ``Frames.stages`` and ``open_stages`` ``Frames.open_stages`` (the team's
+    stages that mean open; None: every stage no deal is won at).
 
     Columns: ``stage``, ``reached`` (deals created in the period that got at least this far),
     ``conversion`` (share of the previous stage's deals that reached this one; NaN for the first
@@ -177,7 +191,10 @@ def funnel(
     counts = [int((reached["reached"] >= i).sum()) for i in range(len(names))]
     lost_here = reached["lost_at"].value_counts()
     medians = stage_durations(cohort, history).groupby("stage")["days"].median()
-    stays = current_stays(cohort, history, [s for s in names if s != WON], as_of)
+    if open_stages is None:
+        won_at = set(deals.loc[deals[MEANING] == WON, "stage"].dropna())
+        open_stages = [s for s in names if s not in won_at]
+    stays = current_stays(cohort, history, open_stages, as_of)
     open_now = cohort["stage"].value_counts()
     open_medians = stays.groupby("stage")["days"].median()
     table = pd.DataFrame({"stage": list(names), "reached": counts})
@@ -187,7 +204,7 @@ def funnel(
     table["overall"] = table["reached"] / first if first else np.nan
     table["lost_here"] = [int(lost_here.get(s, 0)) for s in names]
     table["median_days"] = [float(medians[s]) if s in medians.index else np.nan for s in names]
-    table["open_now"] = [np.nan if s == WON else int(open_now.get(s, 0)) for s in names]
+    table["open_now"] = [int(open_now.get(s, 0)) if s in open_stages else np.nan for s in names]
     table["open_median_days"] = [
         float(open_medians[s]) if s in open_medians.index else np.nan for s in names
     ]
@@ -214,8 +231,8 @@ class DealTotals:
 def deal_totals(deals: pd.DataFrame, period: Period) -> DealTotals:
     """How the period's deals ended up: won, lost, still open; won revenue and open value."""
     cohort = deals_in_period(deals, period)
-    won = cohort["stage"] == WON
-    lost = cohort["stage"] == LOST
+    won = cohort[MEANING] == WON
+    lost = cohort[MEANING] == LOST
     # A stage typed outside the list is not known to be open: it is in ``deals`` only.
     still_open = cohort["stage"].notna() & ~won & ~lost & ~is_unlisted(cohort["stage"])
     return DealTotals(
@@ -240,7 +257,7 @@ def lost_reasons(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
     ``value`` sums the Values typed; it is NaN (shown "-") when none of the reason's deals has
     one, so an unknown value never reads as 0 (the same for :func:`competitors`)."""
     lost = deals_in_period(deals, period)
-    lost = lost[lost["stage"] == LOST]
+    lost = lost[lost[MEANING] == LOST]
     reasons = lost["lost_reason"].fillna(NOT_SET)
     table = (
         lost.assign(reason=reasons)
@@ -259,7 +276,7 @@ def competitors(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
     Names are matched ignoring case, accents and spacing; the most common spelling is shown.
     """
     lost = deals_in_period(deals, period)
-    lost = lost[(lost["stage"] == LOST) & lost["competitor"].notna()]
+    lost = lost[(lost[MEANING] == LOST) & lost["competitor"].notna()]
     if lost.empty:
         return pd.DataFrame({"competitor": [], "deals": [], "value": []}).astype(
             {"deals": "int64", "value": "float64"}

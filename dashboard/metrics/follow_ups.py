@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.metrics.counts import NOT_SET
-from dashboard.metrics.deals import LOST, WON
+from dashboard.metrics.deals import MEANING
+from sheet_schema.lists import LOST, WON
 
 OVERDUE, UPCOMING = "overdue", "upcoming"
 REMINDER_COLUMNS = ["status", "due", "days", "kind", "id", "name", "manager", "note"]
@@ -27,7 +28,7 @@ def reminders(
     """
     start = pd.Timestamp(today)
     horizon = start + pd.Timedelta(days=window_days)
-    open_deals = deals[~deals["stage"].isin([WON, LOST]) & deals["follow_up_due"].notna()]
+    open_deals = deals[~deals[MEANING].isin([WON, LOST]) & deals["follow_up_due"].notna()]
     open_deals = open_deals[open_deals["follow_up_due"] <= horizon]
     due_customers = customers[customers["next_action_date"].notna()]
     # A customer's Next action date is often one of her deals' follow-ups, and her Reminder

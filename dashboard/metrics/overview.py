@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from dashboard.frames import Frames
-from dashboard.metrics.deals import LOST, WON
+from dashboard.metrics.deals import MEANING
 from dashboard.metrics.mail import SENT
 from dashboard.metrics.period import Period
 from dashboard.metrics.revenue import first_sales, revenue, sales_frame, sales_in_period
 from dashboard.metrics.sources import costs_in_period
+from sheet_schema.lists import LOST, WON
 
 KPI_KEYS = (
     "new_leads",
@@ -39,8 +40,8 @@ def closed_on(deals: pd.DataFrame) -> pd.Series:
 def _kpi_values(frames: Frames, sales: pd.DataFrame, period: Period) -> dict[str, float]:
     deals = frames.deals
     closed = deals[period.mask(closed_on(deals))]
-    won = closed[closed["stage"] == WON]
-    lost = closed[closed["stage"] == LOST]
+    won = closed[closed[MEANING] == WON]
+    lost = closed[closed[MEANING] == LOST]
     decided = len(won) + len(lost)
     costs = costs_in_period(frames.sources, period)["cost"]
     mail = frames.mail_log

@@ -15,7 +15,8 @@ from datetime import date
 import pandas as pd
 
 from dashboard.metrics.period import Period, month_start
-from sheet_schema.revenue import PURCHASE, WON, PurchaseLine, WonDeal, id_key, sales
+from sheet_schema.lists import PURCHASE, WON
+from sheet_schema.revenue import PurchaseLine, WonDeal, id_key, sales
 
 SALE_COLUMNS = ["customer_id", "ref", "is_deal", "amount", "date", "source", "manager"]
 
@@ -47,7 +48,7 @@ def sales_frame(
     """One row per sale: ``customer_id`` (as in Customers), ``ref`` (Deal or Interaction ID),
     ``is_deal``, ``amount`` (NaN when unknown), ``date`` (NaT when unknown), ``source`` and
     ``manager`` (the deal's own, else its customer's)."""
-    won_rows = deals[deals["stage"] == WON]
+    won_rows = deals[deals["stage_meaning"] == WON]
     closed = won_rows["closed"].fillna(won_rows["stage_since"]).fillna(won_rows["created"])
     won = [
         WonDeal(ref, customer, value, when)
@@ -59,7 +60,7 @@ def sales_frame(
             strict=True,
         )
     ]
-    bought = interactions[interactions["kind"] == PURCHASE]
+    bought = interactions[interactions["kind_meaning"] == PURCHASE]
     lines = [
         PurchaseLine(*fields)
         for fields in zip(

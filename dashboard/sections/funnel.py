@@ -15,7 +15,7 @@ def _stay_sources(view: View) -> str:
     frames, tr = view.frames, view.tr
     cohort = metrics.deals_in_period(frames.deals, view.period)
     finished = len(metrics.stage_durations(cohort, frames.stage_history))
-    open_stages = [s for s in metrics.funnel_stages(frames.stages) if s != metrics.WON]
+    open_stages = list(frames.open_stages)
     stays = metrics.current_stays(cohort, frames.stage_history, open_stages, view.today)
     counts = stays["source"].value_counts()
     sources = ", ".join(f"{tr.number(int(n))} × {name}" for name, n in sorted(counts.items()))
@@ -48,7 +48,14 @@ def render(view: View) -> None:
     )
     st.caption(tr("funnel.explain"))
 
-    table = metrics.funnel(frames.deals, frames.stage_history, frames.stages, period, view.today)
+    table = metrics.funnel(
+        frames.deals,
+        frames.stage_history,
+        frames.stages,
+        period,
+        view.today,
+        frames.open_stages,
+    )
     left, right = st.columns([2, 3])
     left.plotly_chart(charts.funnel_chart(table, tr), key="funnel_chart")
     right.subheader(tr("funnel.table"))

@@ -16,6 +16,7 @@ from sheet_schema.backends.sheets_layout import (
     init_metadata_fields,
     layout_requests,
     sheet_infos,
+    workbook_schema,
 )
 from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.schema import Schema
@@ -29,7 +30,8 @@ def initialize_spreadsheet(
     *,
     retrier: Retrier | None = None,
 ) -> str:
-    """Add missing tabs, header cells, dropdowns, date checks, formats and bot-column warnings.
+    """Add missing tabs, header cells, dropdowns, date checks, formats and bot-column warnings,
+    and bring SheetCRM's dropdowns up to date with the team's Lists tab.
 
     Never deletes, moves or rewrites anything the team made; everything is sent in ONE
     ``spreadsheets:batchUpdate`` (none at all when the spreadsheet is already set up).
@@ -55,7 +57,8 @@ def initialize_spreadsheet(
     )
     infos, sizes = sheet_infos(metadata, grid)
     command = init_command(spreadsheet=spreadsheet_id, credentials=credentials_file)
-    layout = layout_requests(schema, infos, sizes, command)
+    # Dropdowns offer the team's lists, as the spreadsheet's Lists tab holds them now.
+    layout = layout_requests(workbook_schema(schema, metadata, grid), infos, sizes, command)
     if layout.requests:
         http.batch_update(spreadsheet_id, {"requests": list(layout.requests)})
     title = str(metadata.get("properties", {}).get("title", spreadsheet_id))

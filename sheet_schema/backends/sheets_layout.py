@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sheet_schema.backends.sheets_values import quote_title
@@ -29,6 +30,8 @@ from sheet_schema.layout import (
     column_width,
     plan_layout,
 )
+from sheet_schema.lists import LISTS
+from sheet_schema.reading import Grid, build_snapshot
 from sheet_schema.schema import Column, ColumnType, Schema
 
 NEW_TAB_ROWS = 1000
@@ -44,10 +47,47 @@ def init_metadata_fields() -> str:
     )
 
 
+def _is_lists(schema: Schema, title: str) -> bool:
+    tab = schema.find_tab(title)
+    return tab is not None and tab.name == LISTS
+
+
 def init_data_ranges(schema: Schema, metadata: Mapping[str, Any]) -> list[str]:
-    """Rows 1-2 of every worksheet init may touch: headers, their format, row 2's validation."""
+    """Rows 1-2 of every worksheet init may touch (headers, their format, row 2's validation),
+    and the whole Lists tab, whose values the dropdowns offer."""
     titles = [_props(s).get("title", "") for s in metadata.get("sheets", [])]
-    return [f"{quote_title(t)}!1:2" for t in titles if schema.find_tab(t) is not None]
+    return [
+        quote_title(t) if _is_lists(schema, t) else f"{quote_title(t)}!1:2"
+        for t in titles
+        if schema.find_tab(t) is not None
+    ]
+
+
+def workbook_schema(schema: Schema, metadata: Mapping[str, Any], grid: Mapping[str, Any]) -> Schema:
+    """The schema with the team's lists, from the Lists tab in init's grid GET."""
+    ids = {
+        int(_props(s).get("sheetId", 0)): str(_props(s).get("title", ""))
+        for s in metadata.get("sheets", [])
+    }
+    grids: dict[str, Grid] = {}
+    for sheet in grid.get("sheets", []):
+        title = ids.get(int(_props(sheet).get("sheetId", 0)), "")
+        if not _is_lists(schema, title):
+            continue
+        rows: list[list[object]] = []
+        for data in sheet.get("data", []):
+            for row in data.get("rowData", []):
+                rows.append([_cell_text(v) for v in row.get("values", [])])
+        grids[title] = rows
+    return build_snapshot(schema, grids, datetime.now(UTC), tabs=[LISTS]).schema_or(schema)
+
+
+def _cell_text(data: Mapping[str, Any]) -> str:
+    value = data.get("formattedValue")
+    entered = data.get("userEnteredValue") or {}
+    if value is None and isinstance(entered, Mapping) and entered:
+        value = next(iter(entered.values()))
+    return cell_text(value)
 
 
 def _props(sheet: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -64,17 +104,29 @@ class GridSize:
     columns: int
 
 
+_DROPDOWN_HELP = "Pick one of: "
+
+
+def _dropdown(rule: Any) -> tuple[str, ...] | None:
+    """The values of a dropdown SheetCRM set (known by its help text), else None."""
+    if not isinstance(rule, Mapping) or not str(rule.get("inputMessage", "")).startswith(
+        _DROPDOWN_HELP
+    ):
+        return None
+    condition = rule.get("condition") or {}
+    if condition.get("type") != "ONE_OF_LIST":
+        return None
+    return tuple(str(v.get("userEnteredValue", "")) for v in condition.get("values", []))
+
+
 def _cell_info(data: Mapping[str, Any]) -> CellInfo:
-    entered = data.get("userEnteredValue") or {}
-    value: object = data.get("formattedValue")
-    if value is None and isinstance(entered, Mapping) and entered:
-        value = next(iter(entered.values()))
     fmt = data.get("userEnteredFormat") or {}
     return CellInfo(
-        text=cell_text(value),
+        text=_cell_text(data),
         bold=bool((fmt.get("textFormat") or {}).get("bold")),
         validated=data.get("dataValidation") is not None,
         number_format=bool(fmt.get("numberFormat")),
+        dropdown=_dropdown(data.get("dataValidation")),
     )
 
 
@@ -214,6 +266,23 @@ def _header_requests(tab: TabLayout, size: GridSize) -> list[dict[str, Any]]:
                 }
             }
         )
+    if tab.list_rows:
+        requests.append(
+            {
+                "updateCells": {
+                    "start": {"sheetId": sid, "rowIndex": 1, "columnIndex": 0},
+                    "rows": [
+                        {
+                            "values": [
+                                _text_cell(text) for text in (r.list, r.value, r.meaning, r.aliases)
+                            ]
+                        }
+                        for r in tab.list_rows
+                    ],
+                    "fields": "userEnteredValue",
+                }
+            }
+        )
     if tab.freeze and not tab.new:  # a new tab is added frozen
         requests.append(
             {
@@ -251,7 +320,7 @@ def _check_requests(tab: TabLayout, sid: int) -> list[dict[str, Any]]:
                 "type": "ONE_OF_LIST",
                 "values": [{"userEnteredValue": c} for c in validation.choices],
             }
-            help_text = f"Pick one of: {', '.join(validation.choices)}"
+            help_text = f"{_DROPDOWN_HELP}{', '.join(validation.choices)}"
         else:
             condition = {"type": "DATE_IS_VALID"}
             help_text = "Type a date, e.g. 2024-03-05"

@@ -28,10 +28,16 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sheet_schema.backends.base import ConfigurationError, init_command
 from sheet_schema.backends.temp_copies import remove_stale_copies, temporary_prefix
-from sheet_schema.backends.xlsx_layout import apply_layout, sheet_infos, write_header
+from sheet_schema.backends.xlsx_layout import (
+    apply_layout,
+    rename_old_dropdown_tab,
+    sheet_infos,
+    write_header,
+)
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.layout import XLSX_FEATURES, plan_layout
+from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema
@@ -317,9 +323,10 @@ def repair_workbook(path: Path, schema: Schema) -> str:
     """Add what ``init`` lays out and an existing workbook lacks; a summary of what was added.
 
     Only adds: missing tabs, missing header cells after the team's last used column, a frozen
-    bold header, dropdowns and date checks where the team has no validation of its own. Tabs
-    are found by name or alias and columns by header or alias, in any order. When nothing is
-    missing the file is not written at all.
+    bold header, dropdowns and date checks where the team has no validation of its own, and
+    SheetCRM's dropdowns brought up to date with the team's Lists tab. Tabs are found by name or
+    alias and columns by header or alias, in any order. When nothing is missing the file is not
+    written at all.
     """
     backend = XlsxBackend(path, schema)
     with _explained_errors(path):
@@ -327,11 +334,23 @@ def repair_workbook(path: Path, schema: Schema) -> str:
             raise FileNotFoundError(path)
         backend.check_writable()
         book = load_workbook(path)
-    plan = plan_layout(schema, sheet_infos(book), XLSX_FEATURES, init_command(path))
-    if not plan.is_empty():
+    renamed = rename_old_dropdown_tab(book)
+    team_schema = workbook_schema(book, schema)
+    plan = plan_layout(team_schema, sheet_infos(book), XLSX_FEATURES, init_command(path))
+    if renamed or not plan.is_empty():
         apply_layout(book, plan)
         save_atomically(book, path)
     return plan.summary(f"workbook {str(path)!r}")
+
+
+def workbook_schema(book: Workbook, schema: Schema) -> Schema:
+    """The schema with the team's lists, as the workbook's Lists tab holds them."""
+    titles, _ = match_worksheets(schema, book.sheetnames)
+    grids: dict[str, Grid] = {}
+    if LISTS in titles:
+        grids[titles[LISTS]] = [list(r) for r in book[titles[LISTS]].iter_rows(values_only=True)]
+    snapshot = build_snapshot(schema, grids, datetime.now(UTC), tabs=[LISTS])
+    return snapshot.schema_or(schema)
 
 
 def append_rows(path: Path, schema: Schema, rows: dict[str, list[dict[str, object]]]) -> None:

@@ -3,9 +3,11 @@
 What a workbook lacks is decided by :func:`sheet_schema.layout.plan_layout`, the planner the
 Google Sheets backend uses too; this module reads openpyxl worksheets into
 :class:`SheetInfo` and carries a :class:`LayoutPlan` out with openpyxl: new tabs (placed before
-the hidden Lists tab), header cells (bold, bot columns shaded with a note), a frozen header row,
-dropdowns (lists in the hidden Lists tab) and date checks. It only adds: cells, tabs and
-validations the team has are never changed. Saving is the caller's job.
+the hidden dropdown tab), header cells (bold, bot columns shaded with a note), a frozen header
+row, the default rows of the team's Lists tab, dropdowns (their values in the hidden
+``SheetCRM_lists`` tab, behind a defined name) and date checks. It only adds: cells, tabs and
+validations the team has are never changed, except SheetCRM's own dropdowns, which follow the
+Lists tab. Saving is the caller's job.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from sheet_schema.layout import (
 )
 from sheet_schema.schema import Column, Tab
 
-LISTS_TAB = "Lists"
+# The hidden tab that holds each dropdown's values (Excel needs them in cells). Workbooks made
+# before the team's Lists tab existed called it "Lists": see :func:`rename_old_dropdown_tab`.
+LISTS_TAB = "SheetCRM_lists"
+_OLD_LISTS_TAB = "Lists"
 # Dropdowns and date checks cover this many rows at least (more when the tab is longer).
 _VALIDATED_ROWS = 10000
 
@@ -55,6 +60,17 @@ def _validated(ws: Worksheet, coordinate: str) -> bool:
     return any(coordinate in v.sqref for v in ws.data_validations.dataValidation)
 
 
+def _dropdown(ws: Worksheet, coordinate: str) -> tuple[str, ...] | None:
+    """The values of SheetCRM's dropdown on this cell (a list behind a ``choices_`` name)."""
+    book = ws.parent
+    for rule in ws.data_validations.dataValidation:
+        name = rule.formula1 or ""
+        if rule.type == "list" and name.startswith("choices_") and coordinate in rule.sqref:
+            values = _named_values(book, name)
+            return tuple(cell_text(v) for v in values) if values is not None else None
+    return None
+
+
 def sheet_info(ws: Worksheet) -> SheetInfo:
     """What init needs to know of a worksheet: its header row, row 2 and how wide it is."""
     width = max((c.column for row in ws.iter_rows() for c in row if _has_value(c.value)), default=0)
@@ -66,6 +82,7 @@ def sheet_info(ws: Worksheet) -> SheetInfo:
         CellInfo(
             text=cell_text(ws.cell(row=2, column=i).value),
             validated=_validated(ws, f"{column_letter(i - 1)}2"),
+            dropdown=_dropdown(ws, f"{column_letter(i - 1)}2"),
             number_format=ws.cell(row=2, column=i).number_format != "General",
         )
         for i in range(1, width + 1)
@@ -80,9 +97,27 @@ def sheet_info(ws: Worksheet) -> SheetInfo:
 
 
 def sheet_infos(book: Workbook) -> list[SheetInfo]:
-    """Every worksheet of the workbook, for the planner (the hidden Lists tab included: it is
-    no tab of the schema, so the planner passes it by)."""
+    """Every worksheet of the workbook, for the planner (the hidden dropdown tab included: it
+    is no tab of the schema, so the planner passes it by)."""
     return [sheet_info(ws) for ws in book.worksheets]
+
+
+def rename_old_dropdown_tab(book: Workbook) -> bool:
+    """Give the hidden dropdown tab of an older workbook (called "Lists", values from A1, no
+    header) its own name, so the team's Lists tab can be added; True when renamed."""
+    if _OLD_LISTS_TAB not in book.sheetnames or LISTS_TAB in book.sheetnames:
+        return False
+    old = book[_OLD_LISTS_TAB]
+    if old.sheet_state != "hidden":
+        return False
+    old.title = LISTS_TAB
+    for name, defined in list(book.defined_names.items()):
+        text = defined.attr_text or ""
+        if text.startswith(f"{_OLD_LISTS_TAB}!"):
+            book.defined_names[name] = DefinedName(
+                name, attr_text=LISTS_TAB + text[len(_OLD_LISTS_TAB) :]
+            )
+    return True
 
 
 def write_header(
@@ -109,7 +144,7 @@ def apply_layout(book: Workbook, plan: LayoutPlan, settings: Mapping[str, str] =
     """Carry out ``plan`` on ``book``; ``settings`` overrides default Settings values by key."""
     for tab in plan.tabs:
         if tab.new:
-            # New tabs go at the end, but before the hidden Lists tab, which stays last.
+            # New tabs go at the end, but before the hidden dropdown tab, which stays last.
             at = book.sheetnames.index(LISTS_TAB) if LISTS_TAB in book.sheetnames else None
             book.create_sheet(tab.title, index=at)
     for tab in plan.tabs:
@@ -125,6 +160,9 @@ def _apply_tab(book: Workbook, ws: Worksheet, tab: TabLayout, settings: Mapping[
         ws.cell(row=row, column=1, value=default.key)
         ws.cell(row=row, column=2, value=settings.get(default.key, default.value))
         ws.cell(row=row, column=3, value=default.note)
+    for row, item in enumerate(tab.list_rows, start=2):
+        for at, text in enumerate((item.list, item.value, item.meaning, item.aliases), 1):
+            ws.cell(row=row, column=at, value=text or None)
     if tab.freeze:
         # Keep frozen columns the team chose; freeze the header row.
         letter = coordinate_from_string(ws.freeze_panes)[0] if ws.freeze_panes else "A"
@@ -137,6 +175,8 @@ def _apply_tab(book: Workbook, ws: Worksheet, tab: TabLayout, settings: Mapping[
     last_row = max(_VALIDATED_ROWS, ws.max_row)
     for validation in tab.validations:
         rule = _validation(book, tab.tab, validation)
+        if validation.update:
+            continue  # the rule names the list; pointing the name at the new values is enough
         letter = column_letter(validation.index)
         rule.add(f"{letter}2:{letter}{last_row}")
         ws.add_data_validation(rule)
@@ -155,7 +195,7 @@ def _validation(book: Workbook, tab: Tab, validation: Validation) -> DataValidat
             errorTitle=column.header,
             error="Type a date, e.g. 2024-03-05 or 05/03/2024",
         )
-    # The list lives in the hidden Lists tab so it may exceed Excel's 255-character inline limit.
+    # The list lives in the hidden tab so it may exceed Excel's 255-character inline limit.
     name = f"choices_{tab.name}_{column.key}".replace(" ", "_")
     if not _names_a_list(book, name, validation.choices):
         book.defined_names[name] = DefinedName(
@@ -172,16 +212,22 @@ def _validation(book: Workbook, tab: Tab, validation: Validation) -> DataValidat
     )
 
 
-def _names_a_list(book: Workbook, name: str, choices: Sequence[str]) -> bool:
-    """True when the defined name already points at these choices in the Lists tab."""
+def _named_values(book: Workbook, name: str) -> list[object] | None:
+    """The cell values a defined name points at in the hidden dropdown tab (None: elsewhere)."""
     if name not in book.defined_names or LISTS_TAB not in book.sheetnames:
-        return False
+        return None
     destinations = list(book.defined_names[name].destinations)
     if len(destinations) != 1 or destinations[0][0] != LISTS_TAB:
-        return False
+        return None
     cells = book[LISTS_TAB][destinations[0][1].replace("$", "")]
-    values = [c.value for row in cells for c in row] if isinstance(cells, tuple) else []
-    return values == list(choices)
+    if not isinstance(cells, tuple):
+        return [cells.value]
+    return [c.value for row in cells for c in (row if isinstance(row, tuple) else (row,))]
+
+
+def _names_a_list(book: Workbook, name: str, choices: Sequence[str]) -> bool:
+    """True when the defined name already points at these choices in the hidden tab."""
+    return _named_values(book, name) == list(choices)
 
 
 def _choice_range(book: Workbook, choices: Sequence[str]) -> str:
