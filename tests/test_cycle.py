@@ -98,8 +98,8 @@ def test_a_cycle_on_an_xlsx_workbook_then_a_quiet_steady_state(tmp_path: Path) -
     report, _ = run_cycle(backend, SCHEMA, NOW)
     assert report.problems_by_tab == EXPECTED_PROBLEM_ROWS
     assert report.problems_found == 4
-    # The first sight of the two readable deals, and the five rows of a new Bot status tab.
-    assert report.rows_appended == 2 + 5
+    # The first sight of the two readable deals, and the six rows of a new Bot status tab.
+    assert report.rows_appended == 2 + 6
     after = backend.read()
     customers = after.by_id("Customers")
     assert customers["C-0001"].text("problems") == (
@@ -196,7 +196,7 @@ def test_the_same_cycle_on_xlsx_and_google_sheets_writes_the_same_cells(
     reports = [run_cycle(backend, SCHEMA, NOW)[0] for backend in (xlsx, google)]
     assert reports[0].problems_by_tab == reports[1].problems_by_tab == EXPECTED_PROBLEM_ROWS
     assert reports[0].cells_written == reports[1].cells_written
-    assert reports[0].rows_appended == reports[1].rows_appended == 2 + 5
+    assert reports[0].rows_appended == reports[1].rows_appended == 2 + 6
     on_xlsx, on_google = xlsx.read(), google.read()
     assert bot_values(on_xlsx) == bot_values(on_google)
     assert len(bot_values(on_xlsx)) > 20

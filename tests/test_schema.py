@@ -21,6 +21,7 @@ DESIGN_TABS = [
     "Mail log",
     "Stage history",
     "Settings",
+    "Lists",  # the team's lists: sources, stages and their meaning, ... (issue 10)
     "Bot status",  # what the bot's last cycle did and held back (issue 9)
     "Merges",  # one row per merge of two customers (issue 11)
 ]
