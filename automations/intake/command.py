@@ -54,7 +54,7 @@ def describe_plan(planned: ImportPlan) -> list[str]:
     )
     flagged: dict[tuple[str, str], list[int]] = defaultdict(list)
     for outcome in planned.outcomes:
-        if outcome.kind != ADDED:
+        if outcome.kind != ADDED or outcome.reason:
             lines.append(f"  line {outcome.line}: {outcome.kind}: {outcome.reason}")
         for flag in outcome.flags:
             flagged[flag].append(outcome.line)

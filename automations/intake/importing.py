@@ -9,7 +9,11 @@ Rules (each outcome carries its reason, and no row is dropped without one):
 - a row whose mapped values all equal an existing row's is already there: importing the same
   file twice adds nothing;
 - a customer whose email (any letter case) is already in Customers is merged into that row: its
-  empty cells are filled, nothing is overwritten; the same within the file itself;
+  empty cells are filled, nothing is overwritten; the same within the file itself; an email of a
+  row merged into another (Merged into) leads to the row it was merged into;
+- a customer who only looks like one already there (same phone, or a close name in the same
+  company: :mod:`automations.intake.likely`) is added, with *Possible duplicate of* naming the
+  other row, and the dry run says so;
 - every other row is appended, with the next free ID, in one batch.
 """
 
@@ -20,10 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from automations.intake.files import SourceTable
+from automations.intake.likely import Likely, LikelyIndex
 from automations.intake.mapping import ColumnMapping
 from automations.intake.references import ReferenceIndex, normal_email
+from automations.rules.activity import id_key
 from automations.rules.ids import format_id
 from sheet_schema.cells import CellContext, cell_text, read_cell
+from sheet_schema.merges import POSSIBLE_DUPLICATE, is_merged, merged_into
 from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
 from sheet_schema.schema import ColumnType, Tab, fold
 
@@ -47,6 +54,7 @@ class _Pending:
     line: int
     values: dict[str, object]
     extra: dict[str, str]
+    likely: list[Likely] = field(default_factory=list)  # rows it may repeat
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,10 @@ class _Planner:
         self.seen: dict[tuple[object, ...], int] = {}
         self.emails: dict[str, Row] = {}
         if self.tab.name == "Customers" and "email" in self.keys:
-            for row in self.rows:
-                email = normal_email(row.text("email"))
-                if email and row.row_id:
-                    self.emails.setdefault(email, row)
+            self.emails = _customers_by_email(self.rows)
+        # Built on the first customer to add (an import that adds nothing needs none).
+        self.likely: LikelyIndex | None = None
+        self.snapshot = snapshot
         self.pending_emails: dict[str, _Pending] = {}
         self.references = {
             c.key: ReferenceIndex(c.references, snapshot.tab(c.references))
@@ -190,7 +198,16 @@ class _Planner:
         self.appends.append(pending)
         if email:
             self.pending_emails[email] = pending
-        return Outcome(line, ADDED, flags=tuple(read.flags))
+        reason = ""
+        if self.tab.name == "Customers":
+            if self.likely is None:
+                self.likely = LikelyIndex(self.tab, self.snapshot)
+            pending.likely = self.likely.find(texts)
+            self.likely.add(line, texts)
+            if pending.likely:
+                said = self.likely.sentence(pending.likely, {}, "new")
+                reason = f"likely a duplicate of {said}; added, with Possible duplicate of"
+        return Outcome(line, ADDED, reason, flags=tuple(read.flags))
 
     def _merge(
         self, line: int, email: str, values: dict[str, object], texts: dict[str, str]
@@ -215,13 +232,34 @@ class _Planner:
 
     def plan(self) -> Plan:
         appends = []
+        ids: dict[str, str] = {}  # "line N" -> the ID that file line is added under
         for pending in self.appends:
             values = dict(pending.values)
             if self.tab.id_prefix:
                 self.number += 1
-                values["id"] = format_id(self.tab.id_prefix, self.number)
+                values["id"] = ids[f"line {pending.line}"] = format_id(
+                    self.tab.id_prefix, self.number
+                )
+            if pending.likely and self.likely is not None and "id" in values:
+                said = self.likely.sentence(pending.likely, ids, str(values["id"]))
+                values[POSSIBLE_DUPLICATE] = said
             appends.append(Append(self.tab.name, values, extra=pending.extra))
         return Plan(writes=tuple(self.writes), appends=tuple(appends))
+
+
+def _customers_by_email(rows: tuple[Row, ...]) -> dict[str, Row]:
+    """Customers by normalised email; a merged row's email leads to the row it was merged into
+    (an import never fills a row that is history)."""
+    found: dict[str, Row] = {}
+    by_id = {id_key(r.row_id): r for r in rows if r.row_id and not is_merged(r)}
+    for row in sorted(rows, key=is_merged):  # live rows first: their emails win
+        email = normal_email(row.text("email"))
+        if not email or not row.row_id:
+            continue
+        target = by_id.get(merged_into(row)) if is_merged(row) else row
+        if target is not None:
+            found.setdefault(email, target)
+    return found
 
 
 def plan_import(snapshot: Snapshot, source: SourceTable, mapping: ColumnMapping) -> ImportPlan:

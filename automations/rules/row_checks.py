@@ -107,6 +107,15 @@ class Checker:
         when they do."""
         return (self.language, self.default_country, self.date_order, self.lists)
 
+    def e164(self, column: Column, phone: str, country: str) -> str | None:
+        """A phone cell of ``column`` in E.164, read as :meth:`check` reads it (with the Country
+        cell's text, else Settings ``Default country``); None when it is not a valid number."""
+        text = phone.strip()
+        if not text:
+            return None
+        region = self.countries.get(fold(country), self.default_country)
+        return self._check_phone(column, text, region)[1]
+
     def check(self, tab: Tab, row: Row) -> RowFacts:
         """Every check that depends on this row alone."""
         problems: list[Problem] = [self._cell_issue(tab.column(i.column), i) for i in row.issues]
