@@ -28,6 +28,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+from automations.intake import forms
 from automations.mail import automations as mail_automations
 from automations.mail import campaigns, digests, sending
 from automations.mail.due import MAIL_PARTS, plan_mailings
@@ -50,6 +51,7 @@ from sheet_schema.backends.base import Backend
 from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
+from sheet_schema.side_tabs import form_tab_name
 
 # A rule is a pure function of the snapshot and the current time; it returns its part of the plan.
 Rule = Callable[[Schema, Snapshot, datetime], Plan]
@@ -79,14 +81,22 @@ def contract_parts() -> tuple[Part, ...]:
     return tuple(parts)
 
 
+FORMS = Part("forms", "part.forms", forms.REQUIRES)
+
+
 def guard(schema: Schema, snapshot: Snapshot) -> Verdict:
-    """Which rules may run on this snapshot (the contract guard), and why the others may not."""
-    return check_parts(schema, snapshot, contract_parts())
+    """Which rules may run on this snapshot (the contract guard), and why the others may not.
+
+    Form intake is checked only when Settings names a form tab (it is off otherwise)."""
+    parts = contract_parts()
+    if form_tab_name(snapshot.settings):
+        parts += (FORMS,)
+    return check_parts(schema, snapshot, parts)
 
 
 def everything() -> Verdict:
     """A verdict letting every rule run (rule tests that build their snapshots whole)."""
-    return Verdict(frozenset(part.key for part in contract_parts()))
+    return Verdict(frozenset(part.key for part in (*contract_parts(), FORMS)))
 
 
 def default_rules(
@@ -99,6 +109,7 @@ def default_rules(
         partial(checked_problems, memo=memo, verdict=allowed),
         partial(guarded_history, verdict=allowed),
         partial(customer_rules, verdict=allowed),
+        partial(guarded_forms, verdict=allowed),
     )
 
 
@@ -132,6 +143,15 @@ def guarded_history(
     if verdict is not None and not verdict.runs("history"):
         return Plan()
     return stage_history(schema, snapshot, now)
+
+
+def guarded_forms(
+    schema: Schema, snapshot: Snapshot, now: datetime, verdict: Verdict | None = None
+) -> Plan:
+    """Form intake (new answers in the form's tab), when the guard lets it run."""
+    if verdict is not None and not verdict.runs("forms"):
+        return Plan()
+    return forms.plan_form_intake(schema, snapshot, now)
 
 
 def customer_rules(
@@ -269,6 +289,8 @@ class CycleReport:
     held_back: list[str] = field(default_factory=list)
     # Why sending stopped (the Mail log is missing or lost rows); "" when it did not.
     sending_stopped: str = ""
+    # Rows of the form's answers tab marked as read (imported, already there, or not imported).
+    rows_marked: int = 0
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
@@ -354,6 +376,7 @@ def run_cycle(
         problems_found=sum(problems.values()),
         cells_written=applied.cells_written,
         rows_appended=applied.rows_appended,
+        rows_marked=applied.rows_marked,
         ids_assigned=applied.ids_assigned,
         emails_planned=mail.selected,
         emails_sent=mail.sent,
@@ -366,6 +389,7 @@ def run_cycle(
             "ids": len(plan.id_assignments),
             "emails": len(plan.emails),
             "emails_due": planned_emails,
+            "marks": len(plan.marks),
         },
         problems_by_tab=problems,
         emails_failed=mail.failed,

@@ -201,6 +201,15 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "days",
     ),
     # --- the contract guard and the journal check (Bot status tab, run output) ----------
+    # --- form intake (automations.intake.forms): marks in the form's tab, and the report ---
+    "form.no_contact": N_("no name, email or phone"),
+    "form.rejected": N_("Not imported: {reason}"),
+    "form.already": N_("{customer}: already imported ({interaction})"),
+    "form.differs": N_("{question}: {answer} (the customer's row has {current})"),
+    "form.summary": N_(
+        "{tab}: {new} new customers, {known} answers from known customers, {already} already "
+        "imported, {rejected} not imported, {waiting} waiting for a customer's ID"
+    ),
     "part.ids": N_("New IDs in {tab}"),
     "part.validate": N_("Problems of {tab}"),
     "part.history": N_("Stage history"),
@@ -212,6 +221,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "part.sending": N_("Sending"),
     "part.duplicates": N_("Possible duplicates"),
     "part.merges": N_("Merges"),
+    "part.forms": N_("Form intake"),
     "guard.not_updated": N_("not updated"),
     "guard.tab_missing": N_("the {tab} tab is missing"),
     "guard.tab_unreadable": N_("the header row of the {tab} tab cannot be read"),

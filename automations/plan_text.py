@@ -18,6 +18,8 @@ def describe_plan(plan: Plan) -> str:
     for p in plan.appends:
         values = ", ".join(f"{k}={cell_text(v)!r}" for k, v in p.values.items() if v is not None)
         lines.append(f"{p.tab} + row: {values}")
+    for m in plan.marks:
+        lines.append(f"{m.title} row {m.row_number}: {m.header} = {m.value!r}")
     for e in plan.emails:
         lines.append(f"email {e.key} to {e.to}: {e.subject!r}")
     if not lines:

@@ -62,6 +62,15 @@ DEFAULT_SETTINGS: tuple[DefaultSetting, ...] = (
         "Unsubscribe email", "", "Where unsubscribe requests go; empty: the Sender email."
     ),
     DefaultSetting(
+        "Form tab",
+        "",
+        "The tab a Google Form writes its answers into (e.g. Form responses 1); each new answer "
+        "becomes a customer and an interaction. Empty: off.",
+    ),
+    DefaultSetting(
+        "Form lead source", "Website", "Source of form customers when the form does not ask it."
+    ),
+    DefaultSetting(
         "Sheets retry attempts", "5", "Google Sheets: retries after a quota or server error."
     ),
     DefaultSetting(

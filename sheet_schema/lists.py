@@ -8,7 +8,8 @@ which reading the cells, the rules, the dropdowns and the dashboard then use.
 
 A value's *meaning* is what the bot needs to know of it whatever the team calls it: a stage is
 ``open``, ``won`` or ``lost`` (:func:`stage_meaning`); an interaction kind may be a
-``purchase`` (revenue) or a ``complaint`` (waits for an answer). A broken row is reported
+``purchase`` (revenue), a ``complaint`` (waits for an answer) or a ``form`` answer
+(what form intake writes, :mod:`automations.intake.forms`). A broken row is reported
 (tab, row, column) and left out; a list with no usable row, or no Lists tab at all, falls back
 to the defaults and says so. Nothing here does I/O.
 """
@@ -25,7 +26,7 @@ from sheet_schema.schema import Column, Schema, fold
 
 LISTS = "Lists"
 OPEN, WON, LOST = "open", "won", "lost"
-PURCHASE, COMPLAINT = "purchase", "complaint"
+PURCHASE, COMPLAINT, FORM = "purchase", "complaint", "form"
 
 # Meanings may be typed in the workbook's language too.
 _MEANING_WORDS: Mapping[str, str] = {
@@ -36,6 +37,7 @@ _MEANING_WORDS: Mapping[str, str] = {
         LOST: ("lost", "perdido", "perdida", "χαμένο", "χαμένη"),
         PURCHASE: ("purchase", "compra", "αγορά"),
         COMPLAINT: ("complaint", "queja", "reclamación", "reclamação", "παράπονο"),
+        FORM: ("form", "formulario", "formulário", "φόρμα"),
     }.items()
     for word in words
 }

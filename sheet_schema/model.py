@@ -99,6 +99,11 @@ class Snapshot:
     # The workbook's own schema: crm.toml with the team's lists (the Lists tab) in its choice
     # columns; None when the read had no Lists tab in its schema (the schema read with is it).
     schema: Schema | None = None
+    # Worksheets the schema does not know, read because a setting names them (the tab a Google
+    # Form writes its answers into), by worksheet title: rows of cell values, header first.
+    side_tabs: Mapping[str, Sequence[Sequence[object]]] = field(default_factory=dict)
+    # (tab, ID) of rows the cycle gives a new ID (automations.rules.ids): not in the sheet yet.
+    new_ids: frozenset[tuple[str, str]] = frozenset()
 
     def schema_or(self, default: Schema) -> Schema:
         """The schema this workbook's cells were read with (``default`` when it is the one
@@ -171,6 +176,25 @@ class Append:
 
 
 @dataclass(frozen=True)
+class RowMark:
+    """Write ``value`` under the header ``header`` of one row of a worksheet the schema does not
+    know (a form's answers tab), to say the bot has read that row.
+
+    The row is found again at write time by its number and ``fingerprint`` (its other cells, by
+    header: :func:`sheet_schema.side_tabs.row_print`); a row that moved is looked for by
+    fingerprint. ``needs`` names the rows, as (tab, ID), that this cycle adds or fills for it: when
+    one of them is not written, the mark is not written either, so the row is read again.
+    """
+
+    title: str
+    row_number: int
+    fingerprint: str
+    header: str
+    value: str
+    needs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Email:
     """One email the bot plans to send; ``key`` makes sending idempotent.
 
@@ -208,6 +232,8 @@ class Plan:
     # Sentences a rule adds to a row's Problems cell, after the validator's own (e.g. a template
     # that failed to render, on its Templates row); the cycle folds them into ``writes``.
     problem_notes: tuple[CellWrite, ...] = ()
+    # Rows of a form's answers tab marked as read (:class:`RowMark`).
+    marks: tuple[RowMark, ...] = ()
 
     def merge(self, other: Plan) -> Plan:
         """This plan followed by another."""
@@ -218,11 +244,12 @@ class Plan:
             emails=self.emails + other.emails,
             notes=self.notes + other.notes,
             problem_notes=self.problem_notes + other.problem_notes,
+            marks=self.marks + other.marks,
         )
 
     def is_empty(self) -> bool:
         """True when the plan changes nothing."""
-        return not (self.writes or self.appends or self.id_assignments or self.emails)
+        return not (self.writes or self.appends or self.id_assignments or self.emails or self.marks)
 
 
 @dataclass(frozen=True)
@@ -246,3 +273,5 @@ class ApplyReport:
     api_calls: Mapping[str, int] = field(default_factory=dict)
     # Cells written again in the same cycle because rows moved under the write (Google Sheets).
     cells_corrected: int = 0
+    # Rows of a form's answers tab marked as read (:class:`RowMark`).
+    rows_marked: int = 0

@@ -75,6 +75,8 @@ def describe_report(report: CycleReport) -> str:
             f"Wrote {report.cells_written} cells, appended {report.rows_appended} rows, "
             f"assigned {report.ids_assigned} IDs in {report.seconds:.2f} s."
         )
+        if report.rows_marked:
+            lines.append(f"Marked {report.rows_marked} form answers as read.")
     lines.extend(describe_emails(report))
     lines.extend(f"Held back: {sentence}" for sentence in report.held_back)
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)

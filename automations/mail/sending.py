@@ -351,6 +351,7 @@ def _combined(first: ApplyReport, second: ApplyReport) -> ApplyReport:
         ids_assigned=first.ids_assigned + second.ids_assigned,
         skipped=first.skipped + second.skipped,
         api_calls=second.api_calls or first.api_calls,
+        rows_marked=first.rows_marked + second.rows_marked,
     )
 
 

@@ -28,7 +28,8 @@ REQUIRES: dict[str, Inputs] = {
 }
 
 
-def _highest_number(tab: Tab, rows: tuple[Row, ...]) -> int:
+def highest_number(tab: Tab, rows: tuple[Row, ...]) -> int:
+    """The highest number among the tab's IDs (0 when none): new IDs continue after it."""
     pattern = re.compile(rf"^{re.escape(tab.id_prefix or '')}-(\d+)$", re.IGNORECASE)
     numbers = [int(m.group(1)) for r in rows if r.row_id and (m := pattern.match(r.row_id))]
     return max(numbers, default=0)
@@ -55,7 +56,7 @@ def assign_ids(
             continue
         if tabs is not None and tab.name not in tabs:
             continue
-        number = _highest_number(tab, rows[tab.name])
+        number = highest_number(tab, rows[tab.name])
         updated: list[Row] = []
         for row in rows[tab.name]:
             if row.row_id is None:
@@ -72,4 +73,5 @@ def assign_ids(
                 )
             updated.append(row)
         rows[tab.name] = tuple(updated)
-    return tuple(assignments), replace(snapshot, rows=rows)
+    new = frozenset((a.tab, a.new_id) for a in assignments)
+    return tuple(assignments), replace(snapshot, rows=rows, new_ids=snapshot.new_ids | new)

@@ -50,6 +50,7 @@ from sheet_schema.backends.sheets_grid import METADATA_FIELDS, Worksheet, room_r
 from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL, build_client
 from sheet_schema.backends.sheets_reread import Seen, current_states
 from sheet_schema.backends.sheets_retry import Retrier
+from sheet_schema.backends.sheets_tags import a1_filter
 from sheet_schema.backends.sheets_values import whole_sheet
 from sheet_schema.backends.sheets_write import (
     Reread,
@@ -63,6 +64,7 @@ from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
 from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema, Tab
 from sheet_schema.settings import Settings
+from sheet_schema.side_tabs import place_marks, side_titles, with_side_tabs
 from sheet_schema.writing import ResolvedPlan, resolve_plan
 
 Clock = Callable[[], datetime]
@@ -164,7 +166,14 @@ class GoogleSheetsBackend:
             tab = self.schema.find_tab(sheet.title)
             if tab is not None and (wanted is None or tab.name in wanted):
                 titles.append(sheet.title)
-        grids = self._batch_get({title: whole_sheet(title) for title in titles})
+        ranges = {title: whole_sheet(title) for title in titles}
+        every_title = [sheet.title for sheet in sheets]
+        if tabs is None:
+            # The form answers tab the last read's Settings named rides in the same batchGet;
+            # on a first read (or a changed setting) it costs one more.
+            for side in side_titles(self.settings, every_title).values():
+                ranges.setdefault(side, whole_sheet(side))
+        grids = self._batch_get(ranges)
         snapshot = build_snapshot(
             self.schema,
             grids,
@@ -175,6 +184,13 @@ class GoogleSheetsBackend:
                 spreadsheet=self.spreadsheet_id, credentials=self.credentials_file
             ),
         )
+        if tabs is None:
+            snapshot = with_side_tabs(
+                snapshot,
+                every_title,
+                lambda wanted: self._batch_get({t: whole_sheet(t) for t in wanted}),
+                fetched=grids,
+            )
         self._remember(grids, partial=wanted is not None)
         self._follow(snapshot.settings)
         return snapshot
@@ -186,10 +202,12 @@ class GoogleSheetsBackend:
         if self._sheets is None:
             self._load_worksheets()
         titles, _ = match_worksheets(self.schema, [s.title for s in self._sheets or []])
-        reread = self._current_states(plan, titles)
+        side: dict[str, Grid] = {}
+        reread = self._current_states(plan, titles, side)
         plan = _filter_plan(plan, {s.tab for s in reread.skipped})
         resolved = resolve_plan(self.schema, plan, reread.states)
-        written = self._write(resolved, reread, plan)
+        marks = place_marks(plan.marks, tuple(reread.skipped) + resolved.skipped, side)
+        written = self._write(resolved, reread, plan, marks.cells)
         check = check_and_fix(self.schema, written, self._filtered_get, self._filtered_update)
         lost = tuple(
             SkippedWrite(tab, new_id, "id", f"{tab}: {why}")
@@ -200,9 +218,10 @@ class GoogleSheetsBackend:
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
             ids_assigned=resolved.ids_assigned - len(lost),
-            skipped=tuple(reread.skipped) + resolved.skipped + lost + unresolved,
+            skipped=(*reread.skipped, *resolved.skipped, *lost, *unresolved, *marks.skipped),
             api_calls=self.api_calls,
             cells_corrected=check.cells_corrected,
+            rows_marked=marks.marked,
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -287,16 +306,38 @@ class GoogleSheetsBackend:
     def _sheet_id(self, title: str) -> int:
         return next(s.sheet_id for s in self._sheets or [] if s.title == title)
 
-    def _current_states(self, plan: Plan, titles: Mapping[str, str]) -> Reread:
-        """The tabs a plan touches as they are now (:func:`current_states`)."""
-        return current_states(
-            self.schema, self._seen, plan, titles, self._sheet_id, self._filtered_get
-        )
+    def _current_states(
+        self, plan: Plan, titles: Mapping[str, str], side: dict[str, Grid]
+    ) -> Reread:
+        """The tabs a plan touches as they are now (:func:`current_states`); the form answers
+        tabs it marks are re-read in the same request, into ``side``."""
+        known = {s.title for s in self._sheets or []}
+        extra = {
+            f"\x00side\x00{title}": a1_filter(whole_sheet(title))
+            for title in {m.title for m in plan.marks}
+            if title in known
+        }
+
+        def get(filters: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, Grid]]]:
+            found = self._filtered_get({**filters, **extra})
+            for key in extra:
+                matched = found.pop(key, [])
+                side[key.split("\x00", 2)[2]] = matched[0][1] if matched else []
+            return found
+
+        return current_states(self.schema, self._seen, plan, titles, self._sheet_id, get)
 
     # -- writing -------------------------------------------------------------------------
 
-    def _write(self, resolved: ResolvedPlan, reread: Reread, plan: Plan) -> list[TabWrite]:
-        """ONE ``values:batchUpdateByDataFilter``: cells by column tag (:func:`tagged_write`)."""
+    def _write(
+        self,
+        resolved: ResolvedPlan,
+        reread: Reread,
+        plan: Plan,
+        marks: Mapping[tuple[str, int, int], object],
+    ) -> list[TabWrite]:
+        """ONE ``values:batchUpdateByDataFilter``: cells by column tag (:func:`tagged_write`),
+        the form marks by position, in the same request."""
         return tagged_write(
             self.schema,
             self.settings.zone,
@@ -306,6 +347,7 @@ class GoogleSheetsBackend:
             self._sheet_id,
             self._make_room,
             self._filtered_update,
+            marks,
         )
 
     def _make_room(

@@ -238,11 +238,14 @@ def tagged_write(
     sheet_id: Callable[[str], int],
     make_room: MakeRoom,
     send: FilteredUpdate,
+    positional: Mapping[tuple[str, int, int], object] | None = None,
 ) -> list[TabWrite]:
     """ONE ``values:batchUpdateByDataFilter``: cells by column tag, appends by position.
 
     Tags missing (the first cycle that writes a column) are added first, at the column the
     re-read found, in the same spreadsheets:batchUpdate that makes room when needed.
+    ``positional`` cells ((title, 1-based row, 0-based column) -> text: the marks in a form's
+    answers tab, placed from the re-read) ride in the same write.
     """
     last_rows = {state.title: len(state.grid) for state in reread.states.values()}
     by_title = {state.title: name for name, state in reread.states.items()}
@@ -295,6 +298,9 @@ def tagged_write(
                 tag_requests.append(create_tag(tab_write.sheet_id, at, key))
         tab_write.intent = reread.intent(name, schema.tab(name), tab_write, plan)
     data: list[dict[str, Any]] = list(extra_headers)
+    for (title, row, column), value in sorted((positional or {}).items()):
+        data.append(a1_write(cells_range(title, row, column, column), [[value]]))
+        reach(title, row, column)
     for tab_write in tabs.values():
         data.extend(column_writes(tab_write, tab_write.cells))
     new_titles = {tab.name for tab in resolved.new_tabs}

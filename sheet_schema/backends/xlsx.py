@@ -41,6 +41,7 @@ from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema
+from sheet_schema.side_tabs import PlacedMarks, form_tab_name, place_marks, with_side_tabs
 from sheet_schema.writing import ResolvedPlan, TabState, resolve_plan
 
 Clock = Callable[[], datetime]
@@ -139,7 +140,7 @@ class XlsxBackend:
             return tab is not None and (wanted is None or tab.name in wanted)
 
         grids = read_grids(self.path, is_wanted)
-        return build_snapshot(
+        snapshot = build_snapshot(
             self.schema,
             grids,
             read_at,
@@ -147,6 +148,19 @@ class XlsxBackend:
             tabs=tabs,
             init_command=init_command(self.path),
         )
+        if tabs is not None or not form_tab_name(snapshot.settings):
+            return snapshot
+        # The form answers tab Settings names: known only once Settings is read.
+        with _explained_errors(self.path):
+            try:
+                names = CalamineWorkbook.from_path(str(self.path)).sheet_names
+                return with_side_tabs(
+                    snapshot,
+                    names,
+                    lambda titles: {t: _read_sheet(str(self.path), t) for t in titles},
+                )
+            except CalamineError as error:
+                raise InvalidFileException(str(error)) from None
 
     def apply(self, plan: Plan) -> ApplyReport:
         """Resolve the plan against the file as it is now, write it, and save atomically.
@@ -165,14 +179,31 @@ class XlsxBackend:
             states = self._states(book.sheetnames, data)
         resolved = resolve_plan(self.schema, plan, states)
         self._write(book, resolved)
+        marks = self._mark(book, plan, resolved, data)
         save_atomically(book, self.path)
         return ApplyReport(
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
             ids_assigned=resolved.ids_assigned,
-            skipped=resolved.skipped,
+            skipped=resolved.skipped + tuple(marks.skipped),
             api_calls={"file.read": 2, "file.write": 1},
+            rows_marked=marks.marked,
         )
+
+    def _mark(self, book: Workbook, plan: Plan, resolved: ResolvedPlan, data: bytes) -> PlacedMarks:
+        """Mark the form answers read this cycle, in the same save as the rows made of them."""
+        if not plan.marks:
+            return PlacedMarks()
+        workbook = CalamineWorkbook.from_filelike(BytesIO(data))
+        grids = {
+            title: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            for title in {m.title for m in plan.marks}
+            if title in book.sheetnames
+        }
+        placed = place_marks(plan.marks, resolved.skipped, grids)
+        for (title, row, column), value in placed.cells.items():
+            set_cell(book[title].cell(row=row, column=column + 1), value)
+        return placed
 
     def check_writable(self) -> None:
         """Refuse, with a clear message, a file that is open elsewhere or cannot be saved."""
