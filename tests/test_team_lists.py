@@ -131,8 +131,13 @@ def test_a_source_added_to_the_lists_tab_is_a_source_everywhere(
     before = problems(path, "Customers")
     assert "'TikTok' is not one of" in before["C-0001"]
 
-    # The team adds TikTok at the end of the list, with the other way they write it.
+    # The team adds TikTok at the end of the list, with the other way they write it, and runs
+    # `sheetcrm init`: the dropdowns of the three Source columns offer it.
     add_list_rows(path, [("Source", "TikTok", None, "Tik tok")])
+    assert "3 dropdowns updated to the Lists tab" in init(path, capsys)
+    for tab in ("Customers", "Deals", "Sources"):
+        assert dropdown_values(path, tab, "Source")[-1] == "TikTok", tab
+    assert "nothing to add" in init(path, capsys)
     run(path, capsys)
     after = problems(path, "Customers")
     assert after["C-0001"] == "" and after["C-0002"] == "" and after["C-0004"] == ""
@@ -147,11 +152,13 @@ def test_a_source_added_to_the_lists_tab_is_a_source_everywhere(
         "Dario": "Website",
     }
 
-    # `sheetcrm init` again brings the dropdowns of the three Source columns up to date.
-    out = init(path, capsys)
-    assert "3 dropdowns updated to the Lists tab" in out
+    # A value added later is offered after the next cycle that writes (here: Eva's new ID),
+    # without init.
+    add_list_rows(path, [("Source", "Podcast")])
+    type_rows(path, {"Customers": [{"Name": "Eva", "Source": "Podcast"}]})
+    run(path, capsys)
     for tab in ("Customers", "Deals", "Sources"):
-        assert dropdown_values(path, tab, "Source")[-1] == "TikTok", tab
+        assert dropdown_values(path, tab, "Source")[-2:] == ["TikTok", "Podcast"], tab
     assert "nothing to add" in init(path, capsys)
 
 
@@ -248,6 +255,32 @@ def test_the_team_s_stages_make_the_funnel_and_a_renamed_won_stage_still_counts_
         "Closed - paid",
         "Lost",
     ]
+
+
+def test_a_stage_the_team_added_takes_its_follow_up_sla_from_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "crm.xlsx"
+    init(path, capsys)
+    add_list_rows(path, [("Stage", "Demo booked", "open")])
+    type_rows(
+        path,
+        {
+            "Settings": [{"Key": "SLA Demo booked days", "Value": "3"}],
+            "Customers": [{"Name": "Ana", "Created": date(2026, 1, 2)}],
+            "Deals": [
+                {
+                    "Customer ID": "C-0001",
+                    "Stage": "Demo booked",
+                    "Created": date(2026, 1, 10),
+                    "Stage since": date(2026, 1, 10),
+                }
+            ],
+        },
+    )
+    run(path, capsys)
+    (deal,) = XlsxBackend(path, SCHEMA).read().tab("Deals")
+    assert deal.get("follow_up_due") == date(2026, 1, 13)
 
 
 def test_a_broken_lists_row_is_reported_by_tab_row_and_column_and_the_cycle_goes_on(

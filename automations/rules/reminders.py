@@ -49,7 +49,7 @@ from automations.rules.activity import (
 )
 from automations.rules.contract import Inputs
 from sheet_schema.model import CellWrite, Snapshot
-from sheet_schema.schema import Schema
+from sheet_schema.schema import Schema, fold
 
 # What the rule reads (automations.rules.contract): with Deals or Interactions missing, every
 # follow-up and last contact would be cleared; the cells stay as they are instead.
@@ -97,6 +97,10 @@ def follow_up_due(
     to the bot today): a follow-up is never due before its deal existed.
     """
     days = sla.get(deal.stage)
+    if days is None:
+        # "SLA Demo booked days" reads as "Demo Booked": the team's stage, in any letter case.
+        folded = fold(deal.stage)
+        days = next((d for stage, d in sla.items() if fold(stage) == folded), None)
     if days is None:
         return None
     began = max((d for d in (deal.created, deal.since) if d is not None), default=today)

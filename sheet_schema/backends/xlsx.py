@@ -30,6 +30,7 @@ from sheet_schema.backends.base import ConfigurationError, init_command
 from sheet_schema.backends.temp_copies import remove_stale_copies, temporary_prefix
 from sheet_schema.backends.xlsx_layout import (
     apply_layout,
+    follow_lists,
     rename_old_dropdown_tab,
     sheet_infos,
     write_header,
@@ -180,6 +181,9 @@ class XlsxBackend:
         resolved = resolve_plan(self.schema, plan, states)
         self._write(book, resolved)
         marks = self._mark(book, plan, resolved, data)
+        # The dropdowns follow the Lists tab: a value the team added there is offered from the
+        # next cycle's save (cheap here: the workbook is loaded and saved anyway).
+        follow_lists(book, workbook_schema(book, self.schema))
         save_atomically(book, self.path)
         return ApplyReport(
             cells_written=resolved.cells_written,

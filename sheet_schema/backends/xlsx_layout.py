@@ -24,7 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheet_schema.cells import cell_text
-from sheet_schema.headers import column_letter
+from sheet_schema.headers import HeaderError, column_letter, map_headers
 from sheet_schema.layout import (
     BOT_COLUMN_COLOUR,
     BOT_COLUMN_NOTE,
@@ -35,7 +35,8 @@ from sheet_schema.layout import (
     Validation,
     column_width,
 )
-from sheet_schema.schema import Column, Tab
+from sheet_schema.reading import match_worksheets
+from sheet_schema.schema import Column, Schema, Tab
 
 # The hidden tab that holds each dropdown's values (Excel needs them in cells). Workbooks made
 # before the team's Lists tab existed called it "Lists": see :func:`rename_old_dropdown_tab`.
@@ -60,15 +61,20 @@ def _validated(ws: Worksheet, coordinate: str) -> bool:
     return any(coordinate in v.sqref for v in ws.data_validations.dataValidation)
 
 
-def _dropdown(ws: Worksheet, coordinate: str) -> tuple[str, ...] | None:
-    """The values of SheetCRM's dropdown on this cell (a list behind a ``choices_`` name)."""
-    book = ws.parent
+def _dropdown_rule(ws: Worksheet, coordinate: str) -> str | None:
+    """The defined name behind SheetCRM's dropdown on this cell (``choices_...``), if any."""
     for rule in ws.data_validations.dataValidation:
         name = rule.formula1 or ""
         if rule.type == "list" and name.startswith("choices_") and coordinate in rule.sqref:
-            values = _named_values(book, name)
-            return tuple(cell_text(v) for v in values) if values is not None else None
+            return str(name)
     return None
+
+
+def _dropdown(ws: Worksheet, coordinate: str) -> tuple[str, ...] | None:
+    """The values of SheetCRM's dropdown on this cell (a list behind a ``choices_`` name)."""
+    name = _dropdown_rule(ws, coordinate)
+    values = _named_values(ws.parent, name) if name else None
+    return tuple(cell_text(v) for v in values) if values is not None else None
 
 
 def sheet_info(ws: Worksheet) -> SheetInfo:
@@ -100,6 +106,36 @@ def sheet_infos(book: Workbook) -> list[SheetInfo]:
     """Every worksheet of the workbook, for the planner (the hidden dropdown tab included: it
     is no tab of the schema, so the planner passes it by)."""
     return [sheet_info(ws) for ws in book.worksheets]
+
+
+def follow_lists(book: Workbook, schema: Schema) -> int:
+    """Point SheetCRM's dropdowns at the values of the team's lists (``schema`` read with the
+    Lists tab) where they offer others; how many were changed. Dropdowns the team set up, and
+    columns without one, are left alone (``sheetcrm init`` adds those)."""
+    if _OLD_LISTS_TAB in book.sheetnames and book[_OLD_LISTS_TAB].sheet_state == "hidden":
+        return 0  # an older workbook: `sheetcrm init` moves its dropdown values first
+    titles, _ = match_worksheets(schema, book.sheetnames)
+    changed = 0
+    for tab in schema.tabs:
+        if tab.name not in titles or not any(c.list_name for c in tab.columns):
+            continue
+        ws = book[titles[tab.name]]
+        try:
+            headers = map_headers(tab, [c.value for c in ws[1]])
+        except HeaderError:
+            continue
+        for key, index in headers.positions.items():
+            column = tab.column(key)
+            if not column.list_name or column.bot_owned:
+                continue
+            rule = _dropdown_rule(ws, f"{column_letter(index)}2")
+            if rule is None or _names_a_list(book, rule, column.choices):
+                continue
+            book.defined_names[rule] = DefinedName(
+                rule, attr_text=_choice_range(book, column.choices)
+            )
+            changed += 1
+    return changed
 
 
 def rename_old_dropdown_tab(book: Workbook) -> bool:
