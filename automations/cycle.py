@@ -354,7 +354,10 @@ def run_cycle(
         plan = replace(plan, emails=())
     planned_emails = len(plan.emails)
     lists = [issue.message for issue in snapshot.tab_issues if issue.tab == LISTS]
-    cycle_status = CycleStatus(verdict.sentences(language), stopped, journal.present, lists)
+    settings = [i.message for i in snapshot.tab_issues if i.tab == "Settings"]
+    cycle_status = CycleStatus(
+        verdict.sentences(language), stopped, journal.present, lists, settings
+    )
     recorded = [journal.recorded_after(journal.keys)]
 
     def status(keys_after: int) -> Plan:

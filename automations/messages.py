@@ -43,6 +43,10 @@ _SHOWN_CHARACTERS: Final = 80
 MESSAGES: Final[Mapping[str, Text]] = {
     # --- validation: cells ------------------------------------------------------------------
     "required.missing": N_("{column} is empty; this column is required."),
+    "key.missing": N_(
+        "{column} is empty: until it is filled, the bot does not check this row, remind about "
+        "it or email it."
+    ),
     "date.invalid": N_("{column}: '{value}' is not a date; type it like {example}."),
     "date.no_year": N_("{column}: '{value}' has no year; type the whole date, like {example}."),
     "date.impossible_day": N_(
@@ -228,6 +232,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "guard.column_missing": N_("the {column} column of {tab} is missing (renamed?)"),
     "status.all_ran": N_("Nothing: every rule ran."),
     "status.lists_ok": N_("The team's lists were read from the Lists tab."),
+    "status.settings_ok": N_("Every setting was read."),
     "status.sending_on": N_("On: emails that are due are sent."),
     "journal.missing": N_(
         "Sending stopped: the Mail log tab is missing, so the bot cannot tell which emails it "

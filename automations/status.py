@@ -3,10 +3,11 @@
 Rows (Item, Value), in the workbook's language: Last run, Last success (the last cycle in which
 every rule ran and sending was not stopped), Held back (the rules the contract guard did not run,
 and why), Sending (on, or why it stopped), Mail log keys recorded (what the journal check compares
-the Mail log with) and Mail log confirmed (set by ``sheetcrm confirm-mail-log``). Values are text,
-written RAW like every bot write. A missing tab is created by the first cycle; a row is written
-only when its value changes, so the tab costs no extra API call (it rides in the cycle's single
-``values:batchUpdate``).
+the Mail log with), Mail log confirmed (set by ``sheetcrm confirm-mail-log``), Lists (whether the
+team's lists were read) and Settings (the values that could not be used, each with its row and
+the default used instead). Values are text, written RAW like every bot write. A missing tab is
+created by the first cycle; a row is written only when its value changes, so the tab costs no
+extra API call (it rides in the cycle's single ``values:batchUpdate``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sheet_schema.bot_status import (
     MAIL_LOG_CONFIRMED,
     MAIL_LOG_KEYS,
     SENDING,
+    SETTINGS_READ,
 )
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
@@ -76,6 +78,7 @@ class CycleStatus:
     sending_stopped: str  # why sending stopped ("" when it did not)
     mail_log_present: bool
     lists: Sequence[str] = ()  # what is wrong with the Lists tab ("" when nothing)
+    settings: Sequence[str] = ()  # the Settings values that could not be used, and why
 
     @property
     def success(self) -> bool:
@@ -93,6 +96,8 @@ def status_plan(snapshot: Snapshot, now: datetime, status: CycleStatus, recorded
         SENDING: status.sending_stopped or messages.render("status.sending_on", language, {}),
         MAIL_LOG_KEYS: str(recorded),
         LISTS_READ: "\n".join(status.lists) or messages.render("status.lists_ok", language, {}),
+        SETTINGS_READ: "\n".join(status.settings)
+        or messages.render("status.settings_ok", language, {}),
     }
     if status.success:
         values[LAST_SUCCESS] = moment

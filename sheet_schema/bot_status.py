@@ -16,6 +16,8 @@ MAIL_LOG_KEYS = "Mail log keys recorded"
 MAIL_LOG_CONFIRMED = "Mail log confirmed"
 # Whether the team's lists were read from the Lists tab, or what was wrong with it.
 LISTS_READ = "Lists"
+# Whether every Settings value could be used, or which were not (and the default used instead).
+SETTINGS_READ = "Settings"
 
 # The rows in the order the bot first writes them.
 ITEMS = (
@@ -26,4 +28,5 @@ ITEMS = (
     MAIL_LOG_KEYS,
     MAIL_LOG_CONFIRMED,
     LISTS_READ,
+    SETTINGS_READ,
 )

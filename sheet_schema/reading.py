@@ -99,7 +99,7 @@ def read_settings(schema: Schema, grid: Grid | None) -> tuple[Settings, list[Tab
         TabIssue(
             tab.name,
             "setting.invalid",
-            f"Settings row {p.row_number}, {p.key}: {p.message}. Using the default.",
+            f"Settings row {p.row_number}, {p.key}: {p.message}.",
             p.key,
         )
         for p in problems

@@ -47,6 +47,7 @@ class Settings:
     churned_after_days: int = 365
     reminder_window_days: int = 7
     cache_ttl_seconds: int = 300
+    digest_hour: int = 8  # local hour from which the day's manager digests go out
     sheets_retry_attempts: int = 5
     sheets_retry_seconds: float = 60.0
     stage_sla_days: Mapping[str, int] = field(
@@ -92,6 +93,14 @@ def _parse_int(text: str) -> int | None:
     return int(number)
 
 
+def _parse_hour(text: str) -> int | None:
+    """An hour of the day from "8", "08", "8:00" or "08.30" (None when it is not one)."""
+    found = re.fullmatch(r"\s*(\d{1,2})(?:[:.h]\d{2})?\s*", text)
+    if found is None or int(found.group(1)) > 23:
+        return None
+    return int(found.group(1))
+
+
 def parse_settings(
     pairs: Iterable[tuple[int | None, str, str]],
 ) -> tuple[Settings, list[SettingIssue]]:
@@ -102,7 +111,8 @@ def parse_settings(
     sla = dict(settings.stage_sla_days)
     changes: dict[str, object] = {}
 
-    def bad(row: int | None, key: str, value: str, message: str) -> None:
+    def bad(row: int | None, key: str, value: str, message: str, kept: object) -> None:
+        message = f"{message}; using {kept}"
         issues.append(SettingIssue(key=key, value=value, message=message, row_number=row))
 
     for row, key, value in pairs:
@@ -116,50 +126,78 @@ def parse_settings(
                 ZoneInfo(value)
                 changes["time_zone"] = value
             except (ZoneInfoNotFoundError, ValueError):
-                bad(row, key, value, f"'{value}' is not a time zone name (e.g. Europe/Madrid)")
+                bad(
+                    row,
+                    key,
+                    value,
+                    f"'{value}' is not a time zone name (e.g. Europe/Madrid)",
+                    settings.time_zone,
+                )
         elif norm in ("defaultcountry", "country"):
             code = value.upper()
             if code in phonenumbers.SUPPORTED_REGIONS:
                 changes["default_country"] = code
             else:
                 bad(
-                    row, key, value, f"'{value}' is not a two-letter country code (e.g. ES, PT, GR)"
+                    row,
+                    key,
+                    value,
+                    f"'{value}' is not a two-letter country code (e.g. ES, PT, GR)",
+                    settings.default_country,
                 )
         elif norm in ("language", "lang"):
             code = value.lower()[:2]
             if code in LANGUAGES:
                 changes["language"] = code
             else:
-                bad(row, key, value, f"language must be one of {', '.join(LANGUAGES)}")
+                shown = ", ".join(LANGUAGES)
+                bad(row, key, value, f"'{value}' is not one of {shown}", settings.language)
         elif norm == "currency":
             if re.fullmatch(r"[A-Za-z]{3}", value):
                 changes["currency"] = value.upper()
             else:
-                bad(row, key, value, "currency must be a three-letter code (e.g. EUR, USD)")
+                bad(
+                    row,
+                    key,
+                    value,
+                    f"'{value}' is not a three-letter currency code (e.g. EUR, USD)",
+                    settings.currency,
+                )
         elif norm == "dateorder":
             if value.upper() in DATE_ORDERS:
                 changes["date_order"] = value.upper()
             else:
-                bad(row, key, value, f"date order must be one of {', '.join(DATE_ORDERS)}")
+                shown = ", ".join(DATE_ORDERS)
+                bad(row, key, value, f"'{value}' is not one of {shown}", settings.date_order)
         elif norm in _INT_KEYS:
             number = _parse_int(value)
             if number is None:
-                bad(row, key, value, f"'{value}' is not a whole number of 0 or more")
+                default = getattr(settings, _INT_KEYS[norm])
+                bad(row, key, value, f"'{value}' is not a whole number of 0 or more", default)
             else:
                 changes[_INT_KEYS[norm]] = number
         elif norm == "sheetsretryseconds":
             number = _parse_int(value)
             if number is None:
-                bad(row, key, value, f"'{value}' is not a whole number of seconds")
+                default = f"{settings.sheets_retry_seconds:g}"
+                bad(row, key, value, f"'{value}' is not a whole number of seconds", default)
             else:
                 changes["sheets_retry_seconds"] = float(number)
+        elif norm == "digesthour":
+            hour = _parse_hour(value)
+            if hour is None:
+                default = settings.digest_hour
+                bad(row, key, value, f"'{value}' is not an hour from 0 to 23", default)
+            else:
+                changes["digest_hour"] = hour
         elif norm in _TEXT_KEYS:
             changes[_TEXT_KEYS[norm]] = value
         elif norm.startswith(_SLA_PREFIX) and len(norm) > len(_SLA_PREFIX):
             stage = _stage_from_sla_key(key)
             days = _parse_int(value)
             if days is None:
-                bad(row, key, value, f"'{value}' is not a whole number of days")
+                kept = f"{sla[stage]} days" if stage in sla else "no limit"
+                bad(row, key, value, f"'{value}' is not a whole number of days", kept)
             else:
                 sla[stage] = days
     return replace(settings, **changes, stage_sla_days=sla, raw=raw), issues  # type: ignore[arg-type]

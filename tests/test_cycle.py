@@ -60,8 +60,9 @@ RECORDS: dict[str, list[dict[str, object]]] = {
     "Templates": [{"key": "hello", "language": "en", "subject": "Hi {{ name }", "body": "x"}],
 }
 SETTINGS = {"Time zone": "Europe/Madrid", "Default country": "ES", "Language": "en"}
-# Rows with problems: Ana and Bea (same email; Ana's phone, Bea's date), deal 3, the template.
-EXPECTED_PROBLEM_ROWS = {"Customers": 2, "Deals": 1, "Templates": 1}
+# Rows with problems: Ana and Bea (same email; Ana's phone, Bea's date), the row typed without
+# a Name (told so, not checked further), deal 3, the template.
+EXPECTED_PROBLEM_ROWS = {"Customers": 3, "Deals": 1, "Templates": 1}
 
 
 def xlsx_workbook(tmp_path: Path) -> Path:
@@ -97,9 +98,9 @@ def test_a_cycle_on_an_xlsx_workbook_then_a_quiet_steady_state(tmp_path: Path) -
     backend = XlsxBackend(path, SCHEMA, clock=lambda: NOW)
     report, _ = run_cycle(backend, SCHEMA, NOW)
     assert report.problems_by_tab == EXPECTED_PROBLEM_ROWS
-    assert report.problems_found == 4
-    # The first sight of the two readable deals, and the six rows of a new Bot status tab.
-    assert report.rows_appended == 2 + 6
+    assert report.problems_found == 5
+    # The first sight of the two readable deals, and the seven rows of a new Bot status tab.
+    assert report.rows_appended == 2 + 7
     after = backend.read()
     customers = after.by_id("Customers")
     assert customers["C-0001"].text("problems") == (
@@ -114,7 +115,9 @@ def test_a_cycle_on_an_xlsx_workbook_then_a_quiet_steady_state(tmp_path: Path) -
         customers["C-0003"].get("reminder") == "Unanswered complaint I-0002 of 2026-11-02 (+1 more)"
     )
     assert customers["C-0003"].get("lifecycle") == "Active"
-    assert customers["C-0004"].text("problems") == ""  # half-typed: not nagged
+    # Typed without a Name: told so, and not checked further (its lifecycle is left alone).
+    assert customers["C-0004"].text("problems").startswith("Name is empty: ")
+    assert customers["C-0004"].text("lifecycle") == ""
     assert history(after) == [
         # First sight: dated from the deals' own Created and Closed (inferred, says Note).
         (datetime(2026, 10, 1), "D-0001", "", "Proposal", "Bruno"),
@@ -123,7 +126,7 @@ def test_a_cycle_on_an_xlsx_workbook_then_a_quiet_steady_state(tmp_path: Path) -
     steady, plan = run_cycle(backend, SCHEMA, NOW)
     assert plan.writes == () and plan.appends == ()
     assert steady.cells_written == 0 and steady.rows_appended == 0
-    assert steady.problems_found == 4  # still there, not rewritten
+    assert steady.problems_found == 5  # still there, not rewritten
 
 
 def test_fixing_a_row_clears_its_problems_and_the_duplicate_partners(tmp_path: Path) -> None:
@@ -147,7 +150,7 @@ def test_fixing_a_row_clears_its_problems_and_the_duplicate_partners(tmp_path: P
     assert customers["C-0002"].text("problems") == (
         "Birthday: '31/02/1990' is not a real date: February 1990 has no day 31."
     )
-    assert report.problems_found == 4
+    assert report.problems_found == 5
 
 
 def test_dry_run_reports_problems_and_writes_nothing(tmp_path: Path) -> None:
@@ -157,7 +160,7 @@ def test_dry_run_reports_problems_and_writes_nothing(tmp_path: Path) -> None:
         XlsxBackend(path, SCHEMA, clock=lambda: NOW), SCHEMA, NOW, dry_run=True
     )
     assert path.read_bytes() == before
-    assert report.problems_found == 4
+    assert report.problems_found == 5
     assert report.planned["writes"] == len(plan.writes) > 0
     assert json.loads(report.to_json())["problems_by_tab"] == EXPECTED_PROBLEM_ROWS
 
@@ -196,7 +199,7 @@ def test_the_same_cycle_on_xlsx_and_google_sheets_writes_the_same_cells(
     reports = [run_cycle(backend, SCHEMA, NOW)[0] for backend in (xlsx, google)]
     assert reports[0].problems_by_tab == reports[1].problems_by_tab == EXPECTED_PROBLEM_ROWS
     assert reports[0].cells_written == reports[1].cells_written
-    assert reports[0].rows_appended == reports[1].rows_appended == 2 + 6
+    assert reports[0].rows_appended == reports[1].rows_appended == 2 + 7
     on_xlsx, on_google = xlsx.read(), google.read()
     assert bot_values(on_xlsx) == bot_values(on_google)
     assert len(bot_values(on_xlsx)) > 20

@@ -12,6 +12,7 @@ from automations.mail.automations import GRACE_DAYS
 from automations.mail.due import MailingPlan, plan_mailings
 from automations.rules.segment_filter import SegmentFilterError, parse_segment_filter
 from sheet_schema.model import Email
+from sheet_schema.settings import parse_settings
 from tests.fixtures_rules import (
     NOW,
     SCHEMA,
@@ -759,12 +760,16 @@ def test_unusable_digest_settings_are_reported_not_fatal() -> None:
     found = plan(digest_records(), settings=settings)
     assert keys(found, "digest") == set()
     assert found.failures == [
-        "Settings, Digest hour: 'noon' is not an hour from 0 to 23; 8 is used.",
         "Settings, Manager email Oliver: 'oliver at example' is not a valid email address; "
         "no digest was planned.",
     ]
+    # An unreadable Digest hour is a Settings note (with its row), and 8 is used.
+    _, issues = parse_settings([(9, "Digest hour", "25")])
+    assert [(i.row_number, i.message) for i in issues] == [
+        (9, "'25' is not an hour from 0 to 23; using 8")
+    ]
     found = plan(digest_records(), settings={**MANAGERS, "Digest hour": "25"})
-    assert found.failures == ["Settings, Digest hour: '25' is not an hour from 0 to 23; 8 is used."]
+    assert found.failures == []
     assert len(keys(found, "digest")) == 2  # 11:00 in Madrid: after 8
 
 

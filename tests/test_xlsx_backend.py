@@ -384,10 +384,9 @@ def test_bad_settings_keep_defaults_and_name_the_row(tmp_path: Path) -> None:
     assert snapshot.settings.stage_sla_days["Proposal"] == 3
     messages = [i.message for i in snapshot.tab_issues if i.code == "setting.invalid"]
     assert messages == [
-        "Settings row 2, Time zone: 'Mars/Olympus' is not a time zone name (e.g. Europe/Madrid). "
-        "Using the default.",
-        "Settings row 3, Daily send cap: 'lots' is not a whole number of 0 or more. Using the "
-        "default.",
+        "Settings row 2, Time zone: 'Mars/Olympus' is not a time zone name (e.g. Europe/Madrid); "
+        "using UTC.",
+        "Settings row 3, Daily send cap: 'lots' is not a whole number of 0 or more; using 450.",
     ]
 
 

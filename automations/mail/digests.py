@@ -10,7 +10,6 @@ on. Key ``digest:{manager}:{date}``.
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -25,7 +24,6 @@ from automations.rules.reminders import Reminder, customer_reminders, follow_up_
 from sheet_schema.model import Email
 from sheet_schema.schema import fold
 
-DEFAULT_DIGEST_HOUR = 8
 # What digests read (automations.rules.contract): the reminders' inputs and who manages what.
 REQUIRES = (
     REMINDERS_REQUIRES
@@ -34,25 +32,10 @@ REQUIRES = (
 )
 
 
-def _digest_hour(text: str) -> int | None:
-    """An hour of the day from "8", "08", "8:00" or "08.30" (None when it is not one)."""
-    found = re.fullmatch(r"\s*(\d{1,2})(?:[:.h]\d{2})?\s*", text)
-    if found is None or int(found.group(1)) > 23:
-        return None
-    return int(found.group(1))
-
-
 def plan_digests(planner: Planner) -> None:
     """One digest per manager with something due, once the digest hour has come."""
-    hour_text = planner.settings.get("Digest hour", str(DEFAULT_DIGEST_HOUR))
-    hour = _digest_hour(hour_text)
-    if hour is None:
-        planner.failures.append(
-            f"Settings, Digest hour: '{one_line(hour_text)}' is not an hour from 0 to 23; "
-            f"{DEFAULT_DIGEST_HOUR} is used."
-        )
-        hour = DEFAULT_DIGEST_HOUR
-    if planner.now.astimezone(planner.settings.zone).hour < hour:
+    # An unreadable Digest hour is reported with the other Settings notes (its row, the default).
+    if planner.now.astimezone(planner.settings.zone).hour < planner.settings.digest_hour:
         return
     names: dict[str, set[str]] = defaultdict(set)
     for customer in planner.customers:

@@ -19,7 +19,7 @@ fingerprint (:mod:`automations.rules.incremental`); cross-row and clock checks r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -30,6 +30,7 @@ from automations.rules.contract import Inputs
 from automations.rules.cross_checks import check_across_rows
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
+from sheet_schema.merges import MERGED_INTO
 from sheet_schema.model import CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys
 from sheet_schema.schema import Schema, Tab
@@ -94,6 +95,19 @@ def find_problems(
     return find_problems_and_facts(schema, snapshot, now, memo).problems
 
 
+def _unfilled_key(tab: Tab, row: Row, keys: Sequence[str]) -> str | None:
+    """The empty key column of a row that has an ID and other cells typed (a row the team works
+    with, left out of every check until the key is filled: say so rather than skip it silently);
+    None for a ready row, a merged one, or one with nothing else typed yet."""
+    if row.raw.get(MERGED_INTO, "").strip():
+        return None
+    empty = [key for key in tab.key_columns if not row.raw.get(key, "").strip()]
+    if not empty:
+        return None
+    others = (k for k in keys if k not in tab.key_columns and k != "id" and k != MERGED_INTO)
+    return empty[0] if any(row.raw.get(k, "").strip() for k in others) else None
+
+
 def find_problems_and_facts(
     schema: Schema, snapshot: Snapshot, now: datetime, memo: RowMemo[RowFacts] | None = None
 ) -> Findings:
@@ -113,7 +127,11 @@ def find_problems_and_facts(
         customers = tab.name == "Customers"
         for row in snapshot.tab(tab.name):
             row_id = row.row_id
-            if row_id is None or not is_ready(tab, row):
+            if row_id is None:
+                continue
+            if not is_ready(tab, row):
+                if (missing := _unfilled_key(tab, row, keys)) is not None:
+                    tab_found[row_id] = [Problem(missing, "key.missing")]
                 continue
             tab_ready[row_id] = row
             row_facts = memo.get_or_compute(
