@@ -355,8 +355,9 @@ def run_cycle(
     planned_emails = len(plan.emails)
     lists = [issue.message for issue in snapshot.tab_issues if issue.tab == LISTS]
     settings = [i.message for i in snapshot.tab_issues if i.tab == "Settings"]
+    form_line = forms.intake_status(snapshot, plan, verdict.runs("forms"))
     cycle_status = CycleStatus(
-        verdict.sentences(language), stopped, journal.present, lists, settings
+        verdict.sentences(language), stopped, journal.present, lists, settings, form_line
     )
     recorded = [journal.recorded_after(journal.keys)]
 

@@ -210,6 +210,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "form.rejected": N_("Not imported: {reason}"),
     "form.already": N_("{customer}: already imported ({interaction})"),
     "form.differs": N_("{question}: {answer} (the customer's row has {current})"),
+    "form.nothing": N_("{tab}: no new answers"),
     "form.summary": N_(
         "{tab}: {new} new customers, {known} answers from known customers, {already} already "
         "imported, {rejected} not imported, {waiting} waiting for a customer's ID"

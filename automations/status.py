@@ -4,10 +4,11 @@ Rows (Item, Value), in the workbook's language: Last run, Last success (the last
 every rule ran and sending was not stopped), Held back (the rules the contract guard did not run,
 and why), Sending (on, or why it stopped), Mail log keys recorded (what the journal check compares
 the Mail log with), Mail log confirmed (set by ``sheetcrm confirm-mail-log``), Lists (whether the
-team's lists were read) and Settings (the values that could not be used, each with its row and
-the default used instead). Values are text, written RAW like every bot write. A missing tab is
-created by the first cycle; a row is written only when its value changes, so the tab costs no
-extra API call (it rides in the cycle's single ``values:batchUpdate``).
+team's lists were read), Settings (the values that could not be used, each with its row and
+the default used instead) and, while Settings names a form tab, Form intake (what the cycle read:
+:func:`automations.intake.forms.intake_status`). Values are text, written RAW like every bot
+write. A missing tab is created by the first cycle; a row is written only when its value changes,
+so the tab costs no extra API call (it rides in the cycle's single ``values:batchUpdate``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from automations.rules.activity import local_now
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.bot_status import (
     BOT_STATUS,
+    FORM_INTAKE,
     HELD_BACK,
     ITEMS,
     LAST_RUN,
@@ -79,6 +81,7 @@ class CycleStatus:
     mail_log_present: bool
     lists: Sequence[str] = ()  # what is wrong with the Lists tab ("" when nothing)
     settings: Sequence[str] = ()  # the Settings values that could not be used, and why
+    forms: str | None = None  # what form intake read, or why not (None: form intake is off)
 
     @property
     def success(self) -> bool:
@@ -99,6 +102,8 @@ def status_plan(snapshot: Snapshot, now: datetime, status: CycleStatus, recorded
         SETTINGS_READ: "\n".join(status.settings)
         or messages.render("status.settings_ok", language, {}),
     }
+    if status.forms is not None:
+        values[FORM_INTAKE] = status.forms
     if status.success:
         values[LAST_SUCCESS] = moment
     if status.mail_log_present:

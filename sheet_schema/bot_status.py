@@ -18,6 +18,8 @@ MAIL_LOG_CONFIRMED = "Mail log confirmed"
 LISTS_READ = "Lists"
 # Whether every Settings value could be used, or which were not (and the default used instead).
 SETTINGS_READ = "Settings"
+# What form intake read this cycle, or why it read nothing (written only while it is on).
+FORM_INTAKE = "Form intake"
 
 # The rows in the order the bot first writes them.
 ITEMS = (
@@ -29,4 +31,5 @@ ITEMS = (
     MAIL_LOG_CONFIRMED,
     LISTS_READ,
     SETTINGS_READ,
+    FORM_INTAKE,
 )

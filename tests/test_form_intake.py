@@ -158,11 +158,18 @@ def test_each_answer_becomes_one_customer_and_one_interaction_and_is_marked(
         f"C-0003 · {STAMP}",
     ]
     assert report.rows_marked == 6
+    status = {row["Item"]: row["Value"] for row in rows(path, "Bot status")}
+    assert status["Form intake"] == (
+        f"{FORM}: 2 new customers, 1 answers from known customers, 1 already imported, "
+        "2 not imported, 0 waiting for a customer's ID"
+    )
     assert any("2 new customers, 1 answers from known customers" in n for n in report.notes)
 
     # The next cycle reads nothing new: no row added, no mark changed.
     again, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW)
     assert again.rows_appended == 0 and again.rows_marked == 0
+    status = {row["Item"]: row["Value"] for row in rows(path, "Bot status")}
+    assert status["Form intake"] == f"{FORM}: no new answers"
     assert len(rows(path, "Customers")) == 3 and len(rows(path, "Interactions")) == 3
     problems = {row["Name"]: row.get("Problems") or "" for row in rows(path, "Customers")}
     assert "TikTok" in problems["Bo"]
@@ -244,6 +251,8 @@ def test_a_form_tab_that_is_not_there_is_reported_and_the_cycle_runs(tmp_path: P
     assert report.ids_assigned == 1  # Marta still gets her ID
     assert marks(path) == ["", "", "", "", "", ""]
     assert [row["Name"] for row in rows(path, "Customers")] == ["Marta Gómez"]
+    status = {row["Item"]: row["Value"] for row in rows(path, "Bot status")}
+    assert "no tab named 'Website answers'" in status["Form intake"]
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
@@ -254,6 +263,7 @@ def test_form_intake_is_off_while_the_setting_is_empty(tmp_path: Path, blank: st
 
     assert report.rows_marked == 0 and report.tab_issues == []
     assert "SheetCRM" not in [c.value for c in load_workbook(path)[FORM][1]]
+    assert "Form intake" not in {row["Item"] for row in rows(path, "Bot status")}
 
 
 def test_a_customer_from_the_form_gets_one_welcome_even_when_the_form_was_sent_twice(
@@ -366,6 +376,9 @@ def test_google_two_cycles_with_answers_arriving_in_between_and_during_the_write
         ("C-0002", "Form", "And to Faro?\nYour name: Ana (the customer's row has Ana Pérez)"),
     ]
     assert second.rows_marked == 4
+    # The first read learnt the tab's name from Settings (one more batchGet); later reads fetch
+    # it with the other tabs.
+    assert first.api_calls["values.batchGet"] == 2 and second.api_calls["values.batchGet"] == 1
     phone = column_of(schema, "Customers", "phone")
     assert customers[0][phone] == "+34 600 123 456"  # Marta's empty Phone filled
 

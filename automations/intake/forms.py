@@ -349,3 +349,20 @@ def plan_form_intake(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
     for number, cells in enumerate(intake.grid[1:], start=2):
         intake.take(number, cells)
     return intake.plan()
+
+
+def intake_status(snapshot: Snapshot, plan: Plan, ran: bool) -> str | None:
+    """The Bot status line of form intake: what this cycle read (the plan's summary note), the
+    missing tab, or "not updated" when the guard held it back; None while it is off."""
+    name = form_tab_name(snapshot.settings)
+    if not name:
+        return None
+    language = snapshot.settings.language
+    missing = [issue.message for issue in snapshot.tab_issues if issue.code == "form.missing"]
+    if missing:
+        return missing[0]
+    if not ran:
+        return messages.render("guard.not_updated", language, {})
+    title = find_title(name, snapshot.side_tabs) or name
+    said = [note for note in plan.notes if note.startswith(f"{title}:")]
+    return said[0] if said else messages.render("form.nothing", language, {"tab": title})
