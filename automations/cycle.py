@@ -109,7 +109,6 @@ def default_rules(
         partial(checked_problems, memo=memo, verdict=allowed),
         partial(guarded_history, verdict=allowed),
         partial(customer_rules, verdict=allowed),
-        partial(guarded_forms, verdict=allowed),
     )
 
 
@@ -120,8 +119,9 @@ def checked_problems(
     memo: RowMemo[RowFacts] | None = None,
     verdict: Verdict | None = None,
 ) -> Plan:
-    """Validation, leaving the Problems cells of tabs the guard holds back as they are, and the
-    likely duplicates proposed in Customers (from the emails and phones the checks read).
+    """Validation, leaving the Problems cells of tabs the guard holds back as they are, the
+    likely duplicates proposed in Customers and form intake (both from the emails and phones the
+    checks read).
 
     The checks run over every readable tab (the cross-row checks need them all); only the
     writes of a held-back tab are dropped, so its cells are not recomputed from partial data.
@@ -133,6 +133,9 @@ def checked_problems(
         # The duplicate finder reads the normalised emails and phones the checks just read.
         found = findings.customers, findings.customer_facts
         plan = plan.merge(duplicates.proposal_plan(schema, snapshot, *found))
+    if verdict is None or verdict.runs("forms"):
+        # Form intake finds people by the emails and phones the checks just read, too.
+        plan = plan.merge(forms.plan_form_intake(schema, snapshot, now, findings.customer_facts))
     return plan
 
 
@@ -143,15 +146,6 @@ def guarded_history(
     if verdict is not None and not verdict.runs("history"):
         return Plan()
     return stage_history(schema, snapshot, now)
-
-
-def guarded_forms(
-    schema: Schema, snapshot: Snapshot, now: datetime, verdict: Verdict | None = None
-) -> Plan:
-    """Form intake (new answers in the form's tab), when the guard lets it run."""
-    if verdict is not None and not verdict.runs("forms"):
-        return Plan()
-    return forms.plan_form_intake(schema, snapshot, now)
 
 
 def customer_rules(

@@ -34,11 +34,11 @@ import phonenumbers
 
 from automations import messages
 from automations.intake.form_layout import FormLayout, form_layout
-from automations.intake.references import normal_email
 from automations.rules.activity import local_now
 from automations.rules.addresses import check_address
 from automations.rules.contract import Inputs
 from automations.rules.ids import format_id, highest_number
+from automations.rules.row_checks import RowFacts
 from sheet_schema.cells import CellContext, cell_text, read_cell
 from sheet_schema.lists import FORM
 from sheet_schema.merges import is_merged, merged_into
@@ -64,13 +64,23 @@ DEFAULT_SOURCE = "Website"
 _CONTACT = ("name", "email", "phone")
 
 
+def email_key(text: str) -> str:
+    """An address as the validator compares it (:class:`~automations.rules.row_checks.RowFacts`:
+    normalised, case folded); text that is not an address, as typed, case folded."""
+    verdict = check_address(text)
+    if verdict.normalized is not None:
+        return verdict.normalized.casefold()
+    return text.strip().casefold()
+
+
 def e164(text: str, region: str) -> str | None:
-    """A phone number in E.164 (+34600123456), or None when it cannot be one."""
+    """A phone number in E.164 (+34600123456), or None when it is not a valid one (the
+    validator's reading, :class:`~automations.rules.row_checks.RowFacts`)."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):
         return None
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
@@ -113,22 +123,12 @@ class _Intake:
         self.stamp = f"{self.now:%Y-%m-%d %H:%M}"
         self.source = settings.get(FORM_LEAD_SOURCE).strip() or DEFAULT_SOURCE
         self.has_source = snapshot.has_column("Customers", "source")
-        self.by_email: dict[str, list[_Person]] = defaultdict(list)
-        self.by_phone: dict[str, list[_Person]] = defaultdict(list)
-        self.by_name: dict[str, list[_Person]] = defaultdict(list)
-        customers = snapshot.tab("Customers")
-        by_id = {row.row_id.strip().upper(): row for row in customers if row.row_id}
-        for row in customers:
-            # A row merged into another (automations.rules.merges) stands for the kept one.
-            kept, hops = row, 0
-            while is_merged(kept) and merged_into(kept) in by_id and hops < len(by_id):
-                kept, hops = by_id[merged_into(kept)], hops + 1
-            if not is_merged(kept):
-                self._index(_Person(kept.row_id or "", kept), row.raw)
+        self.snapshot = snapshot
+        # The customers (and those this cycle adds), indexed by email, phone or name on first
+        # use: parsing 50,000 phones or folding as many names takes seconds.
+        self.people: list[tuple[_Person, Mapping[str, object], RowFacts | None]] = []
+        self.indexes: dict[str, dict[str, list[_Person]]] = {}
         self.seen: dict[tuple[str, object], str] = {}
-        for row in snapshot.tab("Interactions"):
-            if row.get("kind") == self.kind and row.row_id:
-                self._remember(row.text("customer_id"), row.get("date"), row.text("summary"), row)
         self.customer_number = highest_number(self.customers, snapshot.tab("Customers"))
         self.interaction_number = highest_number(self.interactions, snapshot.tab("Interactions"))
         self.new: list[_Person] = []
@@ -138,13 +138,60 @@ class _Intake:
         self.marks: list[RowMark] = []
         self.counts = {"new": 0, "known": 0, "already": 0, "rejected": 0, "waiting": 0}
 
-    def _index(self, person: _Person, raw: Mapping[str, object]) -> None:
-        email = normal_email(cell_text(raw.get("email")))
-        phone = e164(cell_text(raw.get("phone")), self.region)
-        name = " ".join(fold(cell_text(raw.get("name"))).split())
-        for index, key in ((self.by_email, email), (self.by_phone, phone), (self.by_name, name)):
-            if key and person not in index[key]:
+    def index(self, facts: Mapping[str, RowFacts]) -> None:
+        """Index the customers and the form's earlier interactions (only in a cycle that has
+        answers to read). ``facts``: what the validator read in each ready customer (their
+        email and phone, normalised), by ID; other rows are read here."""
+        customers = self.snapshot.tab("Customers")
+        by_id = {row.row_id.strip().upper(): row for row in customers if row.row_id}
+        for row in customers:
+            # A row merged into another (automations.rules.merges) stands for the kept one.
+            kept, hops = row, 0
+            while is_merged(kept) and merged_into(kept) in by_id and hops < len(by_id):
+                kept, hops = by_id[merged_into(kept)], hops + 1
+            if not is_merged(kept):
+                self._index(_Person(kept.row_id or "", kept), row.raw, facts.get(row.row_id or ""))
+        for row in self.snapshot.tab("Interactions"):
+            if row.get("kind") == self.kind and row.row_id:
+                self._remember(row.text("customer_id"), row.get("date"), row.text("summary"), row)
+
+    def unread(self, cells: Sequence[object]) -> bool:
+        """True for an answer row with something typed and no mark yet."""
+        at = self.layout.mark_at
+        if at is not None and at < len(cells) and cell_text(cells[at]).strip():
+            return False
+        return any(cell_text(c).strip() for i, c in enumerate(cells) if i != at)
+
+    def _index(
+        self, person: _Person, raw: Mapping[str, object], facts: RowFacts | None = None
+    ) -> None:
+        self.people.append((person, raw, facts))
+        for kind, index in self.indexes.items():
+            if key := self._key(kind, raw, facts):
                 index[key].append(person)
+
+    def _key(self, kind: str, raw: Mapping[str, object], facts: RowFacts | None) -> str | None:
+        """A customer's email, phone or name as compared (the validator's reading if given)."""
+        if facts is not None and kind != "name":
+            return facts.email if kind == "email" else facts.phone
+        typed = cell_text(raw.get(kind)).strip()
+        if not typed:
+            return None
+        if kind == "email":
+            return email_key(typed)
+        if kind == "phone":
+            return e164(typed, self.region)
+        return " ".join(fold(typed).split())
+
+    def lookup(self, kind: str, key: str) -> list[_Person]:
+        """The customers with this email, phone or name (``kind``)."""
+        if kind not in self.indexes:
+            index: dict[str, list[_Person]] = defaultdict(list)
+            for person, raw, facts in self.people:
+                if found := self._key(kind, raw, facts):
+                    index[found].append(person)
+            self.indexes[kind] = index
+        return self.indexes[kind].get(key, [])
 
     def _remember(self, customer: str, when: object, summary: str, row: Row | str) -> None:
         who = customer.strip().upper()
@@ -156,12 +203,9 @@ class _Intake:
 
     def read(self, number: int, cells: Sequence[object]) -> _Answer | None:
         """The answer in a row, or None when it is blank or marked already."""
-        at = self.layout.mark_at
-        if at is not None and at < len(cells) and cell_text(cells[at]).strip():
+        if not self.unread(cells):
             return None
-        if not any(cell_text(c).strip() for i, c in enumerate(cells) if i != at):
-            return None
-        answer = _Answer(number, row_print(self.layout.header, cells, at))
+        answer = _Answer(number, row_print(self.layout.header, cells, self.layout.mark_at))
         for index, key in self.layout.mapping.mapped.items():
             raw = cells[index] if index < len(cells) else None
             cell = read_cell(self.customers.column(key), raw, self.context)
@@ -207,15 +251,16 @@ class _Intake:
 
     def find(self, answer: _Answer) -> list[_Person]:
         """The customers this answer is about: by email, else phone, else (neither given) name."""
-        email = normal_email(answer.texts.get("email", ""))
+        typed = answer.texts.get("email", "")
+        email = email_key(typed) if typed else ""
         phone = e164(answer.texts.get("phone", ""), self.region)
-        if email and self.by_email.get(email):
-            return self.by_email[email]
-        if phone and self.by_phone.get(phone):
-            return self.by_phone[phone]
+        if email and (found := self.lookup("email", email)):
+            return found
+        if phone and (found := self.lookup("phone", phone)):
+            return found
         name = " ".join(fold(answer.texts.get("name", "")).split())
         if not email and not phone and name:
-            return self.by_name.get(name, [])
+            return self.lookup("name", name)
         return []
 
     def take(self, number: int, cells: Sequence[object]) -> None:
@@ -314,7 +359,7 @@ class _Intake:
 
     def _differs(self, key: str, current: str, text: str) -> bool:
         if key == "email":
-            return normal_email(current) != normal_email(text)
+            return email_key(current) != email_key(text)
         if key == "phone":
             ours = e164(current, self.region)
             return ours is None or ours != e164(text, self.region)
@@ -339,14 +384,28 @@ class _Intake:
         )
 
 
-def plan_form_intake(schema: Schema, snapshot: Snapshot, now: datetime) -> Plan:
-    """The customers, interactions and marks the form answers read this cycle make."""
+def plan_form_intake(
+    schema: Schema,
+    snapshot: Snapshot,
+    now: datetime,
+    facts: Mapping[str, RowFacts] | None = None,
+) -> Plan:
+    """The customers, interactions and marks the form answers read this cycle make.
+
+    ``facts`` are the validator's readings of the ready customers by ID (the cycle has them:
+    :func:`automations.rules.validate.validate_with_facts`); without them each customer's email
+    and phone are read here (seconds for 50,000 customers, only in cycles with new answers)."""
     name = form_tab_name(snapshot.settings)
     title = find_title(name, snapshot.side_tabs) if name else None
     if title is None or not snapshot.side_tabs[title]:
         return Plan()
     intake = _Intake(snapshot.schema_or(schema), snapshot, now, title)
-    for number, cells in enumerate(intake.grid[1:], start=2):
+    answers = [
+        (n, cells) for n, cells in enumerate(intake.grid[1:], start=2) if intake.unread(cells)
+    ]
+    if answers:
+        intake.index(facts or {})
+    for number, cells in answers:
         intake.take(number, cells)
     return intake.plan()
 
