@@ -456,3 +456,35 @@ def test_an_answer_from_a_merged_row_goes_to_the_kept_customer_and_close_names_a
     assert lucia["Company"] == "Muebles Sol"
     assert str(lucia["Possible duplicate of"]).startswith("C-0003 (")
     assert marks(path) == [f"C-0001 · {STAMP}", f"C-0004 · {STAMP}"]
+
+
+def test_google_a_question_added_to_the_form_during_the_cycle_does_not_move_the_marks(
+    sheets_emulator: EmulatorServer,
+    service_account_file: Path,
+    schema: Schema,
+    fake_time: FakeTime,
+) -> None:
+    emu = sheets_emulator
+    sid = google_form_workbook(emu, schema)
+    backend = backend_for(emu, sid, service_account_file, schema, fake_time)
+
+    # The form's owner adds a question while the bot works: Google inserts its column after
+    # "Phone number", between the bot's read and its re-read before writing.
+    def new_question(spreadsheet: str) -> None:
+        emu.edits.insert_columns(spreadsheet, FORM, 4)
+        emu.edits.set_values(spreadsheet, f"'{FORM}'!E1", [["Company"]], value_input="RAW")
+
+    emu.edits.before("values.batchGetByDataFilter", new_question)
+
+    run_cycle(backend, schema, NOW)
+
+    form = tab_values(emu, sid, FORM)
+    assert form[0] == [*QUESTIONS[:4], "Company", *QUESTIONS[4:], "SheetCRM"]
+    assert [row[7] if len(row) > 7 else "" for row in form[1:]] == [
+        f"C-0002 · {STAMP}",
+        f"C-0002: already imported (I-0001) · {STAMP}",
+        "Not imported: Email address: 'john@@example' is not an email address: it needs "
+        f"exactly one @. · {STAMP}",
+        "",  # Marta's row gets its ID in this write: her answer is read next cycle
+    ]
+    assert all(row[4] == "" for row in form[1:] if len(row) > 4)  # the new question untouched
