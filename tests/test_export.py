@@ -132,6 +132,25 @@ def test_export_from_google_sheets_escapes_cells_that_would_run(
     _check_table(_read_csv(out), ON_GOOGLE)
 
 
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_export_to_a_place_that_cannot_hold_the_file_is_one_line_and_writes_nothing(
+    tmp_path: Path, schema: Schema, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    workbook = _xlsx_workbook(tmp_path / "crm.xlsx", schema)
+    target = tmp_path / "out"
+    target.mkdir()
+    out = str(target / "nonexistent" / "dir" / "x.csv")
+    if where == "a folder":
+        out = f"{target}/"
+    args = ["export", "--workbook", str(workbook), "--tab", "Customers", "--out", out]
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.endswith("\n"), captured.err
+    assert "Traceback" not in captured.err and out in captured.err
+    assert list(target.rglob("*")) == []
+
+
 def test_export_of_an_unknown_tab_says_which_tabs_exist(
     tmp_path: Path, schema: Schema, capsys: pytest.CaptureFixture[str]
 ) -> None:

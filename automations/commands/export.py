@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from automations.commands import Subcommands
 from automations.commands.options import build_backend
@@ -13,11 +12,11 @@ from sheet_schema.schema import Schema
 
 
 def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
-    from automations.intake.export import export_tab
+    from automations.intake.export import check_destination, export_tab
 
-    out = args.out or Path(f"{args.tab}.{args.format}")
-    snapshot = build_backend(args, schema).read()
     try:
+        out = check_destination(args.out or f"{args.tab}.{args.format}")
+        snapshot = build_backend(args, schema).read()
         print(export_tab(snapshot, schema, args.tab, out, args.format))
     except ValueError as error:
         print(f"sheetcrm export: {error}", file=sys.stderr)
@@ -33,5 +32,5 @@ def register(commands: Subcommands) -> None:
     add_workbook_options(export)
     export.add_argument("--tab", required=True, help="the tab to export, e.g. Customers")
     export.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="csv (default)")
-    export.add_argument("--out", type=Path, default=None, help="file to write (TAB.FORMAT)")
+    export.add_argument("--out", default=None, help="file to write (TAB.FORMAT)")
     export.set_defaults(handler=_cmd_export)

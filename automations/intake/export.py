@@ -9,6 +9,7 @@ program shows it as text.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def tab_table(snapshot: Snapshot, schema: Schema, tab_name: str) -> list[list[st
     return table
 
 
+def check_destination(typed: str) -> Path:
+    """The file ``--out`` names; ValueError (one sentence) when it cannot take a new file: it
+    is (or ends like) a folder, or its folder does not exist. Checked before anything is read."""
+    path = Path(typed)
+    if typed.endswith(("/", os.sep)) or path.is_dir():
+        raise ValueError(f"--out {typed!r} is a folder; give a file name inside it.")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"--out {typed!r}: the folder {str(path.parent)!r} does not exist; "
+            "create it or choose another place."
+        )
+    return path
+
+
 def write_export(table: Sequence[Sequence[str]], path: Path, file_format: str) -> None:
     """Write the table as ``csv`` (UTF-8 with BOM, so Excel reads accents) or ``xlsx``."""
     escaped = [[escape_cell(text) for text in row] for row in table]
@@ -71,7 +86,10 @@ def export_tab(
     if not snapshot.readable(tab.name):
         raise ValueError(f"{tab.name}: the tab is missing or its header cannot be read.")
     table = tab_table(snapshot, schema, tab.name)
-    write_export(table, path, file_format)
+    try:
+        write_export(table, path, file_format)
+    except OSError as error:  # e.g. no permission: one line, not a traceback
+        raise ValueError(f"--out {str(path)!r} cannot be written: {error.strerror}.") from error
     escaped = sum(1 for row in table[1:] for text in row if escape_cell(text) != text)
     return (
         f"Exported {len(table) - 1} rows of {tab.name} to {path} ({file_format}); "
