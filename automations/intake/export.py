@@ -1,9 +1,10 @@
 """``sheetcrm export``: one tab of the workbook as a CSV or xlsx file, safe to open anywhere.
 
 A cell a person typed may start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return;
-a spreadsheet program opening the exported file would run it as a formula (CSV injection). Every
-such cell is written with a leading single quote, as OWASP's CSV injection guidance says, so the
-program shows it as text.
+a spreadsheet program opening an exported CSV would run it as a formula (CSV injection). In a CSV
+every such cell is written with a leading single quote, as OWASP's CSV injection guidance says, so
+the program shows it as text. An xlsx cell says its own type: every cell is written as a text
+cell, which no program runs, so it keeps exactly what was typed (no visible quote).
 """
 
 from __future__ import annotations
@@ -59,15 +60,14 @@ def check_destination(typed: str) -> Path:
 
 def write_export(table: Sequence[Sequence[str]], path: Path, file_format: str) -> None:
     """Write the table as ``csv`` (UTF-8 with BOM, so Excel reads accents) or ``xlsx``."""
-    escaped = [[escape_cell(text) for text in row] for row in table]
     if file_format == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerows(escaped)
+            csv.writer(handle).writerows([escape_cell(text) for text in row] for row in table)
         return
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    for row_number, row in enumerate(escaped, start=1):
+    for row_number, row in enumerate(table, start=1):
         for column_number, text in enumerate(row, start=1):
             if text:
                 cell = sheet.cell(row=row_number, column=column_number, value=text)
@@ -91,7 +91,8 @@ def export_tab(
     except OSError as error:  # e.g. no permission: one line, not a traceback
         raise ValueError(f"--out {str(path)!r} cannot be written: {error.strerror}.") from error
     escaped = sum(1 for row in table[1:] for text in row if escape_cell(text) != text)
+    how = "prefixed with a single quote" if file_format == "csv" else "written as text cells"
     return (
         f"Exported {len(table) - 1} rows of {tab.name} to {path} ({file_format}); "
-        f"{escaped} cells that would run as formulas were prefixed with a single quote."
+        f"{escaped} cells that would run as formulas were {how}."
     )
