@@ -12,6 +12,7 @@ from automations.intake.importing import ADDED, MERGED, PRESENT, REJECTED, Impor
 from automations.intake.mapping import guess_mapping, parse_overrides
 from sheet_schema.backends.base import Backend
 from sheet_schema.cells import cell_text
+from sheet_schema.model import Snapshot
 from sheet_schema.schema import Schema
 
 IMPORTABLE = ("Customers", "Deals", "Interactions", "Sources")
@@ -64,6 +65,22 @@ def describe_plan(planned: ImportPlan) -> list[str]:
     return lines
 
 
+def _unreadable(snapshot: Snapshot, tab_name: str) -> tuple[str, ...]:
+    """Why nothing can be imported into a tab the workbook cannot read, and what to do."""
+    issues = [issue for issue in snapshot.tab_issues if issue.tab == tab_name]
+    said = [issue.message for issue in issues]
+    if any(issue.code == "header.duplicate" for issue in issues):
+        said.append(
+            "A column an earlier import added under one of SheetCRM's headers is now kept as "
+            "'<header> (imported)' (e.g. 'name (imported)'): rename it so, and importing the "
+            "same file again adds nothing twice."
+        )
+    return (
+        *(said or [f"{tab_name}: the workbook has no readable {tab_name} tab."]),
+        f"Nothing was imported into {tab_name}; fix the tab as said and import again.",
+    )
+
+
 def run_import(
     backend: Backend,
     schema: Schema,
@@ -92,7 +109,7 @@ def run_import(
     to_read = {tab.name} | {c.references for c in tab.columns if c.references}
     snapshot = backend.read(sorted(to_read))
     if not snapshot.readable(tab.name):
-        return ImportRun(None, (f"{tab.name}: the tab is missing or its header unreadable.",), 2)
+        return ImportRun(None, _unreadable(snapshot, tab.name), 2)
     # Values are read against the workbook's own lists (its Lists tab): a source the team
     # added is a source, not a value "not in the list".
     mapping = replace(mapping, tab=snapshot.schema_or(schema).tab(tab.name))

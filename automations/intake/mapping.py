@@ -4,13 +4,18 @@ Headers are matched against the schema's header names and aliases after normalis
 style: ``deal_stage``, ``dealStage``, ``Deal-Stage`` and ``DEAL STAGE`` all read as "deal stage";
 accents and letter case do not count. A person can override any guess with ``--map "Their
 column=Our header"``. Columns that match nothing are kept as extra columns under their own header.
+
+An extra column whose header is one of the tab's headers or aliases (letter case and accents
+aside: Odoo's ``name`` beside our ``Name``, a second ``E-mail``, a file's ``ID``) would make the
+tab's header row name a column twice, and the bot would stop reading the tab. It is kept as
+"<header> (imported)" instead, the same name every time, so importing the file again finds it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sheet_schema.schema import Tab, fold
 
@@ -29,7 +34,8 @@ class ColumnMapping:
     """How a file's columns land in a tab.
 
     ``mapped`` is file column index -> column key; ``extras`` file column index -> the header
-    it keeps; ``ignored`` holds indexes of columns with no header and no data.
+    it keeps; ``ignored`` holds indexes of columns with no header and no data; ``renamed``
+    file column index -> the header of ours its own header would have repeated.
     """
 
     tab: Tab
@@ -37,6 +43,7 @@ class ColumnMapping:
     mapped: dict[int, str]
     extras: dict[int, str]
     ignored: tuple[int, ...]
+    renamed: dict[int, str] = field(default_factory=dict)
 
     def unfilled(self) -> tuple[str, ...]:
         """Headers of the tab's team columns that no file column fills."""
@@ -52,6 +59,12 @@ class ColumnMapping:
         if self.extras:
             kept = ", ".join(repr(name) for name in self.extras.values())
             lines.append(f"  kept as extra columns after the team's columns: {kept}")
+        lines.extend(
+            f"  {self.header[i].strip()!r} kept as {self.extras[i]!r}: {self.tab.name} has a "
+            f"column {ours!r} already, and two columns of that name would stop the bot "
+            "reading the tab"
+            for i, ours in sorted(self.renamed.items())
+        )
         unfilled = self.unfilled()
         if unfilled:
             lines.append(f"  {self.tab.name} columns left empty: {', '.join(unfilled)}")
@@ -132,4 +145,25 @@ def guess_mapping(
             extras[index] = f"Column {index + 1}"
         else:
             ignored.append(index)
-    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored))
+    renamed = _rename_clashes(tab, header, extras)
+    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored), renamed)
+
+
+def _rename_clashes(tab: Tab, header: Sequence[str], extras: dict[int, str]) -> dict[int, str]:
+    """Give each extra column whose header is one of the tab's (as the header row is read:
+    any column, the bot's too, by header or alias, folded) a name that cannot clash; the
+    header of ours it would have repeated, by file column index."""
+    ours = {fold(name): column.header for column in tab.columns for name in column.header_names()}
+    used = {fold(name) for name in header} | set(ours)
+    renamed: dict[int, str] = {}
+    for index, name in extras.items():
+        if fold(name) not in ours:
+            continue
+        new, number = f"{name} (imported)", 1
+        while fold(new) in used:
+            number += 1
+            new = f"{name} (imported {number})"
+        used.add(fold(new))
+        extras[index] = new
+        renamed[index] = ours[fold(name)]
+    return renamed
