@@ -120,3 +120,45 @@ def test_a_tab_naming_a_column_twice_says_which_and_what_to_do(
     assert main(args) == 0
     assert "Nothing to write." in capsys.readouterr().out
     assert len(XlsxBackend(path, SCHEMA).read().tab("Customers")) == added
+
+
+def _lines_of_file(leads: pd.DataFrame, mask: pd.Series) -> list[int]:
+    """File line numbers of the rows a mask selects (line 1 is the header)."""
+    return [int(i) + 2 for i in leads.index[mask]]
+
+
+def test_leads_without_a_name_column_say_so_once_and_which_column_to_map(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads_csv = _dataset("x_education_leads", "Leads.csv")
+    leads = pd.read_csv(leads_csv, dtype=str, keep_default_na=False)
+    path = _init(tmp_path, capsys)
+    args = ["import", str(leads_csv), "--tab", "Customers", "--workbook", str(path)]
+
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    first = ", ".join(str(n) for n in range(2, 7))
+    assert (
+        f"  rejected: required Name empty ({len(leads):,} rows: lines {first}, ...)"
+        in out.splitlines()
+    )
+    assert "line 2: rejected" not in out
+    assert len(out.splitlines()) < 40
+    hint = next(line for line in out.splitlines() if "none of your columns" in line)
+    assert hint.startswith(
+        "Name is empty in every row: none of your columns was recognised as Name; "
+        "map one with --map 'Their column=Name' (your columns: 'Prospect ID', 'Lead Number', "
+    )
+    assert "'Country'" not in hint  # mapped to our Country already
+
+    # One value in one row: "1 row: line N", not "1 rows: lines N".
+    mapped = [*args, "--map", "Prospect ID=Name", "--dry-run"]
+    assert main(mapped) == 0
+    out = capsys.readouterr().out
+    line = _lines_of_file(leads, leads["Lead Source"] == "blog")
+    assert len(line) == 1
+    assert (
+        "Source: 'blog' cannot be read; imported as typed and flagged by the bot in Problems "
+        f"(1 row: line {line[0]})"
+    ) in out
+    assert "1 rows" not in out and "none of your columns" not in out

@@ -29,19 +29,57 @@ class ImportRun:
     cells_filled: int = 0
 
 
+def _where(numbers: Sequence[int]) -> str:
+    """Which file lines: "1 row: line 7", "9,240 rows: lines 2, 3, 4, 5, 6, ..."."""
+    if len(numbers) == 1:
+        return f"1 row: line {numbers[0]}"
+    shown = ", ".join(str(n) for n in numbers[:5]) + (", ..." if len(numbers) > 5 else "")
+    return f"{len(numbers):,} rows: lines {shown}"
+
+
 def _lines_of(flagged: dict[tuple[str, str], list[int]]) -> list[str]:
-    lines = []
-    for (header, text), numbers in sorted(flagged.items(), key=lambda item: -len(item[1])):
-        shown = ", ".join(str(n) for n in numbers[:5]) + (", ..." if len(numbers) > 5 else "")
-        lines.append(
-            f"  {header}: {text!r} cannot be read; imported as typed and flagged by the bot "
-            f"in Problems ({len(numbers)} rows: lines {shown})"
-        )
-    return lines
+    return [
+        f"  {header}: {text!r} cannot be read; imported as typed and flagged by the bot "
+        f"in Problems ({_where(numbers)})"
+        for (header, text), numbers in sorted(flagged.items(), key=lambda item: -len(item[1]))
+    ]
+
+
+def _outcome_lines(planned: ImportPlan) -> list[str]:
+    """A line per reason a row is not simply added: one row by its line, the same reason met
+    in several rows once, with how many and the first lines."""
+    grouped: dict[tuple[str, str], list[int]] = {}
+    for outcome in planned.outcomes:
+        if outcome.kind != ADDED or outcome.reason:
+            grouped.setdefault((outcome.kind, outcome.reason), []).append(outcome.line)
+    return [
+        f"  line {numbers[0]}: {kind}: {reason}"
+        if len(numbers) == 1
+        else f"  {kind}: {reason} ({_where(numbers)})"
+        for (kind, reason), numbers in grouped.items()
+    ]
+
+
+def _unmapped_required(planned: ImportPlan) -> list[str]:
+    """For each required column of ours no file column fills: which of theirs could."""
+    mapping = planned.mapping
+    if not planned.source.rows:
+        return []
+    used = set(mapping.mapped.values())
+    theirs = [mapping.header[i].strip() for i in sorted(mapping.extras)]
+    offered = ", ".join(repr(name) for name in theirs if name) or "none left unmapped"
+    return [
+        f"{column.header} is empty in every row: none of your columns was recognised as "
+        f"{column.header}; map one with --map 'Their column={column.header}' "
+        f"(your columns: {offered})."
+        for column in planned.tab.columns
+        if column.required and not column.bot_owned and column.key not in used
+    ]
 
 
 def describe_plan(planned: ImportPlan) -> list[str]:
-    """The mapping, the counts and a line per merged, present or rejected row."""
+    """The mapping, the counts, a line per reason rows are merged, already there or rejected,
+    and the values that cannot be read."""
     source = planned.source
     lines = [
         f"{source.path}: {len(source.rows)} rows ({source.description}) into {planned.tab.name}.",
@@ -53,10 +91,10 @@ def describe_plan(planned: ImportPlan) -> list[str]:
         f"{counts[ADDED]} to add, {counts[MERGED]} to merge into a duplicate, "
         f"{counts[PRESENT]} already there, {counts[REJECTED]} rejected."
     )
+    lines.extend(_outcome_lines(planned))
+    lines.extend(_unmapped_required(planned))
     flagged: dict[tuple[str, str], list[int]] = defaultdict(list)
     for outcome in planned.outcomes:
-        if outcome.kind != ADDED or outcome.reason:
-            lines.append(f"  line {outcome.line}: {outcome.kind}: {outcome.reason}")
         for flag in outcome.flags:
             flagged[flag].append(outcome.line)
     if flagged:
