@@ -162,3 +162,53 @@ def test_leads_without_a_name_column_say_so_once_and_which_column_to_map(
         f"(1 row: line {line[0]})"
     ) in out
     assert "1 rows" not in out and "none of your columns" not in out
+
+
+def test_values_read_as_another_are_listed_and_a_bare_google_stays_as_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads_csv = _dataset("x_education_leads", "Leads.csv")
+    leads = pd.read_csv(leads_csv, dtype=str, keep_default_na=False)
+    path = _init(tmp_path, capsys)
+    args = ["import", str(leads_csv), "--tab", "Customers", "--workbook", str(path)]
+    args += ["--map", "Prospect ID=Name"]
+    source = leads["Lead Source"]
+    organic = int((source.str.casefold() == "organic search").sum())
+    google = int((source == "Google").sum())
+
+    for dry_run in (["--dry-run"], []):  # the dry run, then the import's own summary
+        assert main([*args, *dry_run]) == 0
+        out = capsys.readouterr().out
+        assert f"  Source: 'Organic Search' ({organic:,} rows) read as 'Website'" in out
+        # Organic or paid? A bare "Google" is kept as typed, shown as not in the list.
+        assert "'Google Ads'" not in out
+        assert (
+            "  Source: 'Google' cannot be read; imported as typed and flagged by the bot in "
+            f"Problems ({google:,} rows: lines "
+        ) in out
+    customers = XlsxBackend(path, SCHEMA).read().tab("Customers")
+    written = pd.Series([c.text("source") for c in customers])
+    assert int((written == "Website").sum()) == organic
+    assert int((written == "Google").sum()) == google
+    assert int((written == "Google Ads").sum()) == 0
+
+
+def test_maven_stages_read_as_the_teams_stages_are_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accounts_csv = _dataset("maven_crm_sales_opportunities", "accounts.csv")
+    pipeline_csv = _dataset("maven_crm_sales_opportunities", "sales_pipeline.csv")
+    accounts = pd.read_csv(accounts_csv, dtype=str, keep_default_na=False)
+    pipeline = pd.read_csv(pipeline_csv, dtype=str, keep_default_na=False)
+    path = _init(tmp_path, capsys)
+    workbook = ["--workbook", str(path)]
+    assert main(["import", str(accounts_csv), "--tab", "Customers", *workbook]) == 0
+    capsys.readouterr()
+
+    assert main(["import", str(pipeline_csv), "--tab", "Deals", *workbook, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    added = pipeline[pipeline["account"].isin(accounts["account"])].drop_duplicates()
+    stages = added["deal_stage"].value_counts()
+    assert f"  Stage: 'Prospecting' ({stages['Prospecting']:,} rows) read as 'Lead'" in out
+    assert f"  Stage: 'Engaging' ({stages['Engaging']:,} rows) read as 'Qualified'" in out
+    assert "'Won' (" not in out  # the team's own spelling is no reading

@@ -174,9 +174,8 @@ def test_maven_pipeline_stages_revenue_win_rate_quarters_managers_sectors(
 
 # Lead Source as typed -> how SheetCRM shows it, written out by hand from crm.toml's list and
 # aliases: a source not in the list keeps its spelling, marked, never merged with blank.
+# A bare "Google" (organic or paid?) is not an alias of Google Ads: it stays as typed.
 X_EDUCATION_SOURCES = {
-    "Google": "Google Ads",
-    "google": "Google Ads",
     "Organic Search": "Website",
     "Facebook": "Facebook",
 }

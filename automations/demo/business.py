@@ -113,7 +113,7 @@ class Source:
 
 
 SOURCES = (
-    Source("Google Ads", 0.22, 1800.0, 1.0, 1.0, ("Google", "Adwords")),
+    Source("Google Ads", 0.22, 1800.0, 1.0, 1.0, ("Adwords", "Paid search")),
     Source("Website", 0.14, 600.0, 1.1, 1.0, ("Web", "SEO")),
     Source("Facebook", 0.12, 1400.0, 0.9, 0.8, ("FB",)),
     Source("Instagram", 0.08, 700.0, 0.8, 0.7),

@@ -26,7 +26,7 @@ What is in it
   Event loses money, Referral and Walk-in bring customers but have no cost rows.
 * Input styles people really use: some dates as day-first text ("05/03/2025"), some amounts as
   text ("1.234,50"), some stages spelled differently ("negociación", "closed won"), booleans as
-  "yes"/"sí", sources as "Google" or "FB".
+  "yes"/"sí", sources as "Adwords" or "FB".
 
 Template variables
 ------------------

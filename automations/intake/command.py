@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +13,7 @@ from automations.intake.mapping import guess_mapping, parse_overrides
 from sheet_schema.backends.base import Backend
 from sheet_schema.cells import cell_text
 from sheet_schema.model import Snapshot
-from sheet_schema.schema import Schema
+from sheet_schema.schema import Schema, fold
 
 IMPORTABLE = ("Customers", "Deals", "Interactions", "Sources")
 
@@ -100,6 +100,30 @@ def describe_plan(planned: ImportPlan) -> list[str]:
     if flagged:
         lines.append("Values that cannot be read:")
         lines.extend(_lines_of(flagged))
+    lines.extend(_reading_lines(planned))
+    return lines
+
+
+def _reading_lines(planned: ImportPlan) -> list[str]:
+    """Each value written as another of the team's values (an alias), with how many rows, so a
+    person can change the team's lists or the mapping before importing."""
+    counted: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    for outcome in planned.outcomes:
+        for header, text, value in outcome.readings:
+            counted[(header, fold(text), value)][text] += 1
+    if not counted:
+        return []
+    lines = [
+        "Values read as another of the team's values (to keep one as typed, take it out of "
+        "that value's aliases in the Lists tab first, or keep the column as yours with "
+        "--map 'Their column='):"
+    ]
+    for (header, _, value), spellings in sorted(counted.items(), key=lambda item: -item[1].total()):
+        typed = spellings.most_common(1)[0][0]
+        rows = spellings.total()
+        lines.append(
+            f"  {header}: {typed!r} ({rows:,} {'row' if rows == 1 else 'rows'}) read as {value!r}"
+        )
     return lines
 
 

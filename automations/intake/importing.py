@@ -6,6 +6,8 @@ Rules (each outcome carries its reason, and no row is dropped without one):
   rejected, and so is a row whose customer reference names no customer or several;
 - a value that cannot be read as its column's type (an unknown stage, a date like 31/02) is still
   imported as typed and flagged; the bot's next cycle reports it in the row's Problems cell;
+- a value read as another of the team's values through an alias ("Organic search" -> Website)
+  is written as that value, and each such reading is said (``Outcome.readings``);
 - a row whose mapped values all equal an existing row's is already there: importing the same
   file twice adds nothing;
 - a customer whose email (any letter case) is already in Customers is merged into that row: its
@@ -45,6 +47,9 @@ class Outcome:
     kind: str
     reason: str = ""
     flags: tuple[tuple[str, str], ...] = ()  # (column header, text that cannot be read)
+    # (column header, text as typed, the team's value it is written as) for choices typed
+    # as one of a value's aliases
+    readings: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -77,6 +82,7 @@ class _Read:
     texts: dict[str, str] = field(default_factory=dict)
     same: dict[str, object] = field(default_factory=dict)  # as compared with existing rows
     flags: list[tuple[str, str]] = field(default_factory=list)
+    readings: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # by column key
 
 
 _EMPTY = ("unread", "")
@@ -155,6 +161,8 @@ class _Planner:
             else:
                 read.values[key] = cell.value
                 read.same[key] = _comparable(cell.value, text)
+                if column.type is ColumnType.CHOICE and fold(str(cell.value)) != fold(text):
+                    read.readings[key] = (column.header, text, str(cell.value))
         return read
 
     def plan_row(self, line: int, cells: tuple[object, ...]) -> Outcome:
@@ -191,7 +199,7 @@ class _Planner:
         self.seen[identity] = line
         email = normal_email(texts.get("email", "")) if self.tab.name == "Customers" else ""
         if email:
-            merged = self._merge(line, email, values, texts)
+            merged = self._merge(line, email, read)
             if merged is not None:
                 return merged
         pending = _Pending(line, values, extra)
@@ -207,12 +215,12 @@ class _Planner:
             if pending.likely:
                 said = self.likely.sentence(pending.likely, {}, "new")
                 reason = f"likely a duplicate of {said}; added, with Possible duplicate of"
-        return Outcome(line, ADDED, reason, flags=tuple(read.flags))
+        readings = tuple(read.readings.values())
+        return Outcome(line, ADDED, reason, flags=tuple(read.flags), readings=readings)
 
-    def _merge(
-        self, line: int, email: str, values: dict[str, object], texts: dict[str, str]
-    ) -> Outcome | None:
+    def _merge(self, line: int, email: str, read: _Read) -> Outcome | None:
         """Fill a duplicate's empty cells (in the sheet or earlier in the file)."""
+        values, texts = read.values, read.texts
         if (row := self.emails.get(email)) is not None and row.row_id:
             filled = [k for k in texts if not row.text(k).strip()]
             self.writes.extend(
@@ -228,7 +236,8 @@ class _Planner:
             return None
         headers = ", ".join(self.tab.column(k).header for k in filled) or "nothing new"
         kind = MERGED if filled else PRESENT
-        return Outcome(line, kind, f"same email as {where}; filled: {headers}")
+        readings = tuple(read.readings[k] for k in filled if k in read.readings)
+        return Outcome(line, kind, f"same email as {where}; filled: {headers}", readings=readings)
 
     def plan(self) -> Plan:
         appends = []
