@@ -42,7 +42,7 @@ def small_records() -> Records:
     """Six customers, seven deals and the rest; see test_metrics.py for the worked figures."""
     customers = [
         ("C-0001", "Ana Pérez", "Google Ads", "Maria", "2024-03-05", "Active", "Champions"),
-        ("C-0002", "Bob Stone", "google", "Maria", "2024-03-20", "Lead", None),
+        ("C-0002", "Bob Stone", "adwords", "Maria", "2024-03-20", "Lead", None),
         ("C-0003", "Carla Souza", "facebook", "João", "2024-04-02", "Active", "Loyal"),
         ("C-0004", "Dimitris Papadopoulos", "Referral", "João", "2024-04-10", "Lost", None),
         ("C-0005", "Eve <script>alert(1)</script>", None, "Maria", "2024-04-28", "Lead", None),

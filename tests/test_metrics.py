@@ -112,7 +112,7 @@ def test_sources_by_month_with_cost_per_lead_customer_and_roi(small: Frames) -> 
     months = metrics.source_months(small.customers, sales(small), small.sources, ALL)
     rows = {(r["source"], r["month"].strftime("%Y-%m")): r for r in months.to_dict("records")}
     # Leads count in the month the customer was created, revenue in the month the deal closed.
-    google = rows[("Google Ads", "2024-03")]  # C1 and C2 ("google") created; cost 300
+    google = rows[("Google Ads", "2024-03")]  # C1 and C2 ("adwords") created; cost 300
     assert (google["leads"], google["customers_won"], google["revenue"]) == (2, 0, 0)
     assert google["cost"] == 300
     assert google["cost_per_lead"] == 150
