@@ -1,9 +1,11 @@
 """One bot cycle: read the snapshot once, apply the rules, write everything in one batch.
 
-The rules, in order: IDs for new rows (:mod:`automations.rules.ids`), validation (Problems), stage
-history (appends and Stage since), reminders (follow-ups, last contact, reminder), lifecycle with
-RFM segments, and mailings (the emails due, Campaigns status). Each is a pure function of the
-schema, the snapshot (which carries the settings) and ``now``; they write disjoint columns.
+The rules, in order: IDs for new rows (:mod:`automations.rules.ids`), references typed by email,
+phone or name replaced by their IDs (:mod:`automations.rules.resolving`), validation (Problems),
+stage history (appends and Stage since), reminders (follow-ups, last contact, reminder),
+lifecycle with RFM segments, and mailings (the emails due, Campaigns status). Each is a pure
+function of the schema, the snapshot (which carries the settings) and ``now``; they write
+disjoint columns.
 
 Before planning, the contract guard (:mod:`automations.rules.contract`) checks the tabs and
 columns each rule declares (its ``REQUIRES``) against the snapshot's header rows: a rule whose
@@ -44,6 +46,12 @@ from automations.rules.ids import assign_ids
 from automations.rules.incremental import RowMemo
 from automations.rules.lifecycle import lifecycle_writes
 from automations.rules.reminders import reminder_writes
+from automations.rules.resolving import (
+    empty_references,
+    reference_notes,
+    resolve_references,
+    unresolved_references,
+)
 from automations.rules.row_checks import RowFacts
 from automations.rules.validate import PROBLEMS, checked_tabs
 from automations.status import CycleStatus, status_plan
@@ -206,6 +214,15 @@ def plan_cycle(
             # Merges a person confirmed; the rules after see the workbook as merged.
             merged = merges.plan_merges(schema, snapshot, now)
             plan, snapshot, moved_keys = plan.merge(merged.plan), merged.snapshot, merged.moved_keys
+        # References typed by email, phone or name become IDs before any rule reads them; only
+        # in tabs whose validation the guard lets run (it reads the same columns).
+        resolved, snapshot = resolve_references(
+            schema,
+            snapshot,
+            None if verdict is None else reference_tabs(verdict),
+            {(a.tab, a.new_id) for a in assignments},
+        )
+        plan = plan.merge(resolved)
         for rule in default_rules(verdict=verdict) if rules is None else rules:
             plan = plan.merge(rule(schema, snapshot, now))
         if moved_keys:
@@ -216,6 +233,11 @@ def plan_cycle(
         if collecting:
             gc.enable()
     return plan, snapshot
+
+
+def reference_tabs(verdict: Verdict) -> set[str]:
+    """The tabs whose references a cycle resolves: those the guard lets validate."""
+    return {tab for tab in validate.REQUIRES if verdict.runs(f"validate:{tab}")}
 
 
 def fold_problem_notes(plan: Plan, snapshot: Snapshot) -> Plan:
@@ -285,6 +307,12 @@ class CycleReport:
     sending_stopped: str = ""
     # Rows of the form's answers tab marked as read (imported, already there, or not imported).
     rows_marked: int = 0
+    # References typed by email, phone or name: replaced by their ID this cycle (written, or
+    # planned in a dry run), and left as typed (naming no row, several, or a row without ID).
+    references_resolved: int = 0
+    references_unresolved: int = 0
+    references_ambiguous: int = 0
+    references_empty: int = 0  # rows typed with their reference (a deal's customer) empty
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
@@ -366,6 +394,14 @@ def run_cycle(
         plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now, handover, status)
         write_copy(journal_copy, recorded[0])
     problems = count_problems(schema, seen, plan)
+    left = unresolved_references(schema, seen, reference_tabs(verdict))
+    empty = empty_references(schema, seen, reference_tabs(verdict))
+    not_written = {(s.tab, s.row_id, s.column) for s in applied.skipped if s.row_id and s.column}
+    resolved = sum(
+        1
+        for w in plan.writes
+        if w.replaces is not None and (w.tab, w.row_id, w.column) not in not_written
+    )
     report = CycleReport(
         source=backend.describe(),
         dry_run=dry_run,
@@ -398,8 +434,17 @@ def run_cycle(
         emails_interrupted=mail.interrupted,
         emails_recovered=mail.recovered,
         mail_error=mail.error,
-        notes=list(plan.notes),
+        notes=list(plan.notes)
+        + reference_notes(left)
+        + [
+            f"{tab}: {n} rows with {header} empty; they count for no one until it is typed"
+            for (tab, header), n in empty.items()
+        ],
         held_back=list(cycle_status.held_back),
         sending_stopped=stopped,
+        references_resolved=resolved,
+        references_unresolved=len(left),
+        references_ambiguous=sum(1 for u in left if u.candidates),
+        references_empty=sum(empty.values()),
     )
     return report, plan

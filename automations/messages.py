@@ -133,6 +133,20 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "merge.chain": N_("{column}: {value} is itself to be merged into {next}; type {next} instead."),
     "ref.missing": N_("{column}: {value} is not the ID of any row in {tab}."),
     "ref.mismatch": N_("{column}: deal {value} belongs to customer {owner}, not to {customer}."),
+    "ref.unknown": N_(
+        "{column}: '{value}' is not the ID, {known} of any row in {tab}; type it as it is "
+        "there, or the ID."
+    ),
+    "ref.ambiguous": N_(
+        "{column}: '{value}' matches {count} rows in {tab} ({candidates}); type the ID of the "
+        "one you mean."
+    ),
+    "ref.no_id": N_(
+        "{column}: '{value}' is row {row} of {tab}, which has no ID yet; its ID is written here "
+        "once it has one."
+    ),
+    # --- the Resolved from column: what a person typed before the bot wrote the ID ----------
+    "ref.resolved_from": N_("{column}: '{value}' was replaced by {id}, matched by {how}."),
     "template.syntax": N_("{column}: the template does not compile (line {line}): {error}."),
     "template.unknown": N_("{column}: there is no template with key '{value}' in Templates."),
     # --- rendering a template (automations.mail.templates, template_budget) ------------------

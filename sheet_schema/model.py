@@ -138,10 +138,18 @@ class CellWrite:
     # An import merging a duplicate fills a team cell only while it is empty (checked again at
     # write time), so what a person typed is never overwritten.
     only_if_empty: bool = False
-    # A team cell a person asked the bot to change (a merge moves a deal to the kept customer):
-    # written only while the cell still holds this text (compared as IDs are: no surrounding
-    # spaces, any case), so what a person typed meanwhile is kept.
+    # A team reference cell the bot changes: a reference a person typed by email or name,
+    # replaced by the ID it names; a deal moved to the kept customer of a merge a person asked
+    # for. Written only while the cell still holds this text (compared as IDs are: no
+    # surrounding spaces, any case) and no formula, checked again at write time, so what a
+    # person typed meanwhile is kept; None for every other write.
     replaces: str | None = None
+    # Written with it, only when it is written: (bot column key, line added to that cell), so
+    # what the person typed stays readable in the row.
+    note: tuple[str, str] | None = None
+    # Rows the value names, as (tab, ID): a row whose new ID could not be written this cycle
+    # makes this write wait too, so no cell names an ID the sheet lacks.
+    refers_to: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@ insert, delete, sort or retype rows, so the backend re-reads the header rows and
 this module turns the plan into concrete cells. The rules it enforces:
 
 - a write goes to the row that holds its ID *now*; a row deleted meanwhile is skipped and reported;
-- the bot never writes a team-owned column (invariant 1), whatever the plan says;
+- the bot never writes a team-owned column (invariant 1), whatever the plan says; the two
+  exceptions are checked here against the cell as it is now: an import fills an empty cell of a
+  merged duplicate, and a cycle replaces a reference a person typed by name or email with the ID
+  it names (only while the cell still holds that text and no formula);
 - a bot column missing from the header row gets its header in the first free column;
 - a new ID goes only to the row it was meant for, found by the fingerprint of its team cells;
 - when a new ID cannot be written, nothing addressed to it is written either: its row's cells,
@@ -22,7 +25,7 @@ from sheet_schema.cells import cell_text, write_value
 from sheet_schema.headers import HeaderMap
 from sheet_schema.model import CellWrite, Plan, SkippedWrite, fingerprint
 from sheet_schema.reading import Grid, team_keys
-from sheet_schema.schema import Schema, Tab, fold
+from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class TabState:
     title: str
     headers: HeaderMap
     grid: Grid
+    # Cells holding a formula, as (1-based row, 0-based column), among those the plan may
+    # replace (a resolved reference): the bot never writes over a formula.
+    formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -233,20 +239,23 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             if _fill_if_empty(target, write, skipped):
                 cells_written += 1
             continue
-        if write.replaces is not None:
-            if _replace_if_same(target, write, skipped):
-                cells_written += 1
-            continue
-        if not column.bot_owned:
-            # Invariant 1: a scheduled cycle never overwrites what people typed.
+        if waiting := [ref for ref in write.refers_to if (ref[0], _id_key(ref[1])) in refused]:
             skipped.append(
                 SkippedWrite(
                     write.tab,
                     write.row_id,
                     write.column,
-                    f"{write.tab}: column {column.header!r} belongs to the team",
+                    f"{write.tab}: {column.header} of row {write.row_id} not written, because "
+                    f"{waiting[0][0]} row {waiting[0][1]} did not get its ID this cycle",
                 )
             )
+            continue
+        if write.replaces is not None:
+            cells_written += _replace_if_same(target, write, skipped)
+            continue
+        if not column.bot_owned:
+            # Invariant 1: a scheduled cycle never overwrites what people typed.
+            skipped.append(SkippedWrite(write.tab, write.row_id, write.column, _team(column)))
             continue
         row = target.row_of(write.row_id)
         if isinstance(row, str):
@@ -301,30 +310,55 @@ def _fill_if_empty(target: _TabWriter, write: CellWrite, skipped: list[SkippedWr
     return True
 
 
-def _replace_if_same(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> bool:
-    """Change a team cell a person asked to change, only while it still holds what the plan
-    saw (``write.replaces``); False (and why) otherwise."""
+def _team(column: Column) -> str:
+    return f"{column.tab}: column {column.header!r} belongs to the team"
+
+
+def _replace_if_same(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> int:
+    """Change a team reference cell (a reference resolved to its ID, a deal moved to the kept
+    customer of a merge) only while it still holds what the plan saw (``write.replaces``,
+    compared as IDs are) and no formula; its note goes to its bot column with it. The cells
+    written (0, and why, when it is not)."""
+    column = target.tab.column(write.column)
     row = target.row_of(write.row_id)
     if isinstance(row, str):
         skipped.append(SkippedWrite(write.tab, write.row_id, write.column, row))
-        return False
-    at = target.position(write.column)
+        return 0
+    at = target.positions.get(write.column)
+    if column.type is not ColumnType.REFERENCE or at is None:
+        # Only a reference the team typed may be replaced, and only where its column is now.
+        skipped.append(SkippedWrite(write.tab, write.row_id, write.column, _team(column)))
+        return 0
     cells = target.state.grid[row - 1] if row - 1 < len(target.state.grid) else []
-    now = cell_text(cells[at]) if at < len(cells) else ""
-    if (row, at) in target.cells or _id_key(now) != _id_key(write.replaces or ""):
-        column = target.tab.column(write.column)
+    now = cell_text(cells[at]).strip() if at < len(cells) else ""
+    why = ""
+    if (row, at) in target.state.formulas:
+        why = "holds a formula; the bot does not write over it"
+    elif _id_key(now) != _id_key(write.replaces or "") or (row, at) in target.cells:
+        why = f"was changed meanwhile (it no longer says {write.replaces!r}); kept what is there"
+    if why:
         skipped.append(
             SkippedWrite(
                 write.tab,
                 write.row_id,
                 write.column,
-                f"{write.tab}: {column.header!r} of row {write.row_id} was changed meanwhile "
-                f"(it no longer says {write.replaces!r}); kept what is there",
+                f"{write.tab}: {column.header} of row {write.row_id} {why}",
             )
         )
-        return False
-    target.cells[(row, at)] = write_value(target.tab.column(write.column), write.value)
-    return True
+        return 0
+    target.cells[(row, at)] = write_value(column, write.value)
+    if write.note is None:
+        return 1
+    key, line = write.note
+    note_at = target.position(key)
+    if (row, note_at) in target.cells:
+        had = str(target.cells[(row, note_at)] or "")
+    else:
+        had = cell_text(cells[note_at]).strip() if note_at < len(cells) else ""
+    # Lines are added, never replaced: every reference the bot rewrote in this row stays told.
+    text = "\n".join(part for part in (had, line) if part)
+    target.cells[(row, note_at)] = write_value(target.tab.column(key), text)
+    return 2
 
 
 def _resolve_appends(

@@ -106,10 +106,14 @@ def type_rows(path: Path, rows: Mapping[str, Sequence[Typed]]) -> None:
     book.save(path)
 
 
-def typed_workbook(path: Path) -> Path:
-    """``sheetcrm init`` and the rows above typed in."""
-    create_workbook(path, SCHEMA, settings=SETTINGS)
-    type_rows(path, ROWS)
+def typed_workbook(
+    path: Path,
+    settings: Sequence[tuple[str, str]] = SETTINGS,
+    rows: Mapping[str, Sequence[Typed]] = ROWS,
+) -> Path:
+    """``sheetcrm init`` and the rows above (or ``rows``) typed in."""
+    create_workbook(path, SCHEMA, settings=settings)
+    type_rows(path, rows)
     return path
 
 
@@ -229,9 +233,12 @@ def make_workbook(
     emulator: EmulatorServer | None = None,
     key_file: Path | None = None,
     time: FakeTime | None = None,
+    settings: Sequence[tuple[str, str]] = SETTINGS,
+    rows: Mapping[str, Sequence[Typed]] = ROWS,
 ) -> Workbook:
-    """The typed workbook on ``kind`` ("xlsx" or "google"; Google needs the emulator fixtures)."""
-    path = typed_workbook(tmp_path / "crm.xlsx")
+    """The typed workbook on ``kind`` ("xlsx" or "google"; Google needs the emulator fixtures),
+    with ``settings`` and ``rows`` (default: the rows above)."""
+    path = typed_workbook(tmp_path / "crm.xlsx", settings, rows)
     if kind == "xlsx":
         return Workbook(path)
     assert emulator is not None and key_file is not None and time is not None

@@ -207,7 +207,7 @@ def test_deals_name_their_customer_by_email_or_name_in_any_naming_style(
     reasons = [o.reason for o in done.planned.outcomes if o.kind == "rejected"]
     assert reasons == [
         "'Dora' matches 2 Customers rows (C-0010, C-0011)",
-        "no Customers row has the ID, email or name 'Nobody'",
+        "no Customers row has the ID, email, phone or name 'Nobody'",
     ]
     deals = XlsxBackend(workbook, schema).read().tab("Deals")
     got = [

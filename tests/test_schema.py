@@ -45,7 +45,7 @@ def test_bot_owned_columns_match_the_design() -> None:
         "Reminder",
     }
     deals = {c.header for c in schema.tab("Deals").bot_columns}
-    assert deals == {"ID", "Problems", "Stage since", "Follow-up due"}
+    assert deals == {"ID", "Problems", "Stage since", "Follow-up due", "Typed references"}
     assert {c.header for c in schema.tab("Campaigns").bot_columns} >= {"Status", "Sent", "Failed"}
     # Logs are the bot's alone; people never type there.
     for name in ("Mail log", "Stage history"):

@@ -175,7 +175,7 @@ def run_import(
     # Values are read against the workbook's own lists (its Lists tab): a source the team
     # added is a source, not a value "not in the list".
     mapping = replace(mapping, tab=snapshot.schema_or(schema).tab(tab.name))
-    planned = plan_import(snapshot, source, mapping)
+    planned = plan_import(snapshot, source, mapping, snapshot.schema_or(schema))
     lines = describe_plan(planned)
     if dry_run:
         return ImportRun(planned, (*lines, "Dry run: nothing was written."), 0)
@@ -186,5 +186,10 @@ def run_import(
         f"Wrote {report.rows_appended} new rows and filled {report.cells_written} empty cells "
         f"of duplicates in {backend.describe()}."
     )
+    if report.ids_assigned:
+        named = ", ".join(sorted({a.tab for a in planned.plan.id_assignments}))
+        lines.append(
+            f"Gave {report.ids_assigned} {named} rows the file names, which had none yet, their ID."
+        )
     lines.extend(f"  not written: {skipped.reason}" for skipped in report.skipped)
     return ImportRun(planned, tuple(lines), 0, report.rows_appended, report.cells_written)

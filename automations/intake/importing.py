@@ -3,7 +3,10 @@
 Rules (each outcome carries its reason, and no row is dropped without one):
 
 - a row missing a required column (e.g. a customer's Name, a deal's Customer ID or Stage) is
-  rejected, and so is a row whose customer reference names no customer or several;
+  rejected, and so is a row whose customer reference names no customer or several; a reference
+  is resolved like the bot cycle does (:mod:`automations.rules.references`: ID, email, phone,
+  exact name, "Name (Company)", company), and a customer it names that has no ID yet gets its ID
+  in the import's write;
 - a value that cannot be read as its column's type (an unknown stage, a date like 31/02) is still
   imported as typed and flagged; the bot's next cycle reports it in the row's Problems cell;
 - a value read as another of the team's values through an alias ("Organic search" -> Website)
@@ -28,13 +31,13 @@ from dataclasses import dataclass, field
 from automations.intake.files import SourceTable
 from automations.intake.likely import Likely, LikelyIndex
 from automations.intake.mapping import ColumnMapping
-from automations.intake.references import ReferenceIndex, normal_email
 from automations.rules.activity import id_key
-from automations.rules.ids import format_id
+from automations.rules.ids import assign_ids, format_id
+from automations.rules.references import ReferenceIndex, normal_email
 from sheet_schema.cells import CellContext, cell_text, read_cell
 from sheet_schema.merges import POSSIBLE_DUPLICATE, is_merged, merged_into
-from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
-from sheet_schema.schema import ColumnType, Tab, fold
+from sheet_schema.model import Append, CellWrite, IdAssignment, Plan, Row, Snapshot
+from sheet_schema.schema import ColumnType, Schema, Tab, fold
 
 ADDED, MERGED, PRESENT, REJECTED = "added", "merged", "already there", "rejected"
 
@@ -60,6 +63,7 @@ class _Pending:
     values: dict[str, object]
     extra: dict[str, str]
     likely: list[Likely] = field(default_factory=list)  # rows it may repeat
+    refers_to: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,9 @@ def _highest_id(tab: Tab, rows: tuple[Row, ...]) -> int:
 
 
 class _Planner:
-    def __init__(self, snapshot: Snapshot, mapping: ColumnMapping) -> None:
+    def __init__(
+        self, snapshot: Snapshot, mapping: ColumnMapping, schema: Schema | None = None
+    ) -> None:
         self.tab = mapping.tab
         self.mapping = mapping
         self.keys = tuple(sorted(set(mapping.mapped.values())))
@@ -134,11 +140,28 @@ class _Planner:
         self.likely: LikelyIndex | None = None
         self.snapshot = snapshot
         self.pending_emails: dict[str, _Pending] = {}
-        self.references = {
-            c.key: ReferenceIndex(c.references, snapshot.tab(c.references))
+        targets = {
+            c.key: c.references
             for c in self.tab.columns
             if c.type is ColumnType.REFERENCE and c.references and c.key in self.keys
         }
+        # A row named by a file row may have no ID yet (typed by hand, no cycle since): it gets
+        # the ID the next cycle would give it, written with the import (the appended row waits
+        # for it: a row whose ID cannot be written is not added).
+        self.new_ids: dict[tuple[str, str], IdAssignment] = {}
+        named = snapshot
+        if schema is not None:
+            tabs = {t for t in targets.values() if snapshot.has_column(t, "id")}
+            assignments, named = assign_ids(schema, snapshot, tabs)
+            self.new_ids = {(a.tab, a.new_id): a for a in assignments}
+        settings = snapshot.settings
+        self.references = {
+            key: ReferenceIndex(
+                target, named.tab(target), settings.default_country, settings.language
+            )
+            for key, target in targets.items()
+        }
+        self.used_ids: dict[tuple[str, str], IdAssignment] = {}
         self.number = _highest_id(self.tab, self.rows)
         self.appends: list[_Pending] = []
         self.writes: list[CellWrite] = []
@@ -169,6 +192,7 @@ class _Planner:
         """The outcome of one file row; added and merged rows go into the plan."""
         read = self.read(cells)
         values, texts = read.values, read.texts
+        waits: list[tuple[str, str]] = []
         for key, index in self.references.items():
             if key in texts:
                 resolved = index.resolve(texts[key])
@@ -176,6 +200,9 @@ class _Planner:
                     return Outcome(line, REJECTED, resolved[1])
                 values[key] = texts[key] = resolved
                 read.same[key] = _comparable(resolved, resolved)
+                if (new := self.new_ids.get((index.tab, resolved))) is not None:
+                    waits.append((index.tab, resolved))
+                    self.used_ids[(index.tab, resolved)] = new
         missing = [
             c.header
             for c in self.tab.columns
@@ -202,7 +229,7 @@ class _Planner:
             merged = self._merge(line, email, read)
             if merged is not None:
                 return merged
-        pending = _Pending(line, values, extra)
+        pending = _Pending(line, values, extra, refers_to=tuple(waits))
         self.appends.append(pending)
         if email:
             self.pending_emails[email] = pending
@@ -252,8 +279,14 @@ class _Planner:
             if pending.likely and self.likely is not None and "id" in values:
                 said = self.likely.sentence(pending.likely, ids, str(values["id"]))
                 values[POSSIBLE_DUPLICATE] = said
-            appends.append(Append(self.tab.name, values, extra=pending.extra))
-        return Plan(writes=tuple(self.writes), appends=tuple(appends))
+            appends.append(
+                Append(self.tab.name, values, refers_to=pending.refers_to, extra=pending.extra)
+            )
+        return Plan(
+            writes=tuple(self.writes),
+            appends=tuple(appends),
+            id_assignments=tuple(self.used_ids.values()),
+        )
 
 
 def _customers_by_email(rows: tuple[Row, ...]) -> dict[str, Row]:
@@ -271,9 +304,15 @@ def _customers_by_email(rows: tuple[Row, ...]) -> dict[str, Row]:
     return found
 
 
-def plan_import(snapshot: Snapshot, source: SourceTable, mapping: ColumnMapping) -> ImportPlan:
-    """What importing ``source`` into ``mapping.tab`` would do, as outcomes and a plan."""
-    planner = _Planner(snapshot, mapping)
+def plan_import(
+    snapshot: Snapshot, source: SourceTable, mapping: ColumnMapping, schema: Schema | None = None
+) -> ImportPlan:
+    """What importing ``source`` into ``mapping.tab`` would do, as outcomes and a plan.
+
+    With the ``schema``, a customer (or deal) a file row names that has no ID yet gets one in the
+    same write, so the row can name it; without, such a row is rejected.
+    """
+    planner = _Planner(snapshot, mapping, schema)
     outcomes = tuple(
         planner.plan_row(line, cells)
         for line, cells in zip(source.numbers, source.rows, strict=True)

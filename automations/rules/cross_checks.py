@@ -1,6 +1,8 @@
 """The checks across rows, run every cycle over the ready rows of the whole workbook.
 
-References to IDs that do not exist (and an interaction whose deal belongs to another customer),
+References the cycle could not resolve (:mod:`automations.rules.resolving`): an ID that does
+not exist, a name or email that names no row, or several (with their IDs); an interaction whose
+deal belongs to another customer;
 automations and campaigns naming an unknown template, a campaign whose Segment filter cannot be
 read (:func:`automations.rules.segment_filter.parse_segment_filter`), two customers with the same
 email or phone (compared normalised; both rows name the other).
@@ -8,15 +10,18 @@ email or phone (compared normalised; both rows name the other).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from automations import messages
 from automations.rules.activity import id_key
+from automations.rules.references import KNOWN_BY
+from automations.rules.resolving import RESOLVED_TABS, typed_references, unresolved_references
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
 from automations.rules.segment_filter import SegmentFilterError, parse_segment_filter
 from sheet_schema.model import Row, Snapshot
-from sheet_schema.schema import ColumnType, Schema, fold
+from sheet_schema.schema import Schema, Tab, fold
 
 # Text columns that name a template by its key.
 _TEMPLATE_REFERENCES = {"Automations": "template", "Campaigns": "template"}
@@ -35,7 +40,7 @@ def check_across_rows(
     _check_duplicates(
         ready.get("Customers", {}), customer_facts, found.get("Customers", {}), checker
     )
-    _check_references(schema, snapshot, ready, found)
+    _check_references(schema, snapshot, ready, found, checker.language)
     _check_template_keys(snapshot, ready, found)
     _check_segment_filters(schema, ready, found, checker.language)
 
@@ -74,36 +79,43 @@ def _check_duplicates(
                 found.setdefault(row_id, []).append(Problem(column, code, params))
 
 
-def _known_ids(snapshot: Snapshot, tab: str) -> set[str]:
-    return {id_key(r.row_id) for r in snapshot.tab(tab) if r.row_id}
-
-
 def _check_references(
-    schema: Schema, snapshot: Snapshot, ready: ReadyRows, found: RowProblems
+    schema: Schema, snapshot: Snapshot, ready: ReadyRows, found: RowProblems, language: str
 ) -> None:
-    known: dict[str, set[str]] = {}
-    # Every checked tab has an entry in ``ready`` (empty when no row is ready), in schema order.
-    for tab in (schema.tab(name) for name in ready):
-        references = [
-            c
-            for c in tab.columns
-            if c.type is ColumnType.REFERENCE
-            and not c.bot_owned
-            and c.references
-            and snapshot.readable(c.references)
-        ]
-        tab_found = found[tab.name]
-        for column in references:
-            target = column.references or ""
-            if target not in known:
-                known[target] = _known_ids(snapshot, target)
-            ids, key = known[target], column.key
-            for row_id, row in ready[tab.name].items():
-                value = row.raw.get(key, "").strip()
-                if value and value.upper() not in ids:
-                    problem = Problem(key, "ref.missing", {"value": value, "tab": target})
-                    tab_found.setdefault(row_id, []).append(problem)
+    # What the cycle could not resolve (automations.rules.resolving) is left as typed: say why.
+    for left in unresolved_references(schema, snapshot, tabs=set(ready)):
+        ref = left.reference
+        row_id = ref.row.row_id or ""
+        if row_id not in ready[ref.tab]:
+            continue
+        target = schema.tab(ref.column.references or "")
+        params = {"value": ref.typed, "tab": target.name}
+        if left.candidates:
+            code = "ref.ambiguous"
+            params["count"] = str(len(left.candidates))
+            params["candidates"] = _others(left.candidates, language)
+        elif left.no_id_row is not None:
+            code = "ref.no_id"
+            params["row"] = str(left.no_id_row)
+        elif _looks_like_id(target, ref.typed) or not KNOWN_BY.get(target.name):
+            code = "ref.missing"
+        else:
+            code = "ref.unknown"
+            known = [target.column(k).header for k in KNOWN_BY[target.name] if target.has_column(k)]
+            params["known"] = messages.or_list(known, language)
+        found[ref.tab].setdefault(row_id, []).append(Problem(ref.column.key, code, params))
+    # Other team references (Customers' Merge into) must hold an ID; they are not resolved.
+    for ref in typed_references(schema, snapshot, tabs=set(ready) - RESOLVED_TABS):
+        params = {"value": ref.typed, "tab": ref.column.references or ""}
+        problem = Problem(ref.column.key, "ref.missing", params)
+        found[ref.tab].setdefault(ref.row.row_id or "", []).append(problem)
     _check_deal_owners(snapshot, ready.get("Interactions", {}), found.get("Interactions", {}))
+
+
+def _looks_like_id(tab: Tab, text: str) -> bool:
+    """True for text shaped like an ID of the tab (C-0099): it is a missing ID, not a name."""
+    prefix = re.escape(tab.id_prefix or "")
+    return bool(prefix) and re.fullmatch(rf"{prefix}-\d+", text.strip(), re.IGNORECASE) is not None
 
 
 def _check_deal_owners(

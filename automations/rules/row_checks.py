@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 import phonenumbers
 from babel import Locale
@@ -79,7 +80,7 @@ class Checker:
         self.language = messages.language_of(settings.language)
         self.date_order = settings.date_order
         self.default_country = settings.default_country
-        self.countries = _country_names(self.language)
+        self.countries = country_names(self.language)
         self.country_display = Locale.parse(messages.locale_of(self.language)).territories
         # Built per cycle, never at import; autoescape matches how templates.py renders HTML.
         # Budgeted: Jinja evaluates constant parts while compiling, and `{{ 'x' * 10**9 }}`
@@ -322,8 +323,22 @@ def _closing_problems(tab: Tab, row: Row) -> list[Problem]:
     return problems
 
 
-def _country_names(language: str) -> dict[str, str]:
-    """Folded country name or code -> ISO code, in the workbook's language and a few others."""
+def phone_e164(text: str, region: str) -> str | None:
+    """A valid phone number in E.164 (+34600123456), typed in any format and read with
+    ``region`` when it has no country code (the Phone check's reading); None when it is not."""
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=8)
+def country_names(language: str) -> Mapping[str, str]:
+    """Folded country name or code -> ISO code, in the workbook's language and a few others
+    (how a Country cell is read for phones). Built once per language (Babel's tables)."""
     names: dict[str, str] = {}
     for code in phonenumbers.SUPPORTED_REGIONS:
         names[code.lower()] = code

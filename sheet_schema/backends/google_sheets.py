@@ -273,16 +273,20 @@ class GoogleSheetsBackend:
     # -- re-reading just before writing --------------------------------------------------
 
     def _filtered_get(
-        self, filters: Mapping[str, Mapping[str, Any]]
+        self, filters: Mapping[str, Mapping[str, Any]], formulas: bool = False
     ) -> dict[str, list[tuple[str, Grid]]]:
-        """ONE ``values:batchGetByDataFilter``: for each named filter, the ranges it matched."""
+        """ONE ``values:batchGetByDataFilter``: for each named filter, the ranges it matched
+        (``formulas``: a formula cell gives its formula, not its value)."""
         if not filters:
             return {}
         by_text = {filter_key(f): name for name, f in filters.items()}
+        params = dict(READ_PARAMS)
+        if formulas:
+            params["valueRenderOption"] = "FORMULA"
         body = self.http.request(
             "post",
             f"{GOOGLE_SHEETS_URL}/v4/spreadsheets/{self.spreadsheet_id}/values:batchGetByDataFilter",
-            json={"dataFilters": list(filters.values()), **READ_PARAMS},
+            json={"dataFilters": list(filters.values()), **params},
         ).json()
         found: dict[str, list[tuple[str, Grid]]] = {name: [] for name in filters}
         for entry in body.get("valueRanges", []):
@@ -325,7 +329,15 @@ class GoogleSheetsBackend:
                 side[key.split("\x00", 2)[2]] = matched[0][1] if matched else []
             return found
 
-        return current_states(self.schema, self._seen, plan, titles, self._sheet_id, get)
+        return current_states(
+            self.schema,
+            self._seen,
+            plan,
+            titles,
+            self._sheet_id,
+            get,
+            lambda filters: self._filtered_get(filters, formulas=True),
+        )
 
     # -- writing -------------------------------------------------------------------------
 

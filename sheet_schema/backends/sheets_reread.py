@@ -4,13 +4,15 @@ Between the cycle's read and its write people keep working: they insert, delete,
 rows and columns. :func:`current_states` re-reads, in ONE small ``values:batchGetByDataFilter``,
 only what the write depends on: each touched tab's header row and anchor column (whole rows for
 tabs that get new IDs, whose fingerprints must be checked) and each bot column the plan writes,
-found by its tag (:mod:`sheet_schema.backends.sheets_tags`) wherever it is now.
+found by its tag (:mod:`sheet_schema.backends.sheets_tags`) wherever it is now. A cycle that
+replaces references people typed by name (:mod:`automations.rules.resolving`) reads whole rows
+of those tabs, and those columns once more with their formulas, so a formula is never replaced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sheet_schema.backends.sheets_tags import a1_filter, column_filter
@@ -44,6 +46,7 @@ def current_states(
     titles: Mapping[str, str],
     sheet_id: Callable[[str], int],
     get: FilteredGet,
+    get_formulas: FilteredGet | None = None,
 ) -> Reread:
     """The tabs a plan touches as they are now, from one small ``values:batchGetByDataFilter``:
     header row and ID column (whole rows for tabs that get new IDs), plus each bot column
@@ -57,9 +60,10 @@ def current_states(
     new_ids = {i.tab for i in plan.id_assignments}
     team_appends = {a.tab for a in plan.appends if not schema.tab(a.tab).append_only}
     filters: dict[str, Mapping[str, Any]] = {}
-    # A fill-if-empty write (an import merging a duplicate) or a replace-if-same one (a merge
-    # moving a deal to the kept customer) checks the cell as it is now.
+    # A fill-if-empty write (an import merging a duplicate) or a replace-if-same one (a resolved
+    # reference, a merge moving a deal to the kept customer) checks the cell as it is now.
     team_appends |= {w.tab for w in plan.writes if w.only_if_empty or w.replaces is not None}
+    replaced = {(w.tab, w.column) for w in plan.writes if w.replaces is not None}
     anchors: dict[str, int] = {}
     tag_keys: dict[str, set[str]] = {}
     for name in sorted(touched):
@@ -76,7 +80,12 @@ def current_states(
             filters[name + "\x00header"] = a1_filter(row_range(title, 1))
             filters[name] = a1_filter(column_range(title, anchor))
         keys = {w.column for w in plan.writes if w.tab == name}
-        keys = {k for k in keys if tab.has_column(k) and tab.column(k).bot_owned}
+        keys |= {w.note[0] for w in plan.writes if w.tab == name and w.note is not None}
+        keys = {
+            k
+            for k in keys
+            if tab.has_column(k) and (tab.column(k).bot_owned or (name, k) in replaced)
+        }
         if tab.has_column("id") and (keys or name in new_ids):
             keys.add("id")
         tag_keys[name] = keys
@@ -117,4 +126,42 @@ def current_states(
         state = TabState(title=title, headers=headers, grid=grid)
         reread.states[name] = state
         reread.note_tags(name, state, tag_keys.get(name, set()), found)
+    if replaced and get_formulas is not None:
+        _note_formulas(reread, replaced, titles, get_formulas)
     return reread
+
+
+def _note_formulas(
+    reread: Reread,
+    replaced: set[tuple[str, str]],
+    titles: Mapping[str, str],
+    get_formulas: FilteredGet,
+) -> None:
+    """Mark the cells of the columns a resolved reference may replace that hold a formula.
+
+    The re-read gives a formula's value; ONE more read of just those columns with their
+    formulas (only in a cycle that replaces a reference) tells them apart, so none is written
+    over.
+    """
+    filters: dict[str, Mapping[str, Any]] = {}
+    for name, key in sorted(replaced):
+        state = reread.states.get(name)
+        at = None if state is None else state.headers.positions.get(key)
+        if at is not None:
+            filters[f"{name}\x00{at}"] = a1_filter(column_range(titles[name], at))
+    if not filters:
+        return
+    found = get_formulas(filters)
+    marked: dict[str, set[tuple[int, int]]] = {}
+    for label, matched in found.items():
+        name, at_text = label.split("\x00")
+        at, state = int(at_text), reread.states[name]
+        column = matched[0][1] if matched else []
+        for number, cells in enumerate(column[1:], start=2):
+            text = cells[0] if cells else ""
+            line = state.grid[number - 1] if number - 1 < len(state.grid) else []
+            value = line[at] if at < len(line) else ""
+            if isinstance(text, str) and text.startswith("=") and text != value:
+                marked.setdefault(name, set()).add((number, at))
+    for name, formulas in marked.items():
+        reread.states[name] = replace(reread.states[name], formulas=frozenset(formulas))

@@ -45,6 +45,11 @@ class Intent:
     new_ids: dict[str, str] = field(default_factory=dict)
     before: dict[str, dict[str, object]] = field(default_factory=dict)
     id_by_fingerprint: dict[str, str | None] = field(default_factory=dict)
+    # Team cells replaced this cycle (resolved references): ID -> column -> the text replaced.
+    # Only such a cell is put right, and only while it holds that text; a cell of that column
+    # on another row only while it holds a value this cycle wrote (it landed there by mistake).
+    replacing: dict[str, dict[str, str]] = field(default_factory=dict)
+    team_written: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,16 @@ def corrections(intent: Intent, rows: Sequence[RowNow]) -> Corrections:
         for key, now in row.cells.items():
             if key == "id":
                 continue
+            shown = str(now or "").strip()
             if key in wanted:
                 expected = wanted[key]
+                replacing = intent.replacing.get(row_id, {})
+                if key in intent.team_written and shown != replacing.get(key, "").strip():
+                    continue  # a person's cell: changed by them, or already right
             elif key in had:
                 expected = had[key]
+                if key in intent.team_written and shown not in intent.team_written[key]:
+                    continue  # a person's cell the bot's write did not reach
             else:
                 continue
             if not same(now, expected):

@@ -217,12 +217,35 @@ class Reread:
             for number, value in by_row.items():
                 if number >= 2 and (row_id := owner(number)):
                     intent.values.setdefault(row_id, {})[key] = value
-        placed = {str(v) for v in new_at.values()}
+        team = {k: by_row for k, by_row in written.cells.items() if not tab.column(k).bot_owned}
+        for key, by_row in team.items():
+            intent.team_written[key] = {str(v).strip() for v in by_row.values()}
+        for write in plan.writes:
+            if write.tab == name and write.replaces is not None:
+                intent.replacing.setdefault(write.row_id, {})[write.column] = write.replaces
+
+        def after(number: int) -> list[object]:
+            # The row as the write leaves it: a replaced team cell changes its fingerprint.
+            line = list(state.grid[number - 1]) if number - 1 < len(state.grid) else []
+            for key, by_row in team.items():
+                at = state.headers.positions.get(key)
+                if number in by_row and at is not None:
+                    line.extend([""] * (at + 1 - len(line)))
+                    line[at] = by_row[number]
+            return line
+
+        placed = {str(v): number for number, v in new_at.items()}
         for assignment in plan.id_assignments:
             if assignment.tab == name and assignment.new_id in placed:
-                intent.new_ids[assignment.new_id] = assignment.fingerprint
+                number = placed[assignment.new_id]
+                intent.new_ids[assignment.new_id] = (
+                    row_fingerprint(tab, state.headers, after(number))
+                    if any(number in by_row for by_row in team.values())
+                    else assignment.fingerprint
+                )
         if plan.id_assignments and id_at is not None:
-            for line in state.grid[1:]:
+            for number in range(2, len(state.grid) + 1):
+                line = after(number) if team else state.grid[number - 1]
                 fp = row_fingerprint(tab, state.headers, line)
                 row_id = cell_text(line[id_at]).strip() if id_at < len(line) else ""
                 intent.id_by_fingerprint[fp] = None if fp in intent.id_by_fingerprint else row_id

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from io import BytesIO
@@ -178,7 +179,7 @@ class XlsxBackend:
             data = self.path.read_bytes()
             book = load_workbook(BytesIO(data))
             states = self._states(book.sheetnames, data)
-        resolved = resolve_plan(self.schema, plan, states)
+        resolved = resolve_plan(self.schema, plan, _with_formulas(book, states, plan))
         self._write(book, resolved)
         marks = self._mark(book, plan, resolved, data)
         # The dropdowns follow the Lists tab: a value the team added there is offered from the
@@ -273,6 +274,25 @@ class XlsxBackend:
                 for index, value in enumerate(values):
                     if value is not None:
                         set_cell(ws.cell(row=next_row + offset, column=index + 1), value)
+
+
+def _with_formulas(book: Workbook, states: dict[str, TabState], plan: Plan) -> dict[str, TabState]:
+    """The states with the formula cells of each column a resolved reference may replace
+    marked (calamine gave their values; openpyxl has the formulas): none is written over."""
+    replaced = {(w.tab, w.column) for w in plan.writes if w.replaces is not None}
+    for name, key in sorted(replaced):
+        state = states.get(name)
+        at = None if state is None else state.headers.positions.get(key)
+        if state is None or at is None:
+            continue
+        sheet = book[state.title]
+        found = {
+            (cell.row, at)
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=at + 1, max_col=at + 1)
+            if cell.data_type == "f"
+        }
+        states[name] = replace(state, formulas=state.formulas | found)
+    return states
 
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
