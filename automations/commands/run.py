@@ -78,6 +78,12 @@ def describe_report(report: CycleReport) -> str:
         if report.rows_marked:
             lines.append(f"Marked {report.rows_marked} form answers as read.")
     lines.extend(describe_emails(report))
+    if report.references_resolved or report.references_unresolved:
+        lines.append(
+            f"References typed by email, phone or name: {report.references_resolved} replaced "
+            f"by their ID, {report.references_unresolved} left as typed "
+            f"({report.references_ambiguous} naming several rows)."
+        )
     lines.extend(f"Held back: {sentence}" for sentence in report.held_back)
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
     lines.extend(f"Note: {note}" for note in report.notes)

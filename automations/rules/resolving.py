@@ -97,14 +97,18 @@ def typed_references(
         for column in columns:
             target = column.references or ""
             if target not in known:
-                known[target] = {id_key(r.row_id) for r in snapshot.tab(target) if r.row_id}
+                # id_key inlined: this runs over every row of the target tab each cycle.
+                known[target] = {r.row_id.strip().upper() for r in snapshot.tab(target) if r.row_id}
+        checks = [(column, column.key, known[column.references or ""]) for column in columns]
         for row in snapshot.tab(tab.name):
-            if row.row_id is None or not is_ready(tab, row):
-                continue
-            for column in columns:
-                typed = row.raw.get(column.key, "").strip()
-                if typed and id_key(typed) not in known[column.references or ""]:
-                    yield Reference(tab.name, row, column, typed)
+            raw = row.raw
+            for column, key, ids in checks:
+                # Most cells hold an ID: that is the test every row pays, first and alone.
+                typed = raw.get(key, "")
+                if not typed or typed in ids or (typed := typed.strip().upper()) in ids:
+                    continue
+                if typed and row.row_id is not None and is_ready(tab, row):
+                    yield Reference(tab.name, row, column, raw.get(key, "").strip())
 
 
 def how_found(schema: Schema, target: str, how: str) -> list[str]:
@@ -221,12 +225,14 @@ def empty_references(
             if not column.required or column.key not in tab.key_columns:
                 continue
             others = [k for k in tab.key_columns if k != column.key]
+            if not others:
+                continue
+            key = column.key
             found = sum(
                 1
                 for row in snapshot.tab(tab.name)
-                if not row.raw.get(column.key, "").strip()
-                and others
-                and all(row.raw.get(k, "").strip() for k in others)
+                if not row.raw.get(key) or not row.raw[key].strip()
+                if all(row.raw.get(k, "").strip() for k in others)
             )
             if found:
                 counts[(tab.name, column.header)] = found
