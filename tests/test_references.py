@@ -304,3 +304,62 @@ def test_the_maven_pipeline_naming_its_accounts_by_name_gets_their_ids(tmp_path:
         f"Deals: {len(empty)} rows with Customer ID empty; they count for no one until it is "
         "typed" in report.notes
     )
+
+
+def test_an_interaction_names_its_deal_by_title_and_waits_for_a_customer_retyped_meanwhile(
+    book: Workbook,
+) -> None:
+    book.run()
+    book.type(
+        {
+            "Customers": [{"Name": "Nuno Reis", "Email": "nuno@example.com"}],
+            "Deals": [
+                {"Customer ID": "C-0003", "Title": "Kitchen", "Stage": "Lead"},
+                {"Customer ID": "C-0003", "Title": "Sofa", "Stage": "Lead"},
+                {"Customer ID": "C-0004", "Title": "Sofa", "Stage": "Lead"},
+                {"Customer ID": "nuno@example.com", "Title": "Desk", "Stage": "Lead"},
+            ],
+            "Interactions": [
+                {
+                    "Date": datetime(2026, 11, 3, 10, 0),
+                    "Customer ID": "pedro gil",
+                    "Deal ID": "kitchen",
+                    "Kind": "Call",
+                },
+                {
+                    "Date": datetime(2026, 11, 3, 11, 0),
+                    "Customer ID": "Lucía Sanz, Sol SL",
+                    "Deal ID": "Sofa",
+                    "Kind": "Call",
+                },
+            ],
+        }
+    )
+    snapshot = book.backend.read()
+    plan, _ = plan_cycle(SCHEMA, snapshot, NOW)
+    # Meanwhile Nuno's row is retyped: his new ID cannot be written, nor the deal naming it.
+    if book.google:
+        emulator, spreadsheet, _ = book.google
+        emulator.edits.set_values(spreadsheet, "Customers!B6", [["Nuno Reis Silva"]], "RAW")
+    else:
+        workbook = load_workbook(book.path)
+        workbook["Customers"]["B6"] = "Nuno Reis Silva"
+        workbook.save(book.path)
+
+    _, applied, _ = send_and_apply(book.backend, plan, snapshot, None, NOW)
+
+    reasons = [s.reason for s in applied.skipped]
+    assert any("did not get its ID this cycle" in r for r in reasons), reasons
+    after = book.read()
+    deals = {row.text("title"): row.text("customer_id") for row in after.tab("Deals")}
+    assert deals["Desk"] == "nuno@example.com"
+    calls = [(row.text("customer_id"), row.text("deal_id")) for row in after.tab("Interactions")]
+    # Kitchen is one deal's title; Sofa is two deals'.
+    assert calls == [("C-0003", "D-0001"), ("C-0004", "Sofa")]
+    book.run(NOW + timedelta(hours=1))
+    after = book.read()
+    deals = {row.text("title"): row.text("customer_id") for row in after.tab("Deals")}
+    nuno = next(r for r in after.tab("Customers") if r.text("email") == "nuno@example.com")
+    assert nuno.row_id == "C-0005" and deals["Desk"] == "C-0005"
+    (_, sofa) = after.tab("Interactions")
+    assert "matches 2 rows in Deals (D-0002 and D-0003)" in sofa.text("problems")
