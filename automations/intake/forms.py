@@ -30,9 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import phonenumbers
-
 from automations import messages
+from automations.intake.contact_keys import e164, email_key
 from automations.intake.form_layout import FormLayout, form_layout
 from automations.rules.activity import local_now
 from automations.rules.addresses import check_address
@@ -62,27 +61,6 @@ REQUIRES = Inputs(
 FORM_KIND = "Form"
 DEFAULT_SOURCE = "Website"
 _CONTACT = ("name", "email", "phone")
-
-
-def email_key(text: str) -> str:
-    """An address as the validator compares it (:class:`~automations.rules.row_checks.RowFacts`:
-    normalised, case folded); text that is not an address, as typed, case folded."""
-    verdict = check_address(text)
-    if verdict.normalized is not None:
-        return verdict.normalized.casefold()
-    return text.strip().casefold()
-
-
-def e164(text: str, region: str) -> str | None:
-    """A phone number in E.164 (+34600123456), or None when it is not a valid one (the
-    validator's reading, :class:`~automations.rules.row_checks.RowFacts`)."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 @dataclass
