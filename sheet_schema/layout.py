@@ -3,7 +3,8 @@
 :func:`plan_layout` decides, for a new or an existing workbook, what is missing and what to add;
 each backend reads its worksheets into :class:`SheetInfo` and turns the :class:`LayoutPlan` into
 its own calls (openpyxl styles, or one Sheets ``batchUpdate``), so an xlsx file and a Google
-spreadsheet get the same layout, and ``init`` on either only ever adds.
+spreadsheet get the same layout, and ``init`` on either only adds, bringing only SheetCRM's own
+dropdowns and highlight rules up to date with the team's Lists tab and columns.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sheet_schema.headers import HeaderError, column_letter, map_headers
-from sheet_schema.lists import LISTS, LOST, WON, ListRow, default_rows
+from sheet_schema.headers import HeaderError, map_headers
+from sheet_schema.highlights import (
+    Highlight,
+    RuleInfo,
+    StaleHighlight,
+    plan_highlights,
+)
+from sheet_schema.lists import LISTS, ListRow, default_rows
 from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Column, ColumnType, Schema, Tab
 from sheet_schema.translation import LANGUAGES
@@ -107,9 +114,6 @@ def column_width(column: Column) -> int:
 
 # -- what ``init`` adds to a workbook that exists: one planner for every backend -----------
 
-PROBLEM_COLOUR = "FFF2CC"  # light yellow: "look at this row"
-OVERDUE_COLOUR = "F4CCCC"  # light red: the follow-up date has passed
-
 
 @dataclass(frozen=True)
 class LayoutFeatures:
@@ -150,7 +154,8 @@ class SheetInfo:
     second: tuple[CellInfo, ...] = ()
     used_columns: int = 0
     frozen_rows: int = 0
-    formulas: frozenset[str] = frozenset()
+    # The worksheet's conditional formats in order (SheetCRM's own are recognised by shape).
+    rules: tuple[RuleInfo, ...] = ()
     protected: frozenset[str] = frozenset()
 
 
@@ -163,14 +168,6 @@ class Validation:
     column: Column
     choices: tuple[str, ...]
     update: bool = False
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """A conditional format over the tab's rows below the header."""
-
-    formula: str
-    colour: str
 
 
 @dataclass(frozen=True)
@@ -197,6 +194,8 @@ class TabLayout:
     validations: tuple[Validation, ...] = ()
     date_formats: tuple[tuple[int, Column], ...] = ()
     highlights: tuple[Highlight, ...] = ()
+    # SheetCRM's own highlight rules that name old stages or columns: deleted, highest first.
+    stale_highlights: tuple[StaleHighlight, ...] = ()
     protections: tuple[Protection, ...] = ()
     widths: tuple[tuple[int, Column], ...] = ()
 
@@ -209,6 +208,7 @@ class TabLayout:
             or self.validations
             or self.date_formats
             or self.highlights
+            or self.stale_highlights
             or self.protections
         )
 
@@ -221,6 +221,8 @@ _SUMMARY_LABELS = {
     "frozen": "tab(s) given a frozen header row",
     "bold": "header cells made bold",
     "highlights": "highlight rules (overdue follow-ups, rows with problems)",
+    "highlights_updated": "highlight rule(s) updated to the Lists tab and the columns",
+    "highlights_removed": "outdated highlight rule(s) of SheetCRM's removed",
     "protected": "bot columns that warn before a person edits them",
     "settings": "default settings",
     "list_rows": "values in the Lists tab (the team's lists: sources, stages, ...)",
@@ -249,7 +251,7 @@ class LayoutPlan:
             "date_formats": sum(len(t.date_formats) for t in self.tabs),
             "frozen": sum(1 for t in self.tabs if t.freeze and not t.new),
             "bold": sum(len(t.bold) for t in self.tabs),
-            "highlights": sum(len(t.highlights) for t in self.tabs),
+            **_highlight_counts(self.tabs),
             "protected": sum(len(t.protections) for t in self.tabs),
             "settings": sum(len(t.settings) for t in self.tabs),
             "list_rows": sum(len(t.list_rows) for t in self.tabs),
@@ -280,6 +282,21 @@ class LayoutPlan:
             )
         lines.extend(f"Not changed: {p}" for p in self.problems)
         return "\n".join(lines)
+
+
+def _highlight_counts(tabs: Sequence[TabLayout]) -> dict[str, int]:
+    """Rules added, replaced (a stale one of the same kind deleted) and only deleted."""
+    counts = {"highlights": 0, "highlights_updated": 0, "highlights_removed": 0}
+    for tab in tabs:
+        stale_kinds = [s.kind for s in tab.stale_highlights]
+        added = {h.kind for h in tab.highlights}
+        for highlight in tab.highlights:
+            counts["highlights_updated" if highlight.kind in stale_kinds else "highlights"] += 1
+        # Stale rules beyond the one each added rule replaces (e.g. two old overdue rules).
+        counts["highlights_removed"] += sum(
+            stale_kinds.count(k) - (k in added) for k in set(stale_kinds)
+        )
+    return counts
 
 
 def protection_description(tab: Tab, column: Column | None) -> str:
@@ -357,7 +374,9 @@ def _plan_tab(
         and is_date_column(c)
         and not second(positions[c.key]).number_format
     )
-    highlights = _highlights(schema, tab, positions, info) if features.highlights else ()
+    highlights, stale = (
+        plan_highlights(tab, positions, info.rules) if features.highlights else ((), ())
+    )
     protections = _protections(tab, positions, info) if features.protection else ()
     return TabLayout(
         tab=tab,
@@ -376,31 +395,10 @@ def _plan_tab(
         validations=tuple(validations),
         date_formats=date_formats,
         highlights=highlights,
+        stale_highlights=stale,
         protections=protections,
         widths=new_headers,
     )
-
-
-def _highlights(
-    schema: Schema, tab: Tab, positions: Mapping[str, int], info: SheetInfo
-) -> tuple[Highlight, ...]:
-    if tab.append_only:
-        return ()
-    wanted: list[Highlight] = []
-    if "problems" in positions:
-        letter = column_letter(positions["problems"])
-        wanted.append(Highlight(f"=LEN(${letter}2)>0", PROBLEM_COLOUR))
-    if tab.name == "Deals" and "follow_up_due" in positions:
-        due = column_letter(positions["follow_up_due"])
-        parts = [f"ISNUMBER(${due}2)", f"${due}2<TODAY()"]
-        if "stage" in positions:
-            stage = column_letter(positions["stage"])
-            # A decided deal is never overdue, whatever the team calls its won and lost stages.
-            column = tab.column("stage")
-            decided = [v for v in column.choices if column.meaning(v) in (WON, LOST)]
-            parts += [f'${stage}2<>"{v.replace(chr(34), chr(34) * 2)}"' for v in decided]
-        wanted.append(Highlight(f"=AND({','.join(parts)})", OVERDUE_COLOUR))
-    return tuple(h for h in wanted if h.formula not in info.formulas)
 
 
 def _protections(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tuple[Protection, ...]:

@@ -15,7 +15,8 @@ import pytest
 
 from automations.cli import main
 from sheet_schema.backends.sheets_layout import layout_requests
-from sheet_schema.layout import protection_description
+from sheet_schema.highlights import OVERDUE_COLOUR, PROBLEM_COLOUR, RuleInfo, plan_highlights
+from sheet_schema.layout import LayoutPlan, TabLayout, protection_description
 from sheet_schema.schema import Schema
 from tests.fixtures_google import headers, schema, service_account_file, sheets_emulator
 from tests.sheets_emulator import EmulatorServer
@@ -231,3 +232,120 @@ def test_a_new_workbook_needs_nothing_more_after_init(schema: Schema) -> None:
     assert {"addSheet", "setDataValidation", "addConditionalFormatRule"} <= kinds
     assert {"addProtectedRange", "updateCells", "repeatCell"} <= kinds
     assert "deleteSheet" not in kinds and "deleteDimension" not in kinds
+
+
+def _rules(state: dict[str, Any], title: str) -> list[dict[str, Any]]:
+    """A tab's conditional formats, in the sheet's order."""
+    return list(_sheet(state, title).get("conditionalFormats", []))
+
+
+def _formula(rule: dict[str, Any]) -> str:
+    return str(rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"])
+
+
+def test_a_renamed_won_stage_replaces_sheetcrm_s_overdue_rule_and_keeps_the_team_s_rules(
+    sheets_emulator: EmulatorServer,
+    service_account_file: Path,
+    schema: Schema,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emu = sheets_emulator
+    sid = emu.create_spreadsheet("Team CRM", {"Sheet1": [[]]})
+    _init(emu, sid, service_account_file, monkeypatch, capsys)
+    header = emu.edits.grid_values(sid, "Deals")[0]
+    letter = {h: chr(ord("A") + i) for i, h in enumerate(header)}
+    due, stage = letter["Follow-up due"], letter["Stage"]
+    # The team's own rules on Deals: big deals in green, deals with a title in blue (the shape of
+    # SheetCRM's Problems rule, on another column and in another colour).
+    with emu.store.read(sid) as spreadsheet:
+        deals_id = spreadsheet.sheet_by_title("Deals").sheet_id  # type: ignore[union-attr]
+    team_rules = [
+        (f"=${letter['Value']}2>10000", {"green": 0.8}),
+        (f"=LEN(${letter['Title']}2)>0", {"blue": 1.0}),
+    ]
+    emu.edits.apply(
+        sid,
+        [
+            {
+                "addConditionalFormatRule": {
+                    "rule": {
+                        "ranges": [{"sheetId": deals_id, "startRowIndex": 1}],
+                        "booleanRule": {
+                            "condition": {
+                                "type": "CUSTOM_FORMULA",
+                                "values": [{"userEnteredValue": formula}],
+                            },
+                            "format": {"backgroundColor": colour},
+                        },
+                    },
+                    "index": 2 + at,
+                }
+            }
+            for at, (formula, colour) in enumerate(team_rules)
+        ],
+    )
+    before = _state(emu, sid)
+    kept = [r for r in _rules(before, "Deals") if "TODAY()" not in _formula(r)]
+    assert sorted(_formula(r) for r in kept) == sorted(
+        [f"=LEN(${letter['Problems']}2)>0", *(f for f, _ in team_rules)]
+    )
+    (old,) = [_formula(r) for r in _rules(before, "Deals") if "TODAY()" in _formula(r)]
+    assert f'${stage}2<>"Won"' in old
+
+    # A person renames Won in the Lists tab (Meaning still says won).
+    lists = emu.edits.grid_values(sid, "Lists")
+    won_row = next(i for i, r in enumerate(lists, start=1) if r[:2] == ["Stage", "Won"])
+    emu.edits.set_values(sid, f"'Lists'!B{won_row}", [["Closed - paid"]])
+
+    summary = _init(emu, sid, service_account_file, monkeypatch, capsys)
+
+    assert "- 1 highlight rule(s) updated" in summary
+    assert "highlight rules (overdue" not in summary  # nothing added besides
+    after = _state(emu, sid)
+    deals_rules = _rules(after, "Deals")
+    assert [_formula(r) for r in deals_rules if "TODAY()" in _formula(r)] == [
+        f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),${stage}2<>"Closed - paid",${stage}2<>"Lost")'
+    ]
+    # The Problems rule and the team's rules are there once each, exactly as they were.
+    assert [r for r in deals_rules if "TODAY()" not in _formula(r)] == kept
+    for sheet in after["sheets"]:
+        title = sheet["properties"]["title"]
+        if title != "Deals":
+            assert _rules(after, title) == _rules(before, title)
+
+    # Again: nothing to do.
+    emu.reset_stats()
+    summary = _init(emu, sid, service_account_file, monkeypatch, capsys)
+    assert "already set up" in summary
+    assert "spreadsheets.batchUpdate" not in emu.stats()["requests"]
+    assert _state(emu, sid) == after
+
+
+def test_sheetcrm_s_stale_highlight_rules_are_recognised_and_the_team_s_are_not(
+    schema: Schema,
+) -> None:
+    """A sheet where an older init left two overdue rules and the Problems column moved."""
+    deals = schema.tab("Deals")
+    positions = {c.key: i for i, c in enumerate(deals.columns)}
+    letter = {c.header: chr(ord("A") + i) for i, c in enumerate(deals.columns)}
+    due, stage, problems = letter["Follow-up due"], letter["Stage"], letter["Problems"]
+    current = f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),${stage}2<>"Won",${stage}2<>"Lost")'
+    rules = [
+        RuleInfo(current, OVERDUE_COLOUR),
+        RuleInfo(f"=LEN(${letter['Title']}2)>0", "0000FF"),  # the team's: other colour
+        RuleInfo(f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),${stage}2<>"Paid")', "FFFFFF"),
+        RuleInfo("=LEN($ZZ2)>0", PROBLEM_COLOUR),  # SheetCRM's, from before Problems moved
+        RuleInfo(f'=AND(ISNUMBER($ZZ2),$ZZ2<TODAY(),${stage}2<>"Won")', "00FF00"),  # the team's
+    ]
+
+    missing, stale = plan_highlights(deals, positions, rules)
+
+    assert [h.formula for h in missing] == [f"=LEN(${problems}2)>0"]
+    assert [s.index for s in stale] == [3, 2]
+    tab = TabLayout(
+        deals, "Deals", False, len(positions), highlights=missing, stale_highlights=stale
+    )
+    summary = LayoutPlan((tab,)).summary("spreadsheet 'Team CRM'")
+    assert "- 1 highlight rule(s) updated" in summary
+    assert "- 1 outdated highlight rule(s) of SheetCRM's removed" in summary

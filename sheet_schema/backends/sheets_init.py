@@ -31,7 +31,8 @@ def initialize_spreadsheet(
     retrier: Retrier | None = None,
 ) -> str:
     """Add missing tabs, header cells, dropdowns, date checks, formats and bot-column warnings,
-    and bring SheetCRM's dropdowns up to date with the team's Lists tab.
+    and bring SheetCRM's dropdowns and highlight rules up to date with the team's Lists tab and
+    columns (a stale highlight rule of SheetCRM's is deleted and the new one added).
 
     Never deletes, moves or rewrites anything the team made; everything is sent in ONE
     ``spreadsheets:batchUpdate`` (none at all when the spreadsheet is already set up).

@@ -1,13 +1,15 @@
 """The one ``spreadsheets:batchUpdate`` of ``sheetcrm init``, from a :mod:`sheet_schema.layout`
 plan.
 
-``init`` on an existing spreadsheet adds what is missing and touches nothing else: missing tabs,
-missing header cells (after the team's last used column), dropdowns on team choice columns, date
-checks on team date columns, a date format on bot date columns (the bot writes serial numbers),
-a frozen bold header, highlight rules (overdue follow-ups, rows with problems) and warning-only
-protection of bot columns. What is missing is decided by :func:`sheet_schema.layout.plan_layout`
-(the same planner the .xlsx backend uses); this module reads the spreadsheet's metadata JSON into
-:class:`SheetInfo` and turns the plan into requests. The functions here are pure.
+``init`` on an existing spreadsheet adds what is missing and touches nothing of the team's: missing
+tabs, missing header cells (after the team's last used column), dropdowns on team choice columns,
+date checks on team date columns, a date format on bot date columns (the bot writes serial
+numbers), a frozen bold header, highlight rules (overdue follow-ups, rows with problems) and
+warning-only protection of bot columns; SheetCRM's own dropdowns and highlight rules that name old
+list values or columns are replaced. What is missing is decided by
+:func:`sheet_schema.layout.plan_layout` (the same planner the .xlsx backend uses); this module
+reads the spreadsheet's metadata JSON into :class:`SheetInfo` and turns the plan into requests. The
+functions here are pure.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from sheet_schema.backends.sheets_values import quote_title
 from sheet_schema.cells import cell_text
+from sheet_schema.highlights import RuleInfo
 from sheet_schema.layout import (
     BOT_COLUMN_COLOUR,
     BOT_COLUMN_NOTE,
@@ -140,6 +143,21 @@ def _rows_of(sheet: Mapping[str, Any]) -> tuple[tuple[CellInfo, ...], tuple[Cell
     return rows[0], rows[1]
 
 
+def _rule_info(rule: Mapping[str, Any]) -> RuleInfo:
+    """A conditional format of the metadata GET: its custom formula and background colour."""
+    boolean = rule.get("booleanRule") or {}
+    condition = boolean.get("condition") or {}
+    values = condition.get("values") or [{}]
+    formula = (
+        str(values[0].get("userEnteredValue", ""))
+        if condition.get("type") == ("CUSTOM_FORMULA")
+        else ""
+    )
+    fmt = boolean.get("format") or {}
+    rgb = fmt.get("backgroundColor") or (fmt.get("backgroundColorStyle") or {}).get("rgbColor")
+    return RuleInfo(formula=formula, colour=hex_colour(rgb) if rgb else "")
+
+
 def sheet_infos(
     metadata: Mapping[str, Any], grid: Mapping[str, Any]
 ) -> tuple[list[SheetInfo], dict[str, GridSize]]:
@@ -153,11 +171,7 @@ def sheet_infos(
         sheet_id = int(props.get("sheetId", 0))
         title = str(props.get("title", ""))
         header, second = cells.get(sheet_id, ((), ()))
-        formulas = {
-            str(value.get("userEnteredValue", ""))
-            for rule in sheet.get("conditionalFormats", [])
-            for value in ((rule.get("booleanRule") or {}).get("condition") or {}).get("values", [])
-        }
+        rules = tuple(_rule_info(rule) for rule in sheet.get("conditionalFormats", []))
         protected = {str(p.get("description", "")) for p in sheet.get("protectedRanges", [])}
         infos.append(
             SheetInfo(
@@ -168,7 +182,7 @@ def sheet_infos(
                 # value, validation or format in row 2.
                 used_columns=len(second),
                 frozen_rows=int(grid_props.get("frozenRowCount", 0)),
-                formulas=frozenset(formulas),
+                rules=rules,
                 protected=frozenset(protected),
             )
         )
@@ -184,6 +198,11 @@ def colour(hex_rgb: str) -> dict[str, float]:
     """A Sheets Color from "RRGGBB"."""
     red, green, blue = (int(hex_rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
     return {"red": round(red, 4), "green": round(green, 4), "blue": round(blue, 4)}
+
+
+def hex_colour(rgb: Mapping[str, Any]) -> str:
+    """ "RRGGBB" from a Sheets Color (Google leaves out channels that are 0)."""
+    return "".join(f"{round(float(rgb.get(c) or 0) * 255):02X}" for c in ("red", "green", "blue"))
 
 
 @dataclass
@@ -351,7 +370,12 @@ def _check_requests(tab: TabLayout, sid: int) -> list[dict[str, Any]]:
 
 def _rule_requests(tab: TabLayout, sid: int) -> list[dict[str, Any]]:
     """Highlight rules, warnings on bot columns and widths of new columns."""
-    requests: list[dict[str, Any]] = []
+    # SheetCRM's stale rules go first, highest index first, so each index is still the one read
+    # (the adds below insert at index 0 and would shift them).
+    requests: list[dict[str, Any]] = [
+        {"deleteConditionalFormatRule": {"sheetId": sid, "index": stale.index}}
+        for stale in tab.stale_highlights
+    ]
     for highlight in tab.highlights:
         rows_below = _grid(sid, startRowIndex=1, startColumnIndex=0, endColumnIndex=tab.width)
         condition = {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": highlight.formula}]}
