@@ -300,11 +300,15 @@ def test_a_failed_save_leaves_the_workbook_whole(
     append_rows(workbook, SCHEMA, {"Customers": [{"id": "C-0001", "name": "Ana"}]})
     before = workbook.read_bytes()
 
-    def crash(self: Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK half a zip")
+    def crash(filename: object) -> None:
+        with open(str(filename), "wb") as half:
+            half.write(b"PK half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr(Workbook, "save", crash)
+    # The disk fills up whichever way the file is written: only the touched worksheets
+    # rewritten (Path.write_bytes), or openpyxl's whole save.
+    monkeypatch.setattr(Workbook, "save", lambda self, filename: crash(filename))
+    monkeypatch.setattr(Path, "write_bytes", lambda self, data: crash(self))
     with pytest.raises(OSError, match="disk full"):
         backend(workbook).apply(Plan(writes=(CellWrite("Customers", "C-0001", "problems", "x"),)))
     assert workbook.read_bytes() == before

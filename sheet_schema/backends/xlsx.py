@@ -1,8 +1,10 @@
 """The embedded default: a local .xlsx workbook, read and written with openpyxl.
 
-Reads are one pass over the file in read-only mode. Writes load the workbook (formulas, styles,
-validations and unknown columns kept), apply the resolved plan, save to a temporary file in the same
-folder and rename it over the original, so a crash never leaves a half-written workbook.
+Reads are one pass over the file with calamine. Writes rewrite only the worksheets the resolved
+plan touches (:mod:`sheet_schema.backends.xlsx_patch`; everything else in the file is kept as it
+is), or, for what that cannot write, load the workbook in openpyxl (formulas, styles, validations
+and unknown columns kept) and save it; either way to a temporary file in the same folder renamed
+over the original, so a crash never leaves a half-written workbook.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sheet_schema.backends.xlsx_layout import (
     sheet_infos,
     write_header,
 )
+from sheet_schema.backends.xlsx_patch import header_rows_only, patch_workbook
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.layout import XLSX_FEATURES, plan_layout
@@ -175,17 +178,38 @@ class XlsxBackend:
             return ApplyReport()
         self.check_writable()
         with _explained_errors(self.path):
-            # One copy of the file for both readers, so they see the same version of it.
+            # One copy of the file for every reader, so they all see the same version of it.
             data = self.path.read_bytes()
-            book = load_workbook(BytesIO(data))
-            states = self._states(book.sheetnames, data)
-        resolved = resolve_plan(self.schema, plan, _with_formulas(book, states, plan))
-        self._write(book, resolved)
-        marks = self._mark(book, plan, resolved, data)
-        # The dropdowns follow the Lists tab: a value the team added there is offered from the
-        # next cycle's save (cheap here: the workbook is loaded and saved anyway).
-        follow_lists(book, workbook_schema(book, self.schema))
-        save_atomically(book, self.path)
+            states = self._states(data)
+            # A reference the bot resolves replaces a team cell, never a formula: openpyxl shows
+            # which cells hold one (calamine gives their values), so such a plan is written the
+            # full way.
+            book = (
+                load_workbook(BytesIO(data))
+                if any(w.replaces is not None for w in plan.writes)
+                else None
+            )
+        if book is not None:
+            states = _with_formulas(book, states, plan)
+        resolved = resolve_plan(self.schema, plan, states)
+        marks = self._marks(plan, resolved, data)
+        # Only the worksheets the plan touches are rewritten (seconds instead of a full openpyxl
+        # load and save on a big workbook); what that cannot write goes through openpyxl, and so
+        # does a save whose dropdowns must follow the Lists tab (they change with it).
+        patched = None
+        if book is None and not self._lists_to_follow(data):
+            patched = patch_workbook(data, resolved, marks.cells)
+        if patched is not None:
+            replace_atomically(self.path, lambda temporary: Path(temporary).write_bytes(patched))
+        else:
+            if book is None:
+                with _explained_errors(self.path):
+                    book = load_workbook(BytesIO(data))
+            self._write(book, resolved)
+            for (title, row, column), value in marks.cells.items():
+                set_cell(book[title].cell(row=row, column=column + 1), value)
+            follow_lists(book, workbook_schema(book, self.schema))
+            save_atomically(book, self.path)
         return ApplyReport(
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
@@ -195,20 +219,26 @@ class XlsxBackend:
             rows_marked=marks.marked,
         )
 
-    def _mark(self, book: Workbook, plan: Plan, resolved: ResolvedPlan, data: bytes) -> PlacedMarks:
-        """Mark the form answers read this cycle, in the same save as the rows made of them."""
+    def _lists_to_follow(self, data: bytes) -> bool:
+        """True when SheetCRM's dropdowns offer other values than the team's Lists tab: the
+        save must then change them too (:func:`follow_lists`, on the header rows and small tabs
+        only, which is all it reads)."""
+        with _explained_errors(self.path):
+            light = load_workbook(BytesIO(header_rows_only(data)))
+        return follow_lists(light, workbook_schema(light, self.schema)) > 0
+
+    def _marks(self, plan: Plan, resolved: ResolvedPlan, data: bytes) -> PlacedMarks:
+        """Where the form answers read this cycle are marked, in the same save as the rows made
+        of them."""
         if not plan.marks:
             return PlacedMarks()
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
         grids = {
             title: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
             for title in {m.title for m in plan.marks}
-            if title in book.sheetnames
+            if title in workbook.sheet_names
         }
-        placed = place_marks(plan.marks, resolved.skipped, grids)
-        for (title, row, column), value in placed.cells.items():
-            set_cell(book[title].cell(row=row, column=column + 1), value)
-        return placed
+        return place_marks(plan.marks, resolved.skipped, grids)
 
     def check_writable(self) -> None:
         """Refuse, with a clear message, a file that is open elsewhere or cannot be saved."""
@@ -231,15 +261,15 @@ class XlsxBackend:
                 "cannot be saved safely; nothing was written."
             )
 
-    def _states(self, titles: Sequence[str], data: bytes) -> dict[str, TabState]:
+    def _states(self, data: bytes) -> dict[str, TabState]:
         """The tabs as the bot read them: calamine's grids, like :meth:`read`.
 
         openpyxl would give a formula's text where :meth:`read` saw its saved value, so a row
         holding a formula would never match its fingerprint and never get its ID.
         """
-        matched, _ = match_worksheets(self.schema, titles)
         try:
             workbook = CalamineWorkbook.from_filelike(BytesIO(data))
+            matched, _ = match_worksheets(self.schema, workbook.sheet_names)
             grids = {
                 name: workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
                 for name, title in matched.items()
@@ -330,7 +360,12 @@ def _new_file_mode() -> int:
 
 
 def save_atomically(book: Workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path`` and rename it over the original.
+    """Save to a temporary file beside ``path`` and rename it over the original."""
+    replace_atomically(path, book.save)
+
+
+def replace_atomically(path: Path, write: Callable[[str], object]) -> None:
+    """Write a temporary file beside ``path`` with ``write`` and rename it over the original.
 
     The temporary file is hidden and named ``.<stem>.sheetcrm-<pid>-<random>.xlsx``, so that a
     copy left by a killed process can be recognised and removed (:func:`remove_stale_copies`).
@@ -340,7 +375,7 @@ def save_atomically(book: Workbook, path: Path) -> None:
     )
     os.close(handle)
     try:
-        book.save(temporary)
+        write(temporary)
         # mkstemp makes the file private (0600); keep the old file's mode, or give a new one the
         # mode any program would (0666 less the umask).
         os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else _new_file_mode())
