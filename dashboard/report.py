@@ -9,7 +9,7 @@ check or export exactly what the owner sees. Every report says which date its pe
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -152,9 +152,19 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
     }
 
 
-def sources_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
-    """The marketing-sources page's numbers as one JSON-ready dict."""
-    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+def _sales(frames: Frames, sales: pd.DataFrame | None) -> pd.DataFrame:
+    """The frames' sales table, unless the caller already has it."""
+    if sales is None:
+        return metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    return sales
+
+
+def sources_report(
+    frames: Frames, period: metrics.Period, sales: pd.DataFrame | None = None
+) -> dict[str, object]:
+    """The marketing-sources page's numbers as one JSON-ready dict (``sales``: the frames'
+    :func:`~dashboard.metrics.revenue.sales_frame`, when the caller has it)."""
+    sales = _sales(frames, sales)
     args = (frames.customers, sales, frames.sources, period)
     return {
         **_head(frames, "sources", period),
@@ -163,9 +173,11 @@ def sources_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
     }
 
 
-def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
-    """The overview page's numbers as one JSON-ready dict."""
-    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+def overview_report(
+    frames: Frames, period: metrics.Period, sales: pd.DataFrame | None = None
+) -> dict[str, object]:
+    """The overview page's numbers as one JSON-ready dict (``sales`` as for the sources)."""
+    sales = _sales(frames, sales)
     kpis = metrics.kpis(frames, period, sales)
     return {
         **_head(frames, "overview", period),
@@ -175,7 +187,9 @@ def overview_report(frames: Frames, period: metrics.Period) -> dict[str, object]
     }
 
 
-def customers_report(frames: Frames, period: metrics.Period) -> dict[str, object]:
+def customers_report(
+    frames: Frames, period: metrics.Period, sales: pd.DataFrame | None = None
+) -> dict[str, object]:
     """Customers created in the period by lifecycle stage and by RFM segment."""
     customers = frames.customers[period.mask(frames.customers["created"])]
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
@@ -187,9 +201,10 @@ def customers_report(frames: Frames, period: metrics.Period) -> dict[str, object
     }
 
 
-BUILDERS = {
+# The reports other than the funnel (which takes ``as_of`` instead of the sales table).
+Builder = Callable[[Frames, metrics.Period, pd.DataFrame | None], dict[str, object]]
+BUILDERS: dict[str, Builder] = {
     "overview": overview_report,
-    "funnel": funnel_report,
     "sources": sources_report,
     "customers": customers_report,
 }
@@ -213,17 +228,21 @@ def build_report(
     """The report document and, with ``request.by``, its table by group."""
     read = build_frames(snapshot, tabs=request.tabs) if request.tabs else build_frames(snapshot)
     frames = _as_of(read, request)
+    # The overview and the sources report count sales: the whole table is built once, for the
+    # report, its summary and a month or quarter cut (50k customers: about 0.5 s each time).
+    sales = _sales(frames, None) if kind in ("overview", "sources") else None
     if kind == "funnel":
         data = funnel_report(frames, request.period, request.as_of)
     else:
-        data = BUILDERS[kind](frames, request.period)
+        data = BUILDERS[kind](frames, request.period, sales)
     data["as_of"] = request.as_of.isoformat() if request.as_of else None
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
-    data["summary"] = records(pd.DataFrame([summary(kind, frames, request.period, lifecycles)]))[0]
+    head = summary(kind, frames, request.period, lifecycles, sales)
+    data["summary"] = records(pd.DataFrame([head]))[0]
     table = None
     if request.by:
         cut = resolve_cut(frames, request.by)
-        table = by_table(kind, frames, request.period, cut, lifecycles)
+        table = by_table(kind, frames, request.period, cut, lifecycles, sales)
         data["by"] = {"cut": request.by, "rows": records(table)}
     return data, table
 

@@ -106,12 +106,15 @@ def by_table(
     period: Period,
     cut: Cut,
     lifecycles: Sequence[str] = (),
+    sales: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per group of the cut: ``group`` then the :func:`summary` figures."""
+    """One row per group of the cut: ``group`` then the :func:`summary` figures.
+
+    ``sales`` is :func:`~dashboard.metrics.revenue.sales_frame` of ``frames`` when the caller
+    has it; a column cut builds each group's own."""
     rows: list[dict[str, object]] = []
     if cut.unit is not None:
-        sales = None
-        if kind in ("overview", "sources"):
+        if sales is None and kind in ("overview", "sources"):
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         for label, part in unit_periods(cut_dates(kind, frames), cut.unit, period):
             rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales)})
