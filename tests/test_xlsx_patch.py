@@ -97,8 +97,8 @@ def test_fast_writes_read_the_same_as_openpyxl_saves_and_touch_nothing_else(
 
     used: list[bool] = []
 
-    def spy(data: bytes, resolved: object) -> bytes | None:
-        out = patch_workbook(data, resolved)  # type: ignore[arg-type]
+    def spy(data: bytes, resolved: object, then: object) -> bytes | None:
+        out = patch_workbook(data, resolved, then)  # type: ignore[arg-type]
         used.append(out is not None)
         return out
 
@@ -106,7 +106,7 @@ def test_fast_writes_read_the_same_as_openpyxl_saves_and_touch_nothing_else(
     _cycle_and_import(fast, leads)
     assert used and all(used)  # every write of the cycle and the import went the fast way
 
-    never: Callable[[bytes, object], None] = lambda data, resolved: None  # noqa: E731
+    never: Callable[[bytes, object, object], None] = lambda data, resolved, then: None  # noqa: E731
     monkeypatch.setattr(xlsx, "patch_workbook", never)
     _cycle_and_import(slow, leads)
 
@@ -189,7 +189,7 @@ def test_a_workbook_saved_by_excel_gets_the_same_cells_either_way(
     leads.write_bytes(CSV.encode("utf-8"))
     before = _parts(fast)
     _cycle_and_import(fast, leads)
-    monkeypatch.setattr(xlsx, "patch_workbook", lambda data, resolved: None)
+    monkeypatch.setattr(xlsx, "patch_workbook", lambda data, resolved, then: None)
     _cycle_and_import(slow, leads)
 
     assert _cells(fast) == _cells(slow)
