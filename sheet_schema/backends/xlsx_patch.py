@@ -418,20 +418,24 @@ def header_rows_only(data: bytes, keep_below: int = 256 * 1024) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename.startswith("xl/worksheets/") and info.file_size > keep_below:
-                content = _first_row_only(content.decode("utf-8")).encode("utf-8")
-            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
+                content = _first_row_only(content)
+            # Stored, not compressed: this copy is read once, in memory.
+            target.writestr(info, content, compress_type=zipfile.ZIP_STORED)
     return out.getvalue()
 
 
-def _first_row_only(xml: str) -> str:
-    opening = re.search(r"<sheetData\b[^>]*>", xml)
+_ROW_BYTES = re.compile(rb"<row\b([^>]*?)(/?)>")
+
+
+def _first_row_only(xml: bytes) -> bytes:
+    opening = re.search(rb"<sheetData\b[^>]*>", xml)
     if opening is None:
         return xml
-    end = xml.find("</sheetData>", opening.end())
-    first = _ROW.search(xml, opening.end(), end)
+    end = xml.find(b"</sheetData>", opening.end())
+    first = _ROW_BYTES.search(xml, opening.end(), end)
     if end < 0 or first is None:
         return xml
-    row_end = first.end() if first.group(2) else xml.index("</row>", first.end()) + 6
-    number = _ROW_NUMBER.search(first.group(1))
-    kept = xml[first.start() : row_end] if number and number.group(1) == "1" else ""
+    row_end = first.end() if first.group(2) else xml.index(b"</row>", first.end()) + 6
+    number = re.search(rb"""\br=["'](\d+)["']""", first.group(1))
+    kept = xml[first.start() : row_end] if number and number.group(1) == b"1" else b""
     return xml[: opening.end()] + kept + xml[end:]
