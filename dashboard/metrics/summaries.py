@@ -19,7 +19,7 @@ from dashboard.frames import Frames
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.cuts import Cut, group_frames, unit_periods
 from dashboard.metrics.deals import deal_totals
-from dashboard.metrics.overview import KPI_KEYS, kpis
+from dashboard.metrics.overview import KPI_KEYS, closed_on, kpis
 from dashboard.metrics.period import Period
 from dashboard.metrics.revenue import sales_frame
 from dashboard.metrics.sources import source_totals
@@ -87,17 +87,24 @@ def summary(
     return row
 
 
-def cut_dates(kind: ReportKind, frames: Frames) -> pd.Series:
-    """The dates a month/quarter cut of the report splits on (the report's period basis)."""
+def cut_dates(kind: ReportKind, frames: Frames, sales: pd.DataFrame | None = None) -> pd.Series:
+    """Every date a figure of the report counts on (its period basis), so a month/quarter cut
+    spans all of them: a sale dated after the last customer's Created still has its month.
+
+    ``sales`` is :func:`~dashboard.metrics.revenue.sales_frame` (overview and sources)."""
+    deals, customers = frames.deals, frames.customers
     if kind == "funnel":
-        return frames.deals["created"]
+        return pd.Series(deals["created"])
+    if kind == "customers":
+        return pd.Series(customers["created"])
+    parts = [customers["created"]]
+    if sales is not None:
+        parts.append(sales["date"])
+    parts.append(frames.sources["month"])
     if kind == "overview":
-        deals = frames.deals
-        return pd.concat(
-            [frames.customers["created"], deals["closed"].fillna(deals["created"])],
-            ignore_index=True,
-        )
-    return frames.customers["created"]
+        mail = frames.mail_log
+        parts += [deals["created"], closed_on(deals), mail["sent_at"].fillna(mail["planned_at"])]
+    return pd.concat([pd.to_datetime(p) for p in parts], ignore_index=True)
 
 
 def by_table(
@@ -116,7 +123,8 @@ def by_table(
     if cut.unit is not None:
         if sales is None and kind in ("overview", "sources"):
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
-        for label, part in unit_periods(cut_dates(kind, frames), cut.unit, period):
+        dates = cut_dates(kind, frames, sales)
+        for label, part in unit_periods(dates, cut.unit, period):
             rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales)})
     else:
         assert cut.column is not None
