@@ -16,19 +16,24 @@ from dashboard.frames import Frames
 
 @dataclass(frozen=True)
 class Period:
-    """Inclusive dates; ``None`` on both sides means all time."""
+    """Inclusive dates; ``None`` on both sides means all time.
+
+    ``undated`` is the "(no date)" group of a month or quarter cut: the rows whose date is
+    empty, which count in all time and in no bounded period, so the groups add up to the total.
+    """
 
     start: date | None = None
     end: date | None = None
+    undated: bool = False
 
     @property
     def is_all_time(self) -> bool:
         """True when the period has no bounds."""
-        return self.start is None and self.end is None
+        return self.start is None and self.end is None and not self.undated
 
     def previous(self) -> Period | None:
         """The period of the same length just before this one (None for open periods)."""
-        if self.start is None or self.end is None:
+        if self.start is None or self.end is None or self.undated:
             return None
         days = (self.end - self.start).days + 1
         end = self.start - timedelta(days=1)
@@ -37,8 +42,10 @@ class Period:
     def mask(self, moments: pd.Series) -> pd.Series:
         """True for the dates or datetimes that fall in the period.
 
-        Empty dates are in "all time" and in no bounded period.
+        Empty dates are in "all time" and in no bounded period (only in the undated one).
         """
+        if self.undated:
+            return pd.Series(moments.isna(), index=moments.index)
         if self.is_all_time:
             return pd.Series(True, index=moments.index)
         keep = moments.notna()
@@ -50,6 +57,8 @@ class Period:
 
     def month_mask(self, months: pd.Series) -> pd.Series:
         """True for months (first-of-month timestamps) that overlap the period."""
+        if self.undated:
+            return pd.Series(months.isna(), index=months.index)
         if self.is_all_time:
             return pd.Series(True, index=months.index)
         keep = months.notna()

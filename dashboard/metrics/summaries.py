@@ -27,6 +27,9 @@ from dashboard.metrics.sources import source_totals
 ReportKind = Literal["overview", "funnel", "sources", "customers"]
 REPORTS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
 
+# The group of a month or quarter cut that holds the rows without a date.
+NO_DATE = "(no date)"
+
 _COUNTS = frozenset({"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent"})
 
 # Columns that hold a share (0..1): shown as % in tables and CSV.
@@ -126,6 +129,10 @@ def by_table(
         dates = cut_dates(kind, frames, sales)
         for label, part in unit_periods(dates, cut.unit, period):
             rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales)})
+        # Rows without a date count in all time only: their own group, so the groups add up.
+        if period.is_all_time and dates.isna().any():
+            undated = Period(undated=True)
+            rows.append({"group": NO_DATE, **summary(kind, frames, undated, lifecycles, sales)})
     else:
         assert cut.column is not None
         for label, part_frames in group_frames(frames, cut.column):
