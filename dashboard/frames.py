@@ -11,6 +11,8 @@ Two conveniences are added so every page filters the same way:
 
 * Deals get ``customer_name``, and their ``source`` and ``manager`` fall back to the customer's
   when the deal's own cell is empty (``deal_source``/``deal_manager`` keep what the deal says).
+* A reference to another tab's ID (a deal's Customer ID, an interaction's Deal ID, ...) is
+  spelled as that ID (:func:`same_ids`): IDs match in any case, as the bot matches them.
 * Stage history ``from``/``to`` are matched to the Deals stage choices (the bot writes canonical
   names, but people may edit the log), in ``stage_from``/``stage_to``.
 * A choice column whose values have a meaning (the team's stages are open, won or lost; an
@@ -35,6 +37,7 @@ from sheet_schema.cells import match_choice
 from sheet_schema.lists import LISTS, LOST, OPEN
 from sheet_schema.merges import is_merged
 from sheet_schema.model import Row, Snapshot
+from sheet_schema.revenue import id_key
 from sheet_schema.schema import ColumnType, Schema, Tab, load_schema
 from sheet_schema.settings import Settings
 
@@ -162,6 +165,19 @@ def _canonical_stages(values: pd.Series, schema: Schema) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
+def same_ids(references: pd.Series, ids: pd.Series) -> pd.Series:
+    """References (a deal's Customer ID, ...) spelled as the IDs they name: matched as the bot
+    matches IDs (:func:`sheet_schema.revenue.id_key`: any case, no surrounding spaces), so
+    ``c-0004`` is C-0004 on every page and cut. A reference to no known ID stays as typed."""
+    keys = pd.Series(ids.dropna().to_numpy(), dtype=object)
+    spelled = dict(zip(keys.map(id_key), keys, strict=True))
+    return pd.Series(
+        [spelled.get(id_key(v), v) if isinstance(v, str) else v for v in references.tolist()],
+        index=references.index,
+        dtype=object,
+    )
+
+
 def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     deals = deals.copy()
     deals["deal_source"] = deals["source"]
@@ -269,8 +285,13 @@ def build_frames(
     # A customer merged into another is history: counted once, as the row that was kept.
     live = [row for row in snapshot.tab("Customers") if not is_merged(row)]
     customers = tab_frame(schema.tab("Customers"), live)
-    deals = _with_customer_fallbacks(frame("Deals"), customers)
+    deals = frame("Deals")
+    deals["customer_id"] = same_ids(deals["customer_id"], customers["id"])
+    deals = _with_customer_fallbacks(deals, customers)
     history = frame("Stage history")
+    history["deal_id"] = same_ids(history["deal_id"], deals["id"])
+    mail_log = frame("Mail log")
+    mail_log["customer_id"] = same_ids(mail_log["customer_id"], customers["id"])
     history["stage_from"] = _canonical_stages(history["from"], schema)
     history["stage_to"] = _canonical_stages(history["to"], schema)
     stage = schema.tab("Deals").column("stage")
@@ -278,10 +299,10 @@ def build_frames(
     return Frames(
         customers=customers,
         deals=deals,
-        interactions=frame("Interactions"),
+        interactions=_same_interaction_ids(frame("Interactions"), customers, deals),
         sources=frame("Sources"),
         campaigns=frame("Campaigns"),
-        mail_log=frame("Mail log"),
+        mail_log=mail_log,
         stage_history=history,
         problems=problem_rows(snapshot, schema, tabs),
         settings=snapshot.settings,
@@ -296,12 +317,21 @@ def build_frames(
     )
 
 
+def _same_interaction_ids(
+    interactions: pd.DataFrame, customers: pd.DataFrame, deals: pd.DataFrame
+) -> pd.DataFrame:
+    interactions = interactions.copy()
+    interactions["customer_id"] = same_ids(interactions["customer_id"], customers["id"])
+    interactions["deal_id"] = same_ids(interactions["deal_id"], deals["id"])
+    return interactions
+
+
 def with_interactions(core: Frames, interactions: Frames) -> Frames:
     """``core`` (read without Interactions) completed by a read of the Interactions tab alone."""
     problems = [p for p in (core.problems, interactions.problems) if not p.empty]
     return dataclasses.replace(
         core,
-        interactions=interactions.interactions,
+        interactions=_same_interaction_ids(interactions.interactions, core.customers, core.deals),
         problems=pd.concat(problems, ignore_index=True) if problems else core.problems,
         tabs_read=core.tabs_read | interactions.tabs_read,
     )

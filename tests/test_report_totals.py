@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from automations.cli import main
-from sheet_schema.backends.xlsx import create_workbook
+from dashboard import metrics
+from dashboard.frames import build_frames
+from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
 
@@ -163,6 +165,11 @@ def test_a_customer_id_typed_in_lower_case_is_the_same_customer_in_every_cut(
     assert {r["source"]: r["revenue"] for r in totals if r["revenue"]} == revenue
     # Dario's deal makes him a customer won of Website in the overview cut too.
     assert overview["Website"]["customers_won"] == 2
+    # And the dashboard's customer page shows it among his deals, with what he paid.
+    history = metrics.customer_history(build_frames(XlsxBackend(workbook, SCHEMA).read()), "C-0004")
+    assert history is not None
+    assert list(history.deals["title"]) == ["Deal 3"]
+    assert history.revenue.amount == 2500
 
 
 def test_counts_are_whole_numbers_and_shares_percent_in_table_and_csv(
