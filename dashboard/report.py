@@ -133,7 +133,9 @@ def _lost_at_unknown(frames: Frames, period: metrics.Period) -> int:
 
 def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str, object]:
     """Days from Created to Won/Lost of the period's decided deals, and how many of them were
-    dated by Stage history and how many by the deals' own dates (Closed, Stage since); and where
+    dated by Stage history and how many by the deals' own dates (Closed, Stage since), for all
+    decided deals (``deals``, ``sources``) and for the won ones the mean and median are about
+    (``won_deals``, ``won_sources``); and where
     the start of each open deal's current stay came from (Stage history, Stage since, Created)."""
     cohort = metrics.deals_in_period(frames.deals, period)
     times = metrics.cycle_times(cohort, frames.stage_history)
@@ -141,11 +143,15 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
     open_stages = list(frames.open_stages)
     stays = metrics.current_stays(cohort, frames.stage_history, open_stages, as_of)
     finished = metrics.stage_durations(cohort, frames.stage_history)
+    won_sources = times[times["meaning"] == metrics.WON]["source"].value_counts()
     return {
         "deals": len(times),
+        "sources": {str(k): int(v) for k, v in times["source"].value_counts().items()},
+        # The mean and median are of the won deals only: say how many, and how each was dated.
+        "won_deals": len(won),
+        "won_sources": {str(k): int(v) for k, v in won_sources.items()},
         "won_mean_days": float(won.mean()) if len(won) else None,
         "won_median_days": float(won.median()) if len(won) else None,
-        "sources": {str(k): int(v) for k, v in times["source"].value_counts().items()},
         "finished_stays_from_history": len(finished),
         "open_stays": {str(k): int(v) for k, v in stays["source"].value_counts().items()},
         "open_stays_as_of": as_of.isoformat(),
@@ -301,11 +307,11 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
         )
         cycle = data["cycle_time"]
         assert isinstance(cycle, dict)
-        counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["sources"].items()))
+        counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["won_sources"].items()))
         stays = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["open_stays"].items()))
         parts.append(
             f"Days from Created to won: mean {_money(cycle['won_mean_days'])}, median "
-            f"{_money(cycle['won_median_days'])} ({cycle['deals']} decided deals: "
+            f"{_money(cycle['won_median_days'])} ({cycle['won_deals']} won deals: "
             f"{counted or 'none dated'}). Median days in stage: finished stays from Stage "
             f"history ({cycle['finished_stays_from_history']} stays); open deals' current stays "
             f"to {cycle['open_stays_as_of']} ({stays or 'no open deal dated'}). "

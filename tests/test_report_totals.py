@@ -4,8 +4,6 @@ them. Every expected figure is computed here from the typed rows."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from datetime import date
@@ -172,40 +170,6 @@ def test_a_customer_id_typed_in_lower_case_is_the_same_customer_in_every_cut(
     assert history.revenue.amount == 2500
 
 
-def test_counts_are_whole_numbers_and_shares_percent_in_table_and_csv(
-    workbook: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    text = report(workbook, capsys, "overview")
-    lines = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
-    assert lines["new_leads"] == [str(len(CUSTOMERS))]
-    won = sum(1 for d in DEALS if d[1] == "Won")
-    lost = sum(1 for d in DEALS if d[1] == "Lost")
-    assert lines["deals_won"] == [str(won)]
-    assert lines["win_rate"] == [f"{100 * won / (won + lost):.1f}", "%"]
-    rows = {
-        r["kpi"]: r["current"]
-        for r in csv.DictReader(
-            io.StringIO(report(workbook, capsys, "overview", "--format", "csv"))
-        )
-    }
-    assert rows["new_leads"] == str(len(CUSTOMERS))
-    assert rows["win_rate"] == f"{100 * won / (won + lost):.1f} %"
-    assert rows["won_revenue"] == str(TOTAL)
-    data = document(workbook, capsys, "overview")
-    kpis = data["kpis"]
-    assert isinstance(kpis, dict)
-    assert kpis["win_rate"] == pytest.approx(won / (won + lost))  # JSON keeps the fraction
-    table = report(workbook, capsys, "overview", "--by", "month").split("By month:")[1]
-    header, *groups = table.strip().splitlines()
-    at = header.split().index("new_leads")
-    assert [g.split()[at] for g in groups] == [
-        str(sum(1 for c in CUSTOMERS if c[2] and month(c[2]) == g.split()[0]))
-        if g.split()[0] != "(no"
-        else "1"
-        for g in groups
-    ]
-
-
 def test_days_to_won_count_the_won_deals_they_are_about(
     workbook: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -213,7 +177,7 @@ def test_days_to_won_count_the_won_deals_they_are_about(
     text = report(workbook, capsys, "funnel")
     mean = sum(won_days) / len(won_days)
     assert f"mean {mean:,.2f}" in text
-    assert f"({len(won_days)} won deals: {len(won_days)} dated by deal dates)" in text
+    assert f"({len(won_days)} won deals: {len(won_days)} from deal dates)" in text
     data = document(workbook, capsys, "funnel")
     cycle = data["cycle_time"]
     assert isinstance(cycle, dict)
