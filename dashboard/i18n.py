@@ -26,6 +26,8 @@ from sheet_schema.translation import LANGUAGES, N_, Nn_, Np_, Text, language_of,
 __all__ = ["DASH", "LANGUAGES", "LANGUAGE_NAMES", "STRINGS", "Translator", "is_missing"]
 
 DASH = "–"
+# From this amount on, money is shown in whole units (its cents are noise to a reader).
+_WHOLE_FROM = 1_000_000
 
 
 def _own_name(code: str) -> str:
@@ -356,11 +358,19 @@ class Translator:
             parts.append(self("revenue.no_amount", count=purchases))
         return "; ".join(parts)
 
-    def money(self, value: object, digits: int = 0) -> str:
-        """An amount in the workbook's currency, e.g. "€1,200" or "1.200 €"."""
+    def money(self, value: object, digits: int | None = None) -> str:
+        """An amount in the workbook's currency, e.g. "€1,200", "€5,200.50" or "1.200 €".
+
+        By default cents are shown when the amount has them ("€5,200.50", never rounded to
+        "€5,200"), up to a million; a bigger amount is shown in whole units to stay readable.
+        """
         if is_missing(value):
             return DASH
-        return formatting.money(float(value), self.currency, self.language, digits)  # type: ignore[arg-type]
+        amount = float(value)  # type: ignore[arg-type]
+        if digits is None:
+            has_cents = round(abs(amount) * 100) % 100 != 0
+            digits = 2 if has_cents and abs(amount) < _WHOLE_FROM else 0
+        return formatting.money(amount, self.currency, self.language, digits)
 
     def number(self, value: object, digits: int = 0) -> str:
         """A number with this locale's separators."""

@@ -20,7 +20,7 @@ from dashboard import metrics
 from dashboard.frames import Frames, build_frames
 from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
-from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table, summary
+from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
 from dashboard.report_format import csv_text, plain, records, text_table
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import load_schema
@@ -187,10 +187,21 @@ def overview_report(
     kpis = metrics.kpis(frames, period, sales)
     return {
         **_head(frames, "overview", period),
-        "kpis": {str(k): plain(v) for k, v in zip(kpis["kpi"], kpis["current"], strict=True)},
+        "kpis": {
+            str(k): _count_or_plain(str(k), v)
+            for k, v in zip(kpis["kpi"], kpis["current"], strict=True)
+        },
         **_revenue(metrics.revenue(metrics.sales_in_period(sales, period))),
         "months": records(metrics.revenue_by_month(sales, period)),
     }
+
+
+def _count_or_plain(kpi: str, value: object) -> object:
+    """A KPI as JSON: counts as whole numbers (6, not 6.0), the others as they are."""
+    shown = plain(value)
+    if kpi in COUNTS and isinstance(shown, float):
+        return int(shown)
+    return shown
 
 
 def customers_report(
@@ -388,6 +399,7 @@ def render_report(
             assert isinstance(by, dict)
             return csv_text(by["rows"], list(table.columns), SHARE_COLUMNS)
         rows, columns = _main_rows(data, kind)
-        shares = SHARE_COLUMNS | ({"change"} if kind == "overview" else set())
-        return csv_text(rows, columns, shares)
+        if kind == "overview":  # the win rate is a row here, not a column: % as in the table
+            rows = [{**r, "current": _kpi_cell(r, "current")} for r in rows]
+        return csv_text(rows, columns, SHARE_COLUMNS)
     return _text(data, kind, table)

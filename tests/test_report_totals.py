@@ -4,7 +4,10 @@ them. Every expected figure is computed here from the typed rows."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -17,6 +20,7 @@ from dashboard.frames import build_frames
 from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
+from tests.test_dashboard_app import demo_app, served_on  # noqa: F401  (a fixture)
 
 # name, source, created (Dario's Created was never typed)
 CUSTOMERS = [
@@ -183,3 +187,46 @@ def test_days_to_won_count_the_won_deals_they_are_about(
     assert isinstance(cycle, dict)
     assert cycle["won_deals"] == len(won_days)
     assert cycle["won_sources"] == {"deal dates": len(won_days)}
+
+
+def test_counts_are_whole_numbers_and_shares_percent_in_table_and_csv(
+    workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = report(workbook, capsys, "overview")
+    lines = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
+    assert lines["new_leads"] == [str(len(CUSTOMERS))]
+    won = sum(1 for d in DEALS if d[1] == "Won")
+    lost = sum(1 for d in DEALS if d[1] == "Lost")
+    assert lines["deals_won"] == [str(won)]
+    assert lines["win_rate"] == [f"{100 * won / (won + lost):.1f}", "%"]
+    rows = {
+        r["kpi"]: r["current"]
+        for r in csv.DictReader(
+            io.StringIO(report(workbook, capsys, "overview", "--format", "csv"))
+        )
+    }
+    assert rows["new_leads"] == str(len(CUSTOMERS))
+    assert rows["win_rate"] == f"{100 * won / (won + lost):.1f} %"
+    assert rows["won_revenue"] == str(TOTAL)
+    data = document(workbook, capsys, "overview")
+    kpis = data["kpis"]
+    assert isinstance(kpis, dict)
+    assert kpis["win_rate"] == pytest.approx(won / (won + lost))  # JSON keeps the fraction
+    table = report(workbook, capsys, "overview", "--by", "month").split("By month:")[1]
+    header, *groups = (re.split(r"\s{2,}", line.strip()) for line in table.strip().splitlines())
+    leads = {g[0]: g[header.index("new_leads")] for g in groups}
+    expected: dict[str, int] = defaultdict(int)
+    for _, _, created in CUSTOMERS:
+        expected[month(created) if created else "(no date)"] += 1
+    assert leads == {g: str(expected[g]) for g in leads}
+
+
+@pytest.mark.usefixtures("served_on")
+def test_the_dashboard_shows_the_cents_of_won_revenue(
+    workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = demo_app(workbook, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Won revenue"] == f"€{TOTAL:,.2f}"  # €5,200.50, not rounded to €5,200
+    assert shown["New leads"] == str(len(CUSTOMERS))

@@ -30,7 +30,8 @@ REPORTS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
 # The group of a month or quarter cut that holds the rows without a date.
 NO_DATE = "(no date)"
 
-_COUNTS = frozenset({"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent"})
+# Figures that count things: whole numbers in JSON, tables and CSV.
+COUNTS = frozenset({"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent"})
 
 # Columns that hold a share (0..1): shown as % in tables and CSV.
 SHARE_COLUMNS = frozenset({"win_rate", "conversion", "overall", "roi", "share"})
@@ -65,7 +66,7 @@ def summary(
     if kind == "overview":
         current = kpis(frames, period, sales).set_index("kpi")["current"]
         return {
-            key: int(current[key]) if key in _COUNTS else float(current[key]) for key in KPI_KEYS
+            key: int(current[key]) if key in COUNTS else float(current[key]) for key in KPI_KEYS
         }
     if kind == "sources":
         if sales is None:
