@@ -32,6 +32,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from dashboard.unreadable import Gap, find_gaps
 from sheet_schema.bot_status import BOT_STATUS
 from sheet_schema.cells import match_choice
 from sheet_schema.lists import LISTS, LOST, OPEN
@@ -98,6 +99,9 @@ class Frames:
     # The Bot status tab, item -> value (what the bot's last cycle held back, whether sending
     # stopped); empty when the bot has not run yet.
     bot_status: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Tabs and columns that could not be read: the figures computed from them are unknown
+    # (:func:`dashboard.unreadable.unknown_figures`), never 0.
+    gaps: tuple[Gap, ...] = ()
 
     def replace_tables(self, **tables: pd.DataFrame) -> Frames:
         """A copy with some frames replaced (used by filters)."""
@@ -311,6 +315,7 @@ def build_frames(
         stages=tuple(v for v in stage.choices if stage.meaning(v) != LOST),
         open_stages=tuple(v for v in stage.choices if stage.meaning(v) == OPEN),
         tabs_read=frozenset(tabs),
+        gaps=find_gaps(snapshot, schema, tabs),
         bot_status={
             row.row_id: row.text("value").strip() for row in snapshot.tab(BOT_STATUS) if row.row_id
         },
@@ -334,4 +339,5 @@ def with_interactions(core: Frames, interactions: Frames) -> Frames:
         interactions=_same_interaction_ids(interactions.interactions, core.customers, core.deals),
         problems=pd.concat(problems, ignore_index=True) if problems else core.problems,
         tabs_read=core.tabs_read | interactions.tabs_read,
+        gaps=core.gaps + interactions.gaps,
     )

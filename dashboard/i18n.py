@@ -271,6 +271,8 @@ STRINGS: Final[dict[str, Text]] = {
     "error.retry": N_("Try again"),
     "tab_issues": N_("Workbook notes"),
     "empty.period": N_("No data in this period."),
+    "value.unknown": N_("unknown"),
+    "unreadable.figures": N_("{reason}. Unknown here: {figures}."),
     "login.title": N_("Sign in"),
     "login.password": N_("Password"),
     "login.submit": Np_("button", "Sign in"),

@@ -21,7 +21,8 @@ from dashboard.frames import Frames, build_frames
 from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
 from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
-from dashboard.report_format import csv_text, plain, records, text_table
+from dashboard.report_format import csv_text, mark_unknown, plain, records, text_table
+from dashboard.unreadable import UNKNOWN, unknown_figures, warnings
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import load_schema
 
@@ -261,6 +262,13 @@ def build_report(
         cut = resolve_cut(frames, request.by)
         table = by_table(kind, frames, request.period, cut, lifecycles, sales)
         data["by"] = {"cut": request.by, "rows": records(table)}
+    # What depends on a tab or column that could not be read is unknown (null), never 0.
+    unknown = unknown_figures(kind, frames.gaps)
+    data["unreadable"] = warnings(unknown)
+    if "customers" in unknown:  # the summary counts each lifecycle stage of those customers
+        unknown.update(dict.fromkeys([*lifecycles, metrics.NOT_SET], unknown["customers"]))
+    data["unknown"] = sorted(unknown)
+    mark_unknown(data, set(unknown), None)
     return data, table
 
 
@@ -273,7 +281,8 @@ def _main_rows(
         return [{"kpi": k, "current": v} for k, v in kpis.items()], ["kpi", "current"]
     key = {"funnel": "stages", "sources": "totals", "customers": "lifecycle"}
     rows = data[key[kind]]
-    assert isinstance(rows, list)
+    if not isinstance(rows, list):  # unknown: a tab or column it needs cannot be read
+        return [], []
     columns = list(rows[0]) if rows else []
     return rows, columns
 
@@ -295,21 +304,22 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
         f"{data['time_zone']}): {_period_text(data)}"
     )
     parts = [head]
+    unreadable = data.get("unreadable")
+    if isinstance(unreadable, list) and unreadable:
+        parts.append("\n".join(str(line) for line in unreadable))
     if kind == "funnel":
         stages = data["stages"]
         reasons = data["lost_reasons"]
         rivals = data["competitors"]
-        assert isinstance(stages, list) and isinstance(reasons, list) and isinstance(rivals, list)
-        parts.append(
-            text_table(
-                stages,
-                ["stage", "reached", "conversion", "overall", "lost_here", "median_days"],
-                SHARE_COLUMNS,
-            )
-        )
+        if isinstance(stages, list):
+            columns = ["stage", "reached", "conversion", "overall", "lost_here", "median_days"]
+            parts.append(text_table(stages, columns, SHARE_COLUMNS))
+        else:
+            parts.append(f"Stages reached: {stages}.")
         rate = data["win_rate"]
-        shown = "-" if rate is None else f"{100 * float(str(rate)):.1f} %"
-        missing = int(str(data["won_without_value"]))
+        shown = rate if isinstance(rate, str) else _share(rate)
+        without = data["won_without_value"]
+        missing = without if isinstance(without, int) else 0
         parts.append(
             f"Deals opened {data['deals']}: won {data['won']}, lost {data['lost']}, "
             f"open {data['open']}; win rate {shown}; won value of the deals opened "
@@ -317,7 +327,9 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
             + (f" ({_EN.incomplete(missing, 0)})." if missing else ".")
         )
         cycle = data["cycle_time"]
-        assert isinstance(cycle, dict)
+        if not isinstance(cycle, dict):
+            parts.append(f"Days from Created to won: {cycle}.")
+            return "\n\n".join(parts)
         counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["won_sources"].items()))
         stays = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["open_stays"].items()))
         parts.append(
@@ -328,9 +340,9 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
             f"to {cycle['open_stays_as_of']} ({stays or 'no open deal dated'}). "
             f"Lost at an unknown stage: {data['lost_at_unknown']}."
         )
-        if reasons:
+        if isinstance(reasons, list) and reasons:
             parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]
-        if rivals:
+        if isinstance(rivals, list) and rivals:
             parts += ["Competitors:", text_table(rivals, ["competitor", "deals", "value"])]
     elif kind == "sources":
         totals = data["totals"]
@@ -374,7 +386,13 @@ def _kpi_cell(row: Mapping[str, object], column: str) -> object:
 
 
 def _money(value: object) -> str:
+    if isinstance(value, str):  # "unknown"
+        return value
     return "-" if value is None else f"{float(str(value)):,.2f}"
+
+
+def _share(value: object) -> str:
+    return "-" if value is None else f"{100 * float(str(value)):.1f} %"
 
 
 def render_report(
@@ -388,11 +406,34 @@ def render_report(
     the older spelling of ``fmt="json"``). CSV is the table by group with ``--by``, else the
     report's main table. ``now`` is not used: the period and ``as_of`` are explicit."""
     del now
+    text, _ = render_report_and_warnings(snapshot, kind, as_json, request)
+    return text
+
+
+def render_report_and_warnings(
+    snapshot: Snapshot,
+    kind: ReportKind,
+    as_json: bool = False,
+    request: ReportRequest | None = None,
+) -> tuple[str, list[str]]:
+    """:func:`render_report`'s text, and one line per tab or column that could not be read
+    naming the figures it leaves unknown (also in the text: ``unreadable`` in JSON, lines in
+    the table; "unknown" in the table's and the CSV's cells)."""
     request = request or ReportRequest()
     fmt: Format = "json" if as_json else request.fmt
     data, table = build_report(snapshot, kind, request)
+    lines = list(data["unreadable"])  # type: ignore[call-overload]
+    return _render(data, kind, table, fmt), lines
+
+
+def _render(
+    data: dict[str, object], kind: ReportKind, table: pd.DataFrame | None, fmt: Format
+) -> str:
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    unknown = data["unknown"]
+    assert isinstance(unknown, list)
+    mark_unknown(data, {str(u) for u in unknown}, UNKNOWN)
     if fmt == "csv":
         if table is not None:
             by = data["by"]

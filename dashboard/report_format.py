@@ -1,7 +1,9 @@
 """How report figures are written: JSON-ready values, aligned text tables and CSV.
 
 Shares (win rate, conversion, ROI) are fractions in JSON and ``45.0 %`` in tables and CSV;
-unknown figures are ``null`` in JSON and ``-`` (table) or empty (CSV), never 0.
+undefined figures (no cost, no decided deal) are ``null`` in JSON and ``-`` (table) or empty
+(CSV); figures that cannot be read (:mod:`dashboard.unreadable`) are ``null`` in JSON and
+``unknown`` in tables and CSV (:func:`mark_unknown`). None is ever 0.
 """
 
 from __future__ import annotations
@@ -79,3 +81,17 @@ def csv_text(
                 line.append(str(value))
         writer.writerow(line)
     return out.getvalue()
+
+
+def mark_unknown(data: object, figures: Collection[str], marker: object) -> None:
+    """Set every figure named in ``figures`` to ``marker`` wherever it is in the report (the
+    document's keys, its tables' columns, the --by rows), in place."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in figures:
+                data[key] = marker
+            else:
+                mark_unknown(value, figures, marker)
+    elif isinstance(data, list):
+        for item in data:
+            mark_unknown(item, figures, marker)

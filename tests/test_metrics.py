@@ -282,9 +282,11 @@ def test_cli_json_equals_the_metric_functions(
         for document in (data, expected):
             document.pop("read_at")
             document.pop("source")
-        # The command adds the day lifecycles are as of (if asked) and the headline row.
+        # The command adds the day lifecycles are as of (if asked), the headline row and what
+        # it could not read (nothing here).
         assert data.pop("as_of") == asked
         headline = data.pop("summary")
+        assert (data.pop("unreadable"), data.pop("unknown")) == ([], [])
         assert data == expected
     assert headline["revenue"] == 3000 and headline["leads"] == 6
 

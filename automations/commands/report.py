@@ -50,7 +50,7 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     from automations.rules.lifecycle import lifecycles_as_of
     from dashboard.metrics import Period
     from dashboard.metrics.cuts import UnknownCut
-    from dashboard.report import ReportRequest, render_report, report_tabs
+    from dashboard.report import ReportRequest, render_report_and_warnings, report_tabs
 
     if args.start and args.end and args.start > args.end:
         print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
@@ -66,8 +66,12 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
         lifecycles=None if args.as_of is None else lifecycles_as_of(schema, snapshot, args.as_of),
     )
     try:
-        text = render_report(snapshot, args.kind, request=request)
+        text, unreadable = render_report_and_warnings(snapshot, args.kind, request=request)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        # The report is printed, its unreadable figures unknown; the reasons go to stderr too,
+        # so a script that keeps only stdout still hears about them (exit 0, as `run`).
+        for line in unreadable:
+            print(f"sheetcrm: {line}", file=sys.stderr)
     except UnknownCut as error:
         print(f"sheetcrm: {error}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.tables import display_table
+from dashboard.unknown_view import warn_unknown
 from dashboard.view import View, current_view
 
 
@@ -32,21 +33,29 @@ def render(view: View) -> None:
     tr, frames, period = view.tr, view.frames, view.period
     st.title(tr("page.funnel"))
     st.caption(tr("basis.funnel"))
+    unknown = warn_unknown(view, "funnel")
     totals = metrics.deal_totals(frames.deals, period)
+
+    def count(key: str, value: int) -> str:
+        return tr("value.unknown") if key in unknown else tr.number(value)
+
     cells = st.columns(5)
-    cells[0].metric(tr("funnel.deals"), tr.number(totals.deals), border=True)
-    cells[1].metric(tr("funnel.won"), tr.number(totals.won), border=True)
-    cells[2].metric(tr("funnel.lost"), tr.number(totals.lost), border=True)
-    cells[3].metric(tr("funnel.open"), tr.number(totals.open), border=True)
-    missing = totals.won_without_value
+    cells[0].metric(tr("funnel.deals"), count("deals", totals.deals), border=True)
+    cells[1].metric(tr("funnel.won"), count("won", totals.won), border=True)
+    cells[2].metric(tr("funnel.lost"), count("lost", totals.lost), border=True)
+    cells[3].metric(tr("funnel.open"), count("open", totals.open), border=True)
+    missing = 0 if "won_value" in unknown else totals.won_without_value
     cells[4].metric(
         tr("funnel.won_value"),
-        tr.money(totals.won_value),
+        tr("value.unknown") if "won_value" in unknown else tr.money(totals.won_value),
         delta=tr("revenue.incomplete", count=missing) if missing else None,
         delta_color="off",
         border=True,
     )
     st.caption(tr("funnel.explain"))
+    if "stages" in unknown:  # no funnel drawn from stages that cannot be read
+        render_group_by(view, "funnel")
+        return
 
     table = metrics.funnel(
         frames.deals,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
+from dashboard.unknown_view import warn_unknown
 from dashboard.view import View, current_view
 
 _MONEY = {"won_revenue", "marketing_cost"}
@@ -28,6 +29,7 @@ def render(view: View) -> None:
     tr = view.tr
     st.title(tr("page.overview"))
     st.caption(tr("basis.overview"))
+    unknown = warn_unknown(view, "overview")
     sales = metrics.sales_frame(view.frames.customers, view.frames.deals, view.frames.interactions)
     table = metrics.kpis(view.frames, view.period, sales)
     known = metrics.revenue(metrics.sales_in_period(sales, view.period))
@@ -42,9 +44,13 @@ def render(view: View) -> None:
             # A sale without an amount is unknown money: the figure says so instead of a change.
             help_text = tr.incomplete(known.deals_without_value, known.purchases_without_amount)
             delta = help_text
+        if kpi in unknown:  # a tab or column it needs cannot be read: the warning says which
+            shown, delta, help_text = tr("value.unknown"), None, None
+        else:
+            shown = _value(view, str(kpi), float(current))
         columns[index % 4].metric(
             tr(f"kpi.{kpi}"),
-            _value(view, str(kpi), float(current)),
+            shown,
             delta=delta,
             delta_color="off" if help_text else "inverse" if kpi in _INVERSE else "normal",
             help=help_text,
@@ -52,7 +58,9 @@ def render(view: View) -> None:
         )
     totals = metrics.deal_totals(view.frames.deals, metrics.Period())
     columns[len(table) % 4].metric(
-        tr("overview.pipeline"), tr.money(totals.open_value), border=True
+        tr("overview.pipeline"),
+        tr("value.unknown") if "deals_won" in unknown else tr.money(totals.open_value),
+        border=True,
     )
     previous = view.period.previous()
     if previous is not None and previous.start and previous.end:
@@ -60,7 +68,9 @@ def render(view: View) -> None:
     else:
         st.caption(tr("kpi.no_previous"))
     monthly = metrics.revenue_by_month(sales, view.period)
-    if monthly.empty:
+    if "revenue" in unknown:
+        pass  # no chart of revenue that cannot be read
+    elif monthly.empty:
         st.info(tr("empty.period"))
     else:
         st.plotly_chart(

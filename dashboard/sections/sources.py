@@ -9,6 +9,7 @@ from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.i18n import Translator, is_missing
 from dashboard.tables import Column, display_table
+from dashboard.unknown_view import warn_unknown
 from dashboard.view import View, current_view
 
 
@@ -32,9 +33,12 @@ def render(view: View) -> None:
     st.title(tr("page.sources"))
     st.caption(tr("basis.sources"))
     st.caption(tr("sources.explain"))
+    unknown = warn_unknown(view, "sources")
     sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
     args = (frames.customers, sales, frames.sources, period)
     totals = metrics.source_totals(*args)
+    for column in unknown & set(totals.columns):
+        totals[column] = float("nan")  # shown "–": the warning above says why
     if totals.empty:
         st.info(tr("empty.period"))
         return

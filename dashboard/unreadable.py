@@ -1,0 +1,153 @@
+"""What the dashboard and ``sheetcrm report`` cannot know because a tab or column cannot be read.
+
+A tab that is missing or whose header row cannot be read (a duplicate column), or a column
+that is not in its tab's header row (renamed, deleted), leaves its frame empty or without the
+column; counting it would show 0 where the truth is unknown. :func:`find_gaps` lists those
+gaps from the snapshot (the same facts ``sheetcrm run``'s contract guard reports), and
+:func:`unknown_figures` says which figures of a report depend on them: those figures are
+unknown (null in JSON, "unknown" in tables and CSV, a warning on the pages), never 0.
+
+A log tab the bot creates itself (``append_only``: Mail log, Stage history) may be missing: it
+is then empty, not unknown, as for the contract guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from sheet_schema.model import Snapshot
+from sheet_schema.schema import Schema
+
+Needs = tuple[tuple[str, str | None], ...]  # (tab, column key or None: the whole tab)
+# How an unknown figure reads in a table or a CSV cell (JSON: null).
+UNKNOWN = "unknown"
+
+_SALES: Needs = (
+    ("Deals", "stage"),
+    ("Deals", "value"),
+    ("Deals", "customer_id"),
+    ("Interactions", "kind"),
+    ("Interactions", "amount"),
+    ("Interactions", "customer_id"),
+)
+_STAGES: Needs = (("Deals", "created"), ("Deals", "stage"))
+_COSTS: Needs = (("Sources", "month"), ("Sources", "source"), ("Sources", "cost"))
+_LEADS: Needs = (("Customers", "created"),)
+_BY_SOURCE: Needs = (("Customers", "source"),)
+
+# Each report's figures (JSON keys, table columns and the --by table's columns) and what they
+# are computed from.
+DEPENDS: Mapping[str, Mapping[str, Needs]] = {
+    "overview": {
+        "new_leads": _LEADS,
+        "new_deals": (("Deals", "created"),),
+        "deals_won": (("Deals", "stage"),),
+        "win_rate": (("Deals", "stage"),),
+        "customers_won": _SALES,
+        "won_revenue": _SALES,
+        "revenue": _SALES,
+        "sales": _SALES,
+        "missing": _SALES,
+        "deals_without_value": _SALES,
+        "purchases_without_amount": _SALES,
+        "marketing_cost": _COSTS,
+        "emails_sent": (("Mail log", "status"),),
+    },
+    "funnel": {
+        "deals": (("Deals", "created"),),
+        **dict.fromkeys(
+            [
+                *("won", "lost", "open", "win_rate", "won_without_value", "lost_at_unknown"),
+                *("stages", "cycle_time", "lost_reasons", "competitors"),
+            ],
+            _STAGES,
+        ),
+        "won_value": (*_STAGES, ("Deals", "value")),
+    },
+    "sources": {
+        "leads": _LEADS + _BY_SOURCE,
+        "customers_won": _SALES + _BY_SOURCE,
+        "revenue": _SALES + _BY_SOURCE,
+        "missing": _SALES + _BY_SOURCE,
+        "cost": _COSTS,
+        "cost_per_lead": _LEADS + _BY_SOURCE + _COSTS,
+        "cost_per_customer": _SALES + _BY_SOURCE + _COSTS,
+        "roi": _SALES + _BY_SOURCE + _COSTS,
+    },
+    "customers": {"customers": _LEADS, "lifecycle": _LEADS, "segments": _LEADS},
+}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A tab, or one column of it, that could not be read, and why in one line."""
+
+    tab: str
+    column: str | None  # the column key; None: the whole tab
+    reason: str  # e.g. "Deals: no Stage column (a column 'Phase' is not known)"
+
+    def covers(self, tab: str, column: str | None) -> bool:
+        """True when a figure needing ``column`` of ``tab`` cannot be computed because of this."""
+        return self.tab == tab and (self.column is None or self.column == column)
+
+
+def find_gaps(snapshot: Snapshot, schema: Schema, tabs: Collection[str]) -> tuple[Gap, ...]:
+    """The tabs (of ``tabs``) that could not be read and the columns missing from the others."""
+    gaps: list[Gap] = []
+    for name in tabs:
+        if name not in schema.tab_names:
+            continue
+        tab = schema.tab(name)
+        if not snapshot.readable(name):
+            issues = [i.message for i in snapshot.tab_issues if i.tab == name]
+            if tab.append_only and not any(
+                i.code.startswith("header.") for i in snapshot.tab_issues if i.tab == name
+            ):
+                continue  # a log the bot creates with its first row: empty, not unknown
+            why = issues[0] if issues else f"The workbook has no {name} tab."
+            why = why if why.startswith(f"{name}:") else f"{name}: {why}"
+            gaps.append(Gap(name, None, why.rstrip(".")))
+            continue
+        present = snapshot.columns.get(name, frozenset())
+        if not present:
+            gaps.append(Gap(name, None, f"{name}: the tab has no header row"))
+            continue
+        unknown = _unknown_headers(snapshot, name)
+        for column in tab.columns:
+            if column.key in present:
+                continue
+            reason = f"{name}: no {column.header} column"
+            if unknown:
+                listed = ", ".join(repr(h) for h in unknown)
+                plural = "columns" if len(unknown) > 1 else "a column"
+                reason += f" ({plural} {listed} {'are' if len(unknown) > 1 else 'is'} not known)"
+            gaps.append(Gap(name, column.key, reason))
+    return tuple(gaps)
+
+
+def _unknown_headers(snapshot: Snapshot, tab: str) -> list[str]:
+    """Headers of the tab SheetCRM does not know (a renamed column is one of them)."""
+    seen = dict.fromkeys(h for row in snapshot.tab(tab)[:50] for h in row.extra if h)
+    return list(seen)
+
+
+def unknown_figures(kind: str, gaps: Iterable[Gap]) -> dict[str, list[str]]:
+    """Each figure of the report that cannot be known, with the reasons (gaps) why."""
+    found: dict[str, list[str]] = {}
+    gaps = tuple(gaps)
+    for figure, needs in DEPENDS.get(kind, {}).items():
+        reasons = [g.reason for g in gaps if any(g.covers(t, c) for t, c in needs)]
+        if reasons:
+            found[figure] = list(dict.fromkeys(reasons))
+    return found
+
+
+def warnings(unknown: Mapping[str, list[str]]) -> list[str]:
+    """One line per reason, naming the figures it leaves unknown:
+    "Deals: no Stage column (...): won/lost/open unknown"."""
+    by_reason: dict[str, list[str]] = {}
+    for figure, reasons in unknown.items():
+        for reason in reasons:
+            by_reason.setdefault(reason, []).append(figure)
+    return [f"{reason}: {'/'.join(figures)} unknown" for reason, figures in by_reason.items()]
