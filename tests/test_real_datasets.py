@@ -141,6 +141,17 @@ def test_maven_pipeline_stages_revenue_win_rate_quarters_managers_sectors(
     cycle = stays["cycle_time"]
     assert isinstance(cycle, dict)
     assert cycle["open_stays"] == {"Created": int((waited >= 0).sum())}
+    # Days engage to close of the won deals, with their count (not that of all decided deals).
+    won_dated = won.dropna(subset=["engage_date", "close_date"])
+    won_days = (
+        pd.to_datetime(won_dated["close_date"]) - pd.to_datetime(won_dated["engage_date"])
+    ).dt.days
+    won_days = won_days[won_days >= 0]
+    assert cycle["won_deals"] == len(won_days)  # 4,238 of the 6,711 decided
+    assert cycle["won_sources"] == {"deal dates": len(won_days)}
+    assert cycle["won_mean_days"] == pytest.approx(won_days.mean())
+    assert cycle["won_median_days"] == won_days.median()
+    assert cycle["deals"] > len(won_days)
     assert overview["won_revenue"] == pytest.approx(won["close_value"].sum())  # 10,005,534
     assert overview["incomplete"] == ""
     kpis = overview["kpis"]
