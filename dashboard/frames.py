@@ -274,17 +274,21 @@ def problem_rows(
 
 
 def build_frames(
-    snapshot: Snapshot, schema: Schema | None = None, tabs: Collection[str] = DASHBOARD_TABS
+    snapshot: Snapshot,
+    schema: Schema | None = None,
+    tabs: Collection[str] = DASHBOARD_TABS,
+    problems: bool = True,
 ) -> Frames:
     """Every frame the dashboard and ``sheetcrm report`` use, from one snapshot.
 
-    ``tabs`` says which tabs the snapshot was read for (see ``Backend.read``); the frames of the
-    others are empty and their problems are left out, and ``tabs_read`` remembers which.
+    ``tabs`` says which tabs the snapshot was read for (see ``Backend.read``) or are needed; the
+    frames of the others are empty and their problems are left out, and ``tabs_read`` remembers
+    which. Without ``problems`` (``sheetcrm report`` shows none) that frame is left empty.
     """
     schema = snapshot.schema or schema or load_schema()
 
     def frame(name: str) -> pd.DataFrame:
-        return tab_frame(schema.tab(name), snapshot.tab(name))
+        return tab_frame(schema.tab(name), snapshot.tab(name) if name in tabs else ())
 
     # A customer merged into another is history: counted once, as the row that was kept.
     live = [row for row in snapshot.tab("Customers") if not is_merged(row)]
@@ -308,7 +312,7 @@ def build_frames(
         campaigns=frame("Campaigns"),
         mail_log=mail_log,
         stage_history=history,
-        problems=problem_rows(snapshot, schema, tabs),
+        problems=problem_rows(snapshot, schema, tabs if problems else ()),
         settings=snapshot.settings,
         read_at=snapshot.read_at,
         source=snapshot.source,

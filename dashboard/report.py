@@ -17,13 +17,15 @@ from typing import Literal
 import pandas as pd
 
 from dashboard import metrics
-from dashboard.frames import Frames, build_frames
+from dashboard.frames import DASHBOARD_TABS, INTERACTIONS, Frames, build_frames
 from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
 from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
 from dashboard.report_format import csv_text, mark_unknown, plain, records, text_table
 from dashboard.unreadable import UNKNOWN, unknown_figures, warnings
+from sheet_schema.lists import PURCHASE
 from sheet_schema.model import Snapshot
+from sheet_schema.reading import RowFilter
 from sheet_schema.schema import load_schema
 
 __all__ = ["ReportRequest", "funnel_report", "records", "render_report", "sources_report"]
@@ -62,6 +64,16 @@ def report_tabs(kind: ReportKind, as_of: bool = False) -> tuple[str, ...]:
     if kind == "overview":
         tabs.append("Mail log")
     return tuple(tabs)
+
+
+def report_rows(kind: ReportKind, as_of: bool = False) -> dict[str, RowFilter]:
+    """The rows a report needs of the tabs it reads: of Interactions, the overview and the
+    sources count only the Purchases (their sales), so the command reads only those (on 50,000
+    customers, 27,000 of 167,000 rows); with ``--as-of`` every row, as each contact counts for
+    the lifecycle."""
+    if as_of or kind not in ("overview", "sources"):
+        return {}
+    return {INTERACTIONS: RowFilter("kind", frozenset({PURCHASE}))}
 
 
 def _head(frames: Frames, kind: ReportKind, period: metrics.Period) -> dict[str, object]:
@@ -244,7 +256,12 @@ def build_report(
     snapshot: Snapshot, kind: ReportKind, request: ReportRequest
 ) -> tuple[dict[str, object], pd.DataFrame | None]:
     """The report document and, with ``request.by``, its table by group."""
-    read = build_frames(snapshot, tabs=request.tabs) if request.tabs else build_frames(snapshot)
+    # Only the overview and the sources compute from Interactions (their sales); the funnel and
+    # the customers report read it for ``--as-of`` lifecycles only. No report shows problems.
+    tabs = request.tabs or DASHBOARD_TABS
+    if kind not in ("overview", "sources"):
+        tabs = tuple(name for name in tabs if name != INTERACTIONS)
+    read = build_frames(snapshot, tabs=tabs, problems=False)
     frames = _as_of(read, request)
     # The overview and the sources report count sales: the whole table is built once, for the
     # report, its summary and a month or quarter cut (50k customers: about 0.5 s each time).

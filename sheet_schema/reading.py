@@ -6,7 +6,8 @@ here, so the xlsx file and the Google spreadsheet are read by exactly the same r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sheet_schema.cells import TEXT_LIKE, CellContext, ReadCell, cell_text, read_cell
@@ -118,8 +119,50 @@ def _is_blank(cells: Sequence[object]) -> bool:
     return True
 
 
-def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) -> tuple[Row, ...]:
-    """Typed rows of one tab; blank rows are skipped but keep their place in the numbering."""
+@dataclass(frozen=True)
+class RowFilter:
+    """Read only the rows of a tab whose choice ``column`` holds a value with one of these
+    ``meanings`` (the workbook's lists say which, see :mod:`sheet_schema.lists`): ``sheetcrm
+    report`` counts only the purchases among the interactions. A tab without that column is
+    read whole."""
+
+    column: str
+    meanings: frozenset[str]
+
+
+def _numbered_rows(
+    tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap, only: RowFilter | None
+) -> Iterable[tuple[int, Sequence[object]]]:
+    """The data rows with their sheet row numbers, those ``only`` keeps (every row without it)."""
+    rows = enumerate(grid[1:], start=2)
+    at = None if only is None else headers.positions.get(only.column)
+    if only is None or at is None:
+        return rows
+    column = tab.column(only.column)
+    # A column holds a few distinct values (the six kinds of interaction): each is read once.
+    known: dict[tuple[type, object], bool] = {}
+    kept = []
+    for number, cells in rows:
+        value = cells[at] if at < len(cells) else None
+        key = (value.__class__, value)
+        keep = known.get(key)
+        if keep is None:
+            meaning = column.meaning(read_cell(column, value, context).value)
+            keep = known[key] = meaning in only.meanings
+        if keep:
+            kept.append((number, cells))
+    return kept
+
+
+def read_rows(
+    tab: Tab,
+    grid: Grid,
+    context: CellContext,
+    headers: HeaderMap,
+    only: RowFilter | None = None,
+) -> tuple[Row, ...]:
+    """Typed rows of one tab (those ``only`` keeps); blank rows are skipped but keep their place
+    in the numbering."""
     id_at = headers.positions.get("id")
     # Per column, what each distinct cell value reads as: read_cell is a pure function of the
     # column, the value and the context, and a column repeats its values (stages, sources,
@@ -130,7 +173,7 @@ def read_rows(tab: Tab, grid: Grid, context: CellContext, headers: HeaderMap) ->
         for key, index in headers.positions.items()
     ]
     rows: list[Row] = []
-    for number, cells in enumerate(grid[1:], start=2):
+    for number, cells in _numbered_rows(tab, grid, context, headers, only):
         if _is_blank(cells):
             continue
         values: dict[str, object] = {}
@@ -208,12 +251,14 @@ def build_snapshot(
     source: str = "",
     tabs: Collection[str] | None = None,
     init_command: str = "sheetcrm init",
+    only: Mapping[str, RowFilter] | None = None,
 ) -> Snapshot:
     """A snapshot from grids keyed by worksheet title (row 1 of each grid is the header).
 
     ``tabs`` (canonical names) makes it a partial snapshot: other tabs are left out, as if
     unreadable, and are not reported missing. ``init_command`` (the exact command, with
     ``--workbook`` or ``--spreadsheet``) is what messages about missing tabs tell people to run.
+    ``only`` keeps only some rows of a tab (:class:`RowFilter`), for a reader that needs no more.
     """
     wanted = wanted_tabs(schema, tabs)
     # A partial read always reads Lists, but reports it missing only when it was asked for.
@@ -246,7 +291,7 @@ def build_snapshot(
             issues.append(TabIssue(tab.name, "header.duplicate", str(error), error.column))
             continue
         issues.extend(_blank_header_issues(tab, grid, headers))
-        rows[tab.name] = read_rows(tab, grid, context, headers)
+        rows[tab.name] = read_rows(tab, grid, context, headers, (only or {}).get(tab.name))
         columns[tab.name] = frozenset(headers.positions)
     return Snapshot(
         rows=rows,

@@ -50,13 +50,19 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     from automations.rules.lifecycle import lifecycles_as_of
     from dashboard.metrics import Period
     from dashboard.metrics.cuts import UnknownCut
-    from dashboard.report import ReportRequest, render_report_and_warnings, report_tabs
+    from dashboard.report import (
+        ReportRequest,
+        render_report_and_warnings,
+        report_rows,
+        report_tabs,
+    )
 
     if args.start and args.end and args.start > args.end:
         print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
         return 2
     tabs = report_tabs(args.kind, args.as_of is not None)
-    snapshot = build_backend(args, schema).read(tabs)
+    only = report_rows(args.kind, args.as_of is not None)
+    snapshot = build_backend(args, schema).read(tabs, only)
     request = ReportRequest(
         period=Period(args.start, args.end),
         by=args.by,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from sheet_schema.model import ApplyReport, Plan, Snapshot
+from sheet_schema.reading import RowFilter
 
 
 class WorkbookError(RuntimeError):
@@ -46,11 +47,14 @@ def init_command(
 class Backend(Protocol):
     """A workbook the bot can read in one pass and write in one batch."""
 
-    def read(self, tabs: Collection[str] | None = None) -> Snapshot:
+    def read(
+        self, tabs: Collection[str] | None = None, only: Mapping[str, RowFilter] | None = None
+    ) -> Snapshot:
         """Every tab, read in one request (Sheets) or one file pass (xlsx).
 
         ``tabs`` (canonical names) reads only those, plus Settings: the dashboard leaves the
-        biggest tab, Interactions, for the pages that show it.
+        biggest tab, Interactions, for the pages that show it. ``only`` keeps only some rows of a
+        tab in the snapshot (``sheetcrm report``: the Purchase rows of Interactions).
         """
         ...
 

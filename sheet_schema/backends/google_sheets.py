@@ -61,7 +61,7 @@ from sheet_schema.backends.sheets_write import (
 )
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
-from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
+from sheet_schema.reading import Grid, RowFilter, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema, Tab
 from sheet_schema.settings import Settings
 from sheet_schema.side_tabs import place_marks, side_titles, with_side_tabs
@@ -152,9 +152,12 @@ class GoogleSheetsBackend:
         calls = getattr(self.http, "calls", None)
         return dict(calls) if isinstance(calls, Counter) else {}
 
-    def read(self, tabs: Collection[str] | None = None) -> Snapshot:
+    def read(
+        self, tabs: Collection[str] | None = None, only: Mapping[str, RowFilter] | None = None
+    ) -> Snapshot:
         """Every known tab (or only ``tabs``, plus Settings) in one metadata GET and one
-        ``values:batchGet``."""
+        ``values:batchGet``; ``only`` keeps some rows of a tab (see
+        :func:`~sheet_schema.reading.build_snapshot`)."""
         calls = getattr(self.http, "calls", None)
         if isinstance(calls, Counter):
             calls.clear()
@@ -183,6 +186,7 @@ class GoogleSheetsBackend:
             init_command=init_command(
                 spreadsheet=self.spreadsheet_id, credentials=self.credentials_file
             ),
+            only=only,
         )
         if tabs is None:
             snapshot = with_side_tabs(

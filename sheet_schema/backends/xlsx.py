@@ -14,7 +14,7 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -44,7 +44,7 @@ from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.layout import XLSX_FEATURES, plan_layout
 from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
-from sheet_schema.reading import Grid, build_snapshot, match_worksheets, wanted_tabs
+from sheet_schema.reading import Grid, RowFilter, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema
 from sheet_schema.side_tabs import PlacedMarks, form_tab_name, place_marks, with_side_tabs
 from sheet_schema.writing import ResolvedPlan, TabState, resolve_plan
@@ -135,8 +135,11 @@ class XlsxBackend:
         """The workbook's path."""
         return str(self.path)
 
-    def read(self, tabs: Collection[str] | None = None) -> Snapshot:
-        """Read every tab (or only ``tabs``, plus Settings) in one pass over the file."""
+    def read(
+        self, tabs: Collection[str] | None = None, only: Mapping[str, RowFilter] | None = None
+    ) -> Snapshot:
+        """Read every tab (or only ``tabs``, plus Settings) in one pass over the file; ``only``
+        keeps some rows of a tab (see :func:`~sheet_schema.reading.build_snapshot`)."""
         read_at = self.clock()
         wanted = wanted_tabs(self.schema, tabs)
 
@@ -152,6 +155,7 @@ class XlsxBackend:
             source=str(self.path),
             tabs=tabs,
             init_command=init_command(self.path),
+            only=only,
         )
         if tabs is not None or not form_tab_name(snapshot.settings):
             return snapshot
