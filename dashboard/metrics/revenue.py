@@ -83,7 +83,8 @@ def sales_frame(
     deal_manager = refs.map(by_deal["manager"]).astype(object).where(is_deal)
     return pd.DataFrame(
         {
-            "customer_id": keys.map(known["id"]).fillna(keys.where(keys != "")),
+            # object: an unreadable Customers tab gives an all-empty float column to map through
+            "customer_id": keys.map(known["id"]).astype(object).fillna(keys.where(keys != "")),
             "ref": refs,
             "is_deal": is_deal,
             "amount": pd.Series([s.amount for s in found], dtype="float64"),
