@@ -24,7 +24,6 @@ Rules (each outcome carries its reason, and no row is dropped without one):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -32,7 +31,7 @@ from automations.intake.files import SourceTable
 from automations.intake.likely import Likely, LikelyIndex
 from automations.intake.mapping import ColumnMapping
 from automations.rules.activity import id_key
-from automations.rules.ids import assign_ids, format_id
+from automations.rules.ids import assign_ids, format_id, highest_number
 from automations.rules.references import ReferenceIndex, normal_email
 from sheet_schema.cells import CellContext, cell_text, read_cell
 from sheet_schema.merges import POSSIBLE_DUPLICATE, is_merged, merged_into
@@ -113,12 +112,6 @@ def _existing_keys(
     return found
 
 
-def _highest_id(tab: Tab, rows: tuple[Row, ...]) -> int:
-    pattern = re.compile(rf"^{re.escape(tab.id_prefix or '')}-(\d+)$", re.IGNORECASE)
-    numbers = [int(m.group(1)) for r in rows if r.row_id and (m := pattern.match(r.row_id))]
-    return max(numbers, default=0)
-
-
 class _Planner:
     def __init__(
         self, snapshot: Snapshot, mapping: ColumnMapping, schema: Schema | None = None
@@ -162,7 +155,7 @@ class _Planner:
             for key, target in targets.items()
         }
         self.used_ids: dict[tuple[str, str], IdAssignment] = {}
-        self.number = _highest_id(self.tab, self.rows)
+        self.number = highest_number(self.tab, self.rows)
         self.appends: list[_Pending] = []
         self.writes: list[CellWrite] = []
 

@@ -30,7 +30,7 @@ from automations.rules.contract import Inputs
 from automations.rules.cross_checks import check_across_rows
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
-from sheet_schema.merges import MERGED_INTO
+from sheet_schema.merges import is_merged
 from sheet_schema.model import CellWrite, Plan, Row, Snapshot, row_digest
 from sheet_schema.reading import team_keys
 from sheet_schema.schema import Schema, Tab
@@ -99,12 +99,13 @@ def _unfilled_key(tab: Tab, row: Row, keys: Sequence[str]) -> str | None:
     """The empty key column of a row that has an ID and other cells typed (a row the team works
     with, left out of every check until the key is filled: say so rather than skip it silently);
     None for a ready row, a merged one, or one with nothing else typed yet."""
-    if row.raw.get(MERGED_INTO, "").strip():
+    if is_merged(row):
         return None
     empty = [key for key in tab.key_columns if not row.raw.get(key, "").strip()]
     if not empty:
         return None
-    others = (k for k in keys if k not in tab.key_columns and k != "id" and k != MERGED_INTO)
+    # ``keys`` are the team's columns: the bot's (ID, Merged into...) are not among them.
+    others = (k for k in keys if k not in tab.key_columns)
     return empty[0] if any(row.raw.get(k, "").strip() for k in others) else None
 
 
