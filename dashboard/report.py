@@ -152,11 +152,12 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
     the start of each open deal's current stay came from (Stage history, Stage since, Created)."""
     cohort = metrics.deals_in_period(frames.deals, period)
     times = metrics.cycle_times(cohort, frames.stage_history)
-    won = times[times["meaning"] == metrics.WON]["days"]
-    open_stages = list(frames.open_stages)
-    stays = metrics.current_stays(cohort, frames.stage_history, open_stages, as_of)
-    finished = metrics.stage_durations(cohort, frames.stage_history)
-    won_sources = times[times["meaning"] == metrics.WON]["source"].value_counts()
+    won_times = times[times["meaning"] == metrics.WON]
+    won = won_times["days"]
+    stays = metrics.stay_sources(
+        frames.deals, frames.stage_history, frames.open_stages, period, as_of
+    )
+    won_sources = won_times["source"].value_counts()
     return {
         "deals": len(times),
         "sources": {str(k): int(v) for k, v in times["source"].value_counts().items()},
@@ -165,9 +166,9 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
         "won_sources": {str(k): int(v) for k, v in won_sources.items()},
         "won_mean_days": float(won.mean()) if len(won) else None,
         "won_median_days": float(won.median()) if len(won) else None,
-        "finished_stays_from_history": len(finished),
-        "open_stays": {str(k): int(v) for k, v in stays["source"].value_counts().items()},
-        "open_stays_as_of": as_of.isoformat(),
+        "finished_stays_from_history": stays.finished,
+        "open_stays": dict(stays.open_by_source),
+        "open_stays_as_of": stays.as_of.isoformat(),
     }
 
 

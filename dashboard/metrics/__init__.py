@@ -40,6 +40,7 @@ from dashboard.metrics.customers import (
 )
 from dashboard.metrics.deals import (
     DealTotals,
+    StaySources,
     competitors,
     cycle_times,
     deal_totals,
@@ -49,6 +50,7 @@ from dashboard.metrics.deals import (
     lost_reasons,
     reached_stage,
     stage_durations,
+    stay_sources,
 )
 from dashboard.metrics.follow_ups import (
     OVERDUE,
@@ -95,6 +97,7 @@ __all__ = [
     "DealTotals",
     "Period",
     "Revenue",
+    "StaySources",
     "campaign_results",
     "closed_on",
     "competitors",
@@ -128,5 +131,6 @@ __all__ = [
     "source_months",
     "source_totals",
     "stage_durations",
+    "stay_sources",
     "value_counts",
 ]

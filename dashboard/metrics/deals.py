@@ -6,7 +6,7 @@ Revenue (won deals and purchases, by the day they closed or happened) is in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -209,6 +209,34 @@ def funnel(
         float(open_medians[s]) if s in open_medians.index else np.nan for s in names
     ]
     return table
+
+
+@dataclass(frozen=True)
+class StaySources:
+    """Where the funnel's days in stage come from: how many finished stays Stage history gave,
+    and how many open deals' current stays (up to ``as_of``) each source dated."""
+
+    finished: int
+    open_by_source: Mapping[str, int]
+    as_of: date
+
+
+def stay_sources(
+    deals: pd.DataFrame,
+    history: pd.DataFrame,
+    open_stages: Sequence[str],
+    period: Period,
+    as_of: date,
+) -> StaySources:
+    """The sources of :func:`funnel`'s two days-in-stage columns, for its cohort."""
+    cohort = deals_in_period(deals, period)
+    stays = current_stays(cohort, history, open_stages, as_of)
+    counts = stays["source"].value_counts()
+    return StaySources(
+        finished=len(stage_durations(cohort, history)),
+        open_by_source={str(k): int(v) for k, v in sorted(counts.items())},
+        as_of=as_of,
+    )
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,14 @@ from dashboard.view import View, current_view
 def _stay_sources(view: View) -> str:
     """Where the funnel's days in stage come from, in the reader's words."""
     frames, tr = view.frames, view.tr
-    cohort = metrics.deals_in_period(frames.deals, view.period)
-    finished = len(metrics.stage_durations(cohort, frames.stage_history))
-    open_stages = list(frames.open_stages)
-    stays = metrics.current_stays(cohort, frames.stage_history, open_stages, view.today)
-    counts = stays["source"].value_counts()
-    sources = ", ".join(f"{tr.number(int(n))} × {name}" for name, n in sorted(counts.items()))
+    stays = metrics.stay_sources(
+        frames.deals, frames.stage_history, frames.open_stages, view.period, view.today
+    )
+    counts = stays.open_by_source.items()
+    sources = ", ".join(f"{tr.number(n)} × {name}" for name, n in counts)
     return tr(
         "funnel.stays",
-        finished=tr.number(finished),
+        finished=tr.number(stays.finished),
         day=tr.date(view.today),
         sources=sources or tr("funnel.stays_none"),
     )
