@@ -1,6 +1,7 @@
 """``sheetcrm init`` on a Google spreadsheet: read what is there, send what is missing.
 
-The requests themselves come from :mod:`sheet_schema.backends.sheets_layout` (pure); this module
+What it read is turned into worksheets by :mod:`sheet_schema.backends.sheets_init_read` and the
+requests come from :mod:`sheet_schema.backends.sheets_layout` (both pure); this module
 makes the three calls: the metadata GET, one GET of the header rows and cells the layout needs,
 and ONE ``spreadsheets:batchUpdate``.
 """
@@ -11,13 +12,13 @@ from pathlib import Path
 
 from sheet_schema.backends.base import init_command
 from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL, build_client
-from sheet_schema.backends.sheets_layout import (
+from sheet_schema.backends.sheets_init_read import (
     init_data_ranges,
     init_metadata_fields,
-    layout_requests,
     sheet_infos,
     workbook_schema,
 )
+from sheet_schema.backends.sheets_layout import layout_requests
 from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.schema import Schema
 
