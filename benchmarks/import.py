@@ -28,7 +28,9 @@ if str(ROOT) not in sys.path:
 
 from automations.demo.generate import generate_demo  # noqa: E402
 from automations.intake.command import run_import  # noqa: E402
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook  # noqa: E402
+from sheet_schema.backends.xlsx import XlsxBackend  # noqa: E402
+from sheet_schema.backends.xlsx_cells import append_rows  # noqa: E402
+from sheet_schema.backends.xlsx_init import create_workbook  # noqa: E402
 from sheet_schema.schema import load_schema  # noqa: E402
 
 LEADS = ROOT.parent.parent / "shared" / "datasets" / "x_education_leads" / "Leads.csv"

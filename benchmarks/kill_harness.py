@@ -119,7 +119,8 @@ class XlsxTarget:
 
     @classmethod
     def create(cls, folder: Path, customers: int, schema: Schema) -> XlsxTarget:
-        from sheet_schema.backends.xlsx import append_rows, create_workbook
+        from sheet_schema.backends.xlsx_cells import append_rows
+        from sheet_schema.backends.xlsx_init import create_workbook
 
         path = folder / "crm.xlsx"
         create_workbook(path, schema, settings=list(SETTINGS.items()))
@@ -127,7 +128,7 @@ class XlsxTarget:
         return cls(path, schema)
 
     def add_campaign(self, number: int) -> None:
-        from sheet_schema.backends.xlsx import append_rows
+        from sheet_schema.backends.xlsx_cells import append_rows
 
         append_rows(self.path, self.schema, {"Campaigns": [_campaign(number)]})
 

@@ -130,7 +130,8 @@ def child_naive(api: str, key: Path, spreadsheet: str, cap: int) -> None:
     from sheet_schema.backends.sheets_values import raw_value
     from sheet_schema.headers import HeaderError, map_headers
     from sheet_schema.schema import load_schema
-    from sheet_schema.writing import TabState, resolve_plan
+    from sheet_schema.tab_writer import TabState
+    from sheet_schema.writing import resolve_plan
 
     schema = load_schema()
     # What to write: the bot's own plan, worked out without latency and not counted.

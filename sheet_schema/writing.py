@@ -18,30 +18,13 @@ this module turns the plan into concrete cells. The rules it enforces:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sheet_schema.cells import cell_text, write_value
-from sheet_schema.headers import HeaderMap
-from sheet_schema.model import CellWrite, Plan, SkippedWrite, fingerprint
-from sheet_schema.reading import Grid, team_keys
-from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
-
-
-@dataclass(frozen=True)
-class TabState:
-    """What a backend knows of a worksheet right before writing.
-
-    ``grid`` holds the current rows, header first. It must contain at least the ID column; the
-    team columns are needed too when the plan assigns IDs in this tab (to check fingerprints).
-    """
-
-    title: str
-    headers: HeaderMap
-    grid: Grid
-    # Cells holding a formula, as (1-based row, 0-based column), among those the plan may
-    # replace (a resolved reference): the bot never writes over a formula.
-    formulas: frozenset[tuple[int, int]] = frozenset()
+from sheet_schema.model import CellWrite, Plan, SkippedWrite
+from sheet_schema.schema import Column, ColumnType, Schema, Tab
+from sheet_schema.tab_writer import TabState, TabWriter, id_key
 
 
 @dataclass(frozen=True)
@@ -67,141 +50,18 @@ class ResolvedPlan:
     rows_appended: int
 
 
-def _id_key(value: str) -> str:
-    # IDs compare as the rules compare them: no surrounding spaces, upper case.
-    return value.strip().upper()
-
-
-def _ids_by_row(tab: Tab, state: TabState) -> dict[str, list[int]]:
-    id_at = state.headers.positions.get("id")
-    found: dict[str, list[int]] = defaultdict(list)
-    if id_at is None:
-        return found
-    for number, cells in enumerate(state.grid[1:], start=2):
-        text = cell_text(cells[id_at]).strip() if id_at < len(cells) else ""
-        if text:
-            found[text].append(number)
-    return found
-
-
-def row_fingerprint(tab: Tab, headers: HeaderMap, cells: Sequence[object]) -> str:
-    """The fingerprint of a row's team cells, as an :class:`IdAssignment` records it."""
-    raw = {
-        key: cell_text(cells[i]) if i < len(cells) else "" for key, i in headers.positions.items()
-    }
-    return fingerprint(raw, team_keys(tab))
-
-
-class _TabWriter:
-    """Collects the concrete updates for one tab."""
-
-    def __init__(self, tab: Tab, state: TabState) -> None:
-        self.tab = tab
-        self.state = state
-        self.positions = dict(state.headers.positions)
-        self.next_free = state.headers.width
-        self.ids = _ids_by_row(tab, state)
-        self.cells: dict[tuple[int, int], object] = {}
-        self.header_cells: dict[int, str] = {}
-        self._by_print: dict[str, list[int]] | None = None
-        self.extra_positions = {fold(name): at for at, name in state.headers.unknown.items()}
-
-    def extra_position(self, header: str) -> int:
-        """Where a column the schema does not know is, adding its header if it is missing."""
-        folded = fold(header)
-        if folded not in self.extra_positions:
-            self.extra_positions[folded] = self.next_free
-            self.header_cells[self.next_free] = header
-            self.next_free += 1
-        return self.extra_positions[folded]
-
-    def is_empty(self, row: int, column: int) -> bool:
-        """True when the cell holds nothing now (and nothing is planned for it)."""
-        if (row, column) in self.cells:
-            return False
-        cells = self.state.grid[row - 1] if row - 1 < len(self.state.grid) else []
-        return column >= len(cells) or not cell_text(cells[column]).strip()
-
-    def position(self, key: str) -> int:
-        """Where a column is, adding its header at the end of the header row if it is missing."""
-        if key not in self.positions:
-            self.positions[key] = self.next_free
-            self.header_cells[self.next_free] = self.tab.column(key).header
-            self.next_free += 1
-        return self.positions[key]
-
-    def row_of(self, row_id: str) -> int | str:
-        """The sheet row holding an ID now, or why there is none."""
-        rows = self.ids.get(row_id, [])
-        if len(rows) == 1:
-            return rows[0]
-        if not rows:
-            return (
-                f"{self.tab.name}: row {row_id} is no longer in the sheet (deleted, or its ID "
-                "was changed); nothing written"
-            )
-        listed = ", ".join(str(r) for r in rows)
-        return (
-            f"{self.tab.name}: ID {row_id} appears on rows {listed}; fix the duplicate ID, "
-            "nothing written"
-        )
-
-    def _rows_by_fingerprint(self) -> dict[str, list[int]]:
-        """Row numbers by team fingerprint, built once: rows moved between the read and the
-        re-read are found again in one pass, not one scan of the tab per new ID."""
-        if self._by_print is None:
-            self._by_print = defaultdict(list)
-            for number in range(2, len(self.state.grid) + 1):
-                cells = self.state.grid[number - 1]
-                self._by_print[row_fingerprint(self.tab, self.state.headers, cells)].append(number)
-        return self._by_print
-
-    def assign_id(self, row_number: int, expected: str, new_id: str) -> str | None:
-        """Write a new ID into the row with this fingerprint; the reason if it cannot be found."""
-        grid = self.state.grid
-        id_at = self.position("id")
-
-        def free(number: int) -> bool:
-            cells = grid[number - 1]
-            return not (id_at < len(cells) and cell_text(cells[id_at]).strip())
-
-        def matches(number: int) -> bool:
-            return (
-                free(number)
-                and row_fingerprint(self.tab, self.state.headers, grid[number - 1]) == expected
-            )
-
-        if new_id in self.ids:
-            return f"{self.tab.name}: ID {new_id} is already used; a new one is tried next cycle"
-        target: int | None = None
-        if 2 <= row_number <= len(grid) and matches(row_number):
-            target = row_number
-        else:
-            candidates = [n for n in self._rows_by_fingerprint().get(expected, []) if free(n)]
-            if len(candidates) == 1:
-                target = candidates[0]
-        if target is None:
-            return (
-                f"{self.tab.name}: the row that was row {row_number} changed or moved before "
-                f"its ID {new_id} could be written; it gets an ID next cycle"
-            )
-        self.cells[(target, id_at)] = new_id
-        self.ids[new_id] = [target]
-        return None
-
-
 def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> ResolvedPlan:
     """Turn a plan into concrete cell updates and appends against the current sheet state.
 
     ``states`` is keyed by canonical tab name; a tab missing from it does not exist in the sheet.
     """
-    writers: dict[str, _TabWriter] = {}
+    writers: dict[str, TabWriter] = {}
     skipped: list[SkippedWrite] = []
     ids_assigned = 0
 
-    def writer(name: str) -> _TabWriter | None:
+    def writer(name: str) -> TabWriter | None:
         if name not in writers and name in states:
-            writers[name] = _TabWriter(schema.tab(name), states[name])
+            writers[name] = TabWriter(schema.tab(name), states[name])
         return writers.get(name)
 
     # New IDs that could not be written: (tab, ID) -> why. What is addressed to them waits.
@@ -217,11 +77,11 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             ids_assigned += 1
         else:
             skipped.append(SkippedWrite(assignment.tab, assignment.new_id, "id", reason))
-            refused[(assignment.tab, _id_key(assignment.new_id))] = reason
+            refused[(assignment.tab, id_key(assignment.new_id))] = reason
 
     cells_written = 0
     for write in plan.writes:
-        if (write.tab, _id_key(write.row_id)) in refused:
+        if (write.tab, id_key(write.row_id)) in refused:
             continue  # the row has no ID yet: reported once, with its assignment
         target = writer(write.tab)
         if target is None:
@@ -239,7 +99,7 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
             if _fill_if_empty(target, write, skipped):
                 cells_written += 1
             continue
-        if waiting := [ref for ref in write.refers_to if (ref[0], _id_key(ref[1])) in refused]:
+        if waiting := [ref for ref in write.refers_to if (ref[0], id_key(ref[1])) in refused]:
             skipped.append(
                 SkippedWrite(
                     write.tab,
@@ -287,7 +147,7 @@ def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> 
     )
 
 
-def _fill_if_empty(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> bool:
+def _fill_if_empty(target: TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> bool:
     """Fill a cell of a merged duplicate, only while it is empty; False (and why) otherwise."""
     row = target.row_of(write.row_id)
     if isinstance(row, str):
@@ -314,7 +174,7 @@ def _team(column: Column) -> str:
     return f"{column.tab}: column {column.header!r} belongs to the team"
 
 
-def _replace_if_same(target: _TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> int:
+def _replace_if_same(target: TabWriter, write: CellWrite, skipped: list[SkippedWrite]) -> int:
     """Change a team reference cell (a reference resolved to its ID, a deal moved to the kept
     customer of a merge) only while it still holds what the plan saw (``write.replaces``,
     compared as IDs are) and no formula; its note goes to its bot column with it. The cells
@@ -334,7 +194,7 @@ def _replace_if_same(target: _TabWriter, write: CellWrite, skipped: list[Skipped
     why = ""
     if (row, at) in target.state.formulas:
         why = "holds a formula; the bot does not write over it"
-    elif _id_key(now) != _id_key(write.replaces or "") or (row, at) in target.cells:
+    elif id_key(now) != id_key(write.replaces or "") or (row, at) in target.cells:
         why = f"was changed meanwhile (it no longer says {write.replaces!r}); kept what is there"
     if why:
         skipped.append(
@@ -365,14 +225,14 @@ def _resolve_appends(
     schema: Schema,
     plan: Plan,
     states: Mapping[str, TabState],
-    writers: dict[str, _TabWriter],
+    writers: dict[str, TabWriter],
     skipped: list[SkippedWrite],
     refused: Mapping[tuple[str, str], str],
 ) -> tuple[dict[str, tuple[tuple[object, ...], ...]], tuple[Tab, ...]]:
     rows: dict[str, list[tuple[object, ...]]] = defaultdict(list)
     new_tabs: dict[str, Tab] = {}
     for append in plan.appends:
-        waiting = [ref for ref in append.refers_to if (ref[0], _id_key(ref[1])) in refused]
+        waiting = [ref for ref in append.refers_to if (ref[0], id_key(ref[1])) in refused]
         if waiting:
             about, row_id = waiting[0]
             key = append.values.get("id")
@@ -389,7 +249,7 @@ def _resolve_appends(
         tab = schema.tab(append.tab)
         if append.tab in states:
             if append.tab not in writers:
-                writers[append.tab] = _TabWriter(tab, states[append.tab])
+                writers[append.tab] = TabWriter(tab, states[append.tab])
             target = writers[append.tab]
             title = target.state.title
             positions = {key: target.position(key) for key in append.values}

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from automations.dashboard_server import OPEN_WITHOUT_LOGIN, dashboard_command
 from automations.demo.command import dashboard_options
-from sheet_schema.backends.xlsx import append_rows, create_workbook
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import Schema, load_schema
 
 SCHEMA = load_schema()

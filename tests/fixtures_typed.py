@@ -20,7 +20,10 @@ from automations.cycle import CycleReport, run_cycle
 from automations.mail.journal_check import copy_path
 from automations.mail.mailer import Mailer
 from sheet_schema.backends.google_sheets import GoogleSheetsBackend
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook, last_used_row, read_grids
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import last_used_row
+from sheet_schema.backends.xlsx_init import create_workbook
+from sheet_schema.backends.xlsx_read import read_grids
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.headers import column_letter
 from sheet_schema.model import Snapshot

@@ -26,7 +26,8 @@ from benchmarks.address_agreement import (
     mailer_refusals,
     summary,
 )
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Email
 from tests.fixtures_rules import NOW, SCHEMA
 from tests.fixtures_typed import type_rows

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from automations.cli import main
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import load_schema
 
 SCHEMA = load_schema()

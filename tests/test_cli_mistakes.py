@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from automations.cli import main
-from sheet_schema.backends.xlsx import append_rows, create_workbook
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import Schema, load_schema
 from tests.fixtures_google import (
     crm_workbook,

@@ -9,7 +9,9 @@ from pathlib import Path
 from automations.cycle import run_cycle
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import RowFacts
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Snapshot
 from tests.fixtures_google import (

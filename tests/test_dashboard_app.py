@@ -21,7 +21,9 @@ from dashboard.auth import hash_password
 from dashboard.frames import Frames, build_frames
 from dashboard.loading import _Memory, current_generation
 from dashboard.login import login_throttle
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_dashboard import SCHEMA, small_records, write_empty, write_small
 from tests.test_revenue import write_typed
 

@@ -31,7 +31,7 @@ from automations.demo import command as demo
 from automations.demo.generate import Rows, generate_demo
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.cells import CellContext, read_cell
-from sheet_schema.layout import DEFAULT_SETTINGS
+from sheet_schema.default_settings import DEFAULT_SETTINGS
 from sheet_schema.schema import load_schema
 from tests.fixtures_demo import (
     DEMO_CUSTOMERS,

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from automations.cycle import run_cycle
 from automations.rules.duplicates import Candidate, find_duplicates
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Snapshot
 from tests.fixtures_rules import NOW, SCHEMA, shared_dataset
 

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from automations.cycle import run_cycle
 from dashboard import metrics
 from dashboard.frames import build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import NOW, SCHEMA
 
 TODAY = date(2026, 11, 4)  # NOW in Madrid

@@ -22,7 +22,8 @@ from automations.cycle import plan_cycle, run_cycle
 from automations.mail.sending import send_and_apply
 from automations.mail.smtp import SmtpMailer
 from sheet_schema.backends.base import Backend
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.schema import Schema
 from tests.fixtures_google import (

@@ -16,7 +16,8 @@ import pytest
 from automations.cli import main
 from sheet_schema.backends.sheets_layout import layout_requests
 from sheet_schema.highlights import OVERDUE_COLOUR, PROBLEM_COLOUR, RuleInfo, plan_highlights
-from sheet_schema.layout import LayoutPlan, TabLayout, protection_description
+from sheet_schema.layout import protection_description
+from sheet_schema.layout_plan import LayoutPlan, TabLayout
 from sheet_schema.schema import Schema
 from tests.fixtures_google import headers, schema, service_account_file, sheets_emulator
 from tests.sheets_emulator import EmulatorServer

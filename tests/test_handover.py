@@ -24,7 +24,9 @@ from automations.mail.recovery import IN_FLIGHT
 from automations.mail.smtp import SmtpMailer
 from automations.scheduler import single_instance
 from sheet_schema.backends.base import WorkbookError
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Row
 from sheet_schema.schema import Schema

@@ -18,7 +18,9 @@ from openpyxl import Workbook, load_workbook
 
 from automations.cli import main
 from automations.intake.command import run_import
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import serial_to_datetime
 from sheet_schema.schema import Schema
 from tests.fixtures_google import (

@@ -13,7 +13,8 @@ import pytest
 
 from automations.intake.command import ImportRun, run_import
 from automations.intake.importing import ImportPlan
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import Schema, load_schema
 from tests.fixtures_rules import shared_dataset
 

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from automations.cycle import run_cycle
 from automations.intake.command import run_import
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import NOW, SCHEMA
 
 TYPED = [  # what the team typed before the import: Name, Company, Email, Phone

@@ -19,7 +19,8 @@ from automations.cycle import run_cycle
 from automations.mail.smtp import SmtpMailer
 from dashboard.frames import build_frames
 from sheet_schema.backends.base import Backend
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook, repair_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook, repair_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import Schema

@@ -23,7 +23,9 @@ from automations.demo.command import OPEN_WITHOUT_LOGIN
 from automations.rules.validate import checked_tabs
 from dashboard.report import render_report
 from sheet_schema.backends.base import Backend
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import load_schema
 from tests.fixtures_google import FakeTime, backend_for, fake_time, service_account_file

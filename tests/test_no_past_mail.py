@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from automations.cycle import run_cycle
 from automations.mail.automations import GRACE_DAYS
 from automations.mail.smtp import SmtpMailer
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_demo import DEMO_NOW, DEMO_TODAY, demo_workbook
 from tests.fixtures_rules import NOW, SCHEMA
 from tests.smtp_server import SmtpTestServer, smtp_server

@@ -18,8 +18,10 @@ import pytest
 from automations.cli import build_parser
 from automations.cycle import build_plan
 from automations.mail.templates import TemplateBook
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
-from sheet_schema.layout import DEFAULT_SETTINGS
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
+from sheet_schema.default_settings import DEFAULT_SETTINGS
 from sheet_schema.schema import load_schema
 from tests.settings_lookups import looked_up_keys
 

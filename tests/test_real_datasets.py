@@ -30,7 +30,9 @@ from automations.cli import main as sheetcrm
 from dashboard import metrics
 from dashboard.frames import build_frames
 from dashboard.report import funnel_report, overview_report, sources_report
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_dashboard import SCHEMA
 from tests.fixtures_rules import shared_dataset
 

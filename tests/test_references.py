@@ -22,7 +22,9 @@ from openpyxl import load_workbook
 from automations.cycle import plan_cycle, run_cycle
 from automations.intake.command import run_import
 from automations.mail.sending import send_and_apply
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Row, Snapshot
 from tests.fixtures_google import (
     FakeTime,

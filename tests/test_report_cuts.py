@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from automations.cli import main
-from sheet_schema.backends.xlsx import create_workbook
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
 

@@ -13,7 +13,8 @@ import pytest
 
 from automations.cli import main
 from dashboard.report import ReportRequest, render_report
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
 

@@ -17,7 +17,8 @@ import pytest
 from automations.cli import main
 from dashboard import metrics
 from dashboard.frames import build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
 from tests.test_dashboard_app import demo_app, served_on  # noqa: F401  (a fixture)

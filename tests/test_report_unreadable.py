@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from automations.cli import main
-from sheet_schema.backends.xlsx import create_workbook
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
 from tests.test_dashboard_app import demo_app, open_page, served_on  # noqa: F401  (a fixture)

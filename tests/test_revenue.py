@@ -32,7 +32,8 @@ from dashboard import metrics
 from dashboard.frames import Frames, build_frames
 from dashboard.i18n import Translator
 from dashboard.metrics import Period
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_dashboard import SCHEMA
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)

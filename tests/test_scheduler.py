@@ -10,7 +10,8 @@ import pytest
 from automations.cli import main
 from automations.scheduler import AlreadyRunning, run_schedule, single_instance
 from sheet_schema.backends.base import ConfigurationError, WorkbookError
-from sheet_schema.backends.xlsx import append_rows, create_workbook
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import load_schema
 
 SCHEMA = load_schema()

@@ -22,7 +22,9 @@ from automations.mail.journal import MAX_ATTEMPTS, TEMPORARY
 from automations.mail.outbox import OutboxMailer
 from automations.mail.recovery import INTERRUPTED
 from automations.mail.smtp import SmtpMailer
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.model import Row
 from sheet_schema.schema import Schema

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from automations.cycle import run_cycle
 from dashboard.frames import build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import NOW, SCHEMA
 from tests.fixtures_typed import type_rows
 

@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from automations.cli import main
 from dashboard.frames import build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, last_used_row
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import last_used_row
 from tests.fixtures_google import backend_for, fake_time, service_account_file, sheets_emulator
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows

@@ -18,7 +18,9 @@ import pytest
 from openpyxl import load_workbook
 
 from automations.mail.templates import TemplateBook, TemplateError, email_context
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.schema import load_schema
 from tests.fixtures_rules import apply_to_records, make_snapshot, plan_for, writes_of
 from tests.smtp_server import SmtpTestServer, smtp_server

@@ -16,7 +16,8 @@ import pytest
 from automations.cycle import run_cycle
 from dashboard import metrics
 from dashboard.frames import build_frames
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 
 NOW = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)  # 4 November 2026 in the workbook's time zone

@@ -16,7 +16,9 @@ from openpyxl import Workbook
 
 from automations.cli import main
 from sheet_schema.backends.base import WorkbookError
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Append, CellWrite, IdAssignment, Plan
 from sheet_schema.reading import row_fingerprint
 from sheet_schema.schema import ColumnType, load_schema

@@ -21,8 +21,9 @@ from openpyxl.styles import PatternFill
 
 import sheet_schema.backends.xlsx as xlsx
 from automations.intake.command import run_import
-from sheet_schema.backends.xlsx import XlsxBackend, read_grids
+from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.backends.xlsx_patch import patch_workbook
+from sheet_schema.backends.xlsx_read import read_grids
 from tests.fixtures_rules import NOW, SCHEMA
 from tests.fixtures_typed import Workbook, typed_workbook
 

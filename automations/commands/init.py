@@ -24,7 +24,7 @@ def _cmd_init(args: argparse.Namespace, schema: Schema) -> int:
         )
         print(summary)
         return 0
-    from sheet_schema.backends.xlsx import create_workbook, repair_workbook
+    from sheet_schema.backends.xlsx_init import create_workbook, repair_workbook
 
     path = location.workbook
     if path.suffix.lower() != ".xlsx":

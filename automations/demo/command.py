@@ -32,7 +32,9 @@ from automations.dashboard_server import (
 from automations.demo.generate import MIN_CUSTOMERS, SETTINGS_OVERRIDES, generate_demo
 from automations.mail.outbox import OutboxMailer
 from sheet_schema.backends.base import WorkbookError
-from sheet_schema.backends.xlsx import XlsxBackend, append_rows, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_cells import append_rows
+from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.model import Plan
 from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Schema

@@ -69,7 +69,7 @@ from automations.demo.marketing import (
     source_cost_rows,
     template_rows,
 )
-from sheet_schema.layout import DEFAULT_SETTINGS
+from sheet_schema.default_settings import DEFAULT_SETTINGS
 
 Rows = dict[str, list[dict[str, object]]]
 

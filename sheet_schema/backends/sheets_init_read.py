@@ -19,7 +19,7 @@ from typing import Any
 from sheet_schema.backends.sheets_values import quote_title
 from sheet_schema.cells import cell_text
 from sheet_schema.highlights import RuleInfo
-from sheet_schema.layout import CellInfo, SheetInfo
+from sheet_schema.layout_plan import CellInfo, SheetInfo
 from sheet_schema.lists import LISTS
 from sheet_schema.reading import Grid, build_snapshot
 from sheet_schema.schema import Schema

@@ -24,7 +24,8 @@ from sheet_schema.backends.sheets_init_read import (
     NEW_TAB_ROWS,
     GridSize,
 )
-from sheet_schema.layout import (
+from sheet_schema.layout import plan_layout
+from sheet_schema.layout_plan import (
     BOT_COLUMN_COLOUR,
     BOT_COLUMN_NOTE,
     SHEETS_FEATURES,
@@ -32,7 +33,6 @@ from sheet_schema.layout import (
     SheetInfo,
     TabLayout,
     column_width,
-    plan_layout,
 )
 from sheet_schema.schema import Column, ColumnType, Schema
 

@@ -21,7 +21,7 @@ from sheet_schema.backends.sheets_write import FilteredGet, Reread
 from sheet_schema.headers import HeaderError, HeaderMap, map_headers
 from sheet_schema.model import Plan, SkippedWrite
 from sheet_schema.schema import Schema, Tab
-from sheet_schema.writing import TabState
+from sheet_schema.tab_writer import TabState
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.model import Plan, SkippedWrite
 from sheet_schema.reading import Grid
 from sheet_schema.schema import Schema, Tab
-from sheet_schema.writing import ResolvedPlan, TabState, row_fingerprint
+from sheet_schema.tab_writer import TabState, row_fingerprint
+from sheet_schema.writing import ResolvedPlan
 
 Filters = Mapping[str, Mapping[str, Any]]
 FilteredGet = Callable[[Filters], dict[str, list[tuple[str, Grid]]]]

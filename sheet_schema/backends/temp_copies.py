@@ -1,7 +1,8 @@
 """The temporary workbook copies of an atomic save, and removing those a killed process left.
 
 A save writes the whole workbook to a hidden temporary file beside it, then renames it over the
-original (sheet_schema.backends.xlsx). A process killed during the save leaves that copy behind.
+original (sheet_schema.backends.xlsx_saving). A process killed during the save leaves that copy
+behind.
 Copies are named ``.<stem>.sheetcrm-<pid>-<random>.xlsx``: the name says they are SheetCRM's
 and which process wrote them, so the next run removes exactly those whose process is gone (or
 whose process id now belongs to a process started after the copy was last written). Copies of

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from copy import copy
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -25,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, column_letter, map_headers
-from sheet_schema.layout import (
+from sheet_schema.layout_plan import (
     BOT_COLUMN_COLOUR,
     BOT_COLUMN_NOTE,
     CellInfo,
@@ -35,7 +36,8 @@ from sheet_schema.layout import (
     Validation,
     column_width,
 )
-from sheet_schema.reading import match_worksheets
+from sheet_schema.lists import LISTS
+from sheet_schema.reading import Grid, build_snapshot, match_worksheets
 from sheet_schema.schema import Column, Schema, Tab
 
 # The hidden tab that holds each dropdown's values (Excel needs them in cells). Workbooks made
@@ -106,6 +108,16 @@ def sheet_infos(book: Workbook) -> list[SheetInfo]:
     """Every worksheet of the workbook, for the planner (the hidden dropdown tab included: it
     is no tab of the schema, so the planner passes it by)."""
     return [sheet_info(ws) for ws in book.worksheets]
+
+
+def workbook_schema(book: Workbook, schema: Schema) -> Schema:
+    """The schema with the team's lists, as the workbook's Lists tab holds them."""
+    titles, _ = match_worksheets(schema, book.sheetnames)
+    grids: dict[str, Grid] = {}
+    if LISTS in titles:
+        grids[titles[LISTS]] = [list(r) for r in book[titles[LISTS]].iter_rows(values_only=True)]
+    snapshot = build_snapshot(schema, grids, datetime.now(UTC), tabs=[LISTS])
+    return snapshot.schema_or(schema)
 
 
 def follow_lists(book: Workbook, schema: Schema) -> int:

@@ -114,7 +114,7 @@ class SheetXml:
             row.set(column, _cell_xml(f"{get_column_letter(column + 1)}{number}", style, value))
 
     def last_used_row(self) -> int:
-        """The last row with any value, as :func:`~sheet_schema.backends.xlsx.last_used_row`
+        """The last row with any value, as :func:`~sheet_schema.backends.xlsx_cells.last_used_row`
         finds it in openpyxl (formatting-only rows do not count)."""
         numbers = sorted(set(self.spans) | set(self.rows), reverse=True)
         for number in numbers:
