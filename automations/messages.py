@@ -172,8 +172,12 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "{column}: range() counts at most {limit} items, so this template's emails are not sent."
     ),
     "campaign.template_failed": N_(
-        "{column}: the template '{template}' cannot be rendered (Templates row {row} says why), "
-        "so this campaign sent nothing."
+        "{column}: the template '{template}' cannot be rendered, so this campaign sent nothing "
+        "(Templates row {row}, {part}: {error})."
+    ),
+    "automation.template_failed": N_(
+        "{column}: the template '{template}' cannot be rendered, so the emails that use it are "
+        "not sent (Templates row {row}, {part}: {error})."
     ),
     # --- stage history ----------------------------------------------------------------------
     "history.inferred": N_("inferred from {column}"),

@@ -203,10 +203,16 @@ def test_hostile_templates_fail_alone_and_every_other_email_goes_out(
     for n in range(1, 6):
         row = campaigns[f"bad{n}"]
         assert row.get("status") == "Failed"
-        assert row.text("problems") == (
-            f"Template: the template 'bad{n}' cannot be rendered (Templates row {n + 2} says "
-            "why), so this campaign sent nothing."
+        # The campaign's own row says which template and why, as the template's row does.
+        assert row.text("problems").startswith(
+            f"Template: the template 'bad{n}' cannot be rendered, so this campaign sent nothing "
+            f"(Templates row {n + 2}, Body: "
         )
+    assert (
+        campaigns["bad1"]
+        .text("problems")
+        .endswith("Body: it builds a text or list of more than 100,000 items).")
+    )
     # A second cycle writes nothing new: the sentences are already in place.
     book = load_workbook(path)
     before = [[c.value for c in row] for row in book["Templates"].iter_rows()]
@@ -244,8 +250,8 @@ def test_a_template_that_fails_says_why_on_its_row_and_its_campaign_says_it_sent
         "'customer.nickname' is undefined"
     )
     assert problems["M-0001"] == (
-        "Template: la plantilla 'oops' no se puede generar (la fila 2 de Templates dice por qué), "
-        "así que esta campaña no envió nada."
+        "Template: la plantilla 'oops' no se puede generar, así que esta campaña no envió nada "
+        "(fila 2 de Templates, Body: 'customer.nickname' is undefined)."
     )
     assert writes_of(plan, "Campaigns", "status") == {"M-0001": "Failed"}
     assert plan.emails == ()

@@ -118,7 +118,15 @@ def plan_automations(planner: Planner) -> None:
             )
             continue
         first_row[kind] = row.number
-        handlers[kind](planner, template, offset, f"Automations row {row.number} ({kind})")
+        where = f"Automations row {row.number} ({kind})"
+        handlers[kind](planner, template, offset, where)
+        # Said on the row whether or not an email was due: a template that does not compile
+        # is known broken before anyone's birthday comes.
+        failure = planner.render_failure(where) or planner.book.compile_error(template)
+        if failure is not None:
+            planner.note_template_failure(
+                tab.name, row, "automation.template_failed", template, failure
+            )
 
 
 def _days_since(planner: Planner, day: date) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from automations import messages
 from automations.mail.planning import Planner, one_line
 from automations.mail.sending import REQUIRES as SENDING_REQUIRES
 from automations.mail.templates import TemplateError
@@ -123,10 +122,8 @@ def _send_campaign(
         rendered = rendered or error is None
     if waiting and failure is not None and not rendered:
         # Nothing of this campaign can go out: say so on its row rather than "Sending 0/0".
-        if row.row_id:
-            header = planner.schema.tab("Campaigns").column("template").header
-            params = {"template": template, "row": str(failure.row or "?"), "column": header}
-            sentence = messages.render("campaign.template_failed", planner.language, params)
-            planner.problem_notes.append(CellWrite("Campaigns", row.row_id, "problems", sentence))
+        planner.note_template_failure(
+            "Campaigns", row, "campaign.template_failed", template, failure
+        )
         return "Failed"
     return "Sending" if waiting else "Sent"

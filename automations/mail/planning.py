@@ -147,6 +147,8 @@ class Planner:
         self.template_errors: dict[int, dict[str, TemplateError]] = {}
         # Sentences for other rows' Problems cells (a campaign that sent nothing, and why).
         self.problem_notes: list[CellWrite] = []
+        # Where an email was planned (an Automations or Campaigns row) -> its first render error.
+        self._failed_at: dict[str, TemplateError] = {}
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -233,6 +235,7 @@ class Planner:
             rendered: RenderedEmail = self.book.render(template, customer.language, context)
         except TemplateError as error:
             self._render_failures[(str(error), where)] += 1
+            self._failed_at.setdefault(where, error)
             if error.row is not None and error.column is not None:
                 self.template_errors.setdefault(error.row, {}).setdefault(error.column, error)
             return error
@@ -252,6 +255,29 @@ class Planner:
         )
         self._planned.add(moment)
         return None
+
+    def render_failure(self, where: str) -> TemplateError | None:
+        """The first template error met planning the emails of ``where`` (the place given to
+        :meth:`add`), None when every one rendered."""
+        return self._failed_at.get(where)
+
+    def note_template_failure(
+        self, tab: str, row: Row, code: str, template: str, error: TemplateError
+    ) -> None:
+        """Say in the Problems cell of a row that uses a template (Automations, Campaigns) that
+        the template cannot be rendered: the sentence ``code`` names the template, the Templates
+        row and cell, and the error, in the workbook's language."""
+        if not row.row_id:
+            return
+        params = {
+            "column": self.schema.tab(tab).column("template").header,
+            "template": template,
+            "row": str(error.row or "?"),
+            "part": error.column or "?",
+            "error": error.detail,
+        }
+        sentence = messages.render(code, self.language, params)
+        self.problem_notes.append(CellWrite(tab, row.row_id, "problems", sentence))
 
     def template_problem_notes(self) -> list[CellWrite]:
         """The Problems sentences of the templates that failed to render, on their own rows,

@@ -24,7 +24,12 @@ from decimal import Decimal
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 
-from automations.rules.template_budget import SECONDS_PER_EMAIL, BudgetedEnvironment, BudgetExceeded
+from automations.rules.template_budget import (
+    SECONDS_PER_EMAIL,
+    BudgetedEnvironment,
+    BudgetExceeded,
+    message_params,
+)
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.settings import Settings
 
@@ -62,16 +67,19 @@ class TemplateError(Exception):
         column: str | None = None,
         code: str = "template.render_failed",
         params: Mapping[str, object] | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.row = row
         self.column = column
         self.code = code
         self.params: Mapping[str, object] = params or {}
+        # What is wrong, without the row and column ("'customer.nick' is undefined").
+        self.detail = detail or message
 
     def again(self) -> TemplateError:
         """A fresh copy: re-raising a cached exception would pile up tracebacks."""
-        return TemplateError(str(self), self.row, self.column, self.code, self.params)
+        return TemplateError(str(self), self.row, self.column, self.code, self.params, self.detail)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class _Entry:
             column=header,
             code=code or "template.render_failed",
             params=params if code else {"error": detail},
+            detail=detail,
         )
 
 
@@ -179,6 +188,17 @@ class TemplateBook:
         found = (e.language for e in self._by_key.get(_fold_key(key), ()) if e.language)
         return tuple(dict.fromkeys(found))
 
+    def compile_error(self, key: str) -> TemplateError | None:
+        """The first row with this key (in sheet order) whose Subject or Body does not compile;
+        None when every one does. A row that compiles may still fail for some customer."""
+        for entry in self._by_key.get(_fold_key(key), ()):
+            for column in ("subject", "body"):
+                try:
+                    self._template(entry, column)
+                except TemplateError as error:
+                    return error
+        return None
+
     def render(
         self, key: str, language: str | None, context: Mapping[str, object]
     ) -> RenderedEmail:
@@ -218,7 +238,10 @@ class TemplateBook:
             except BudgetExceeded as error:  # a constant part over budget, found compiling
                 compiled = entry.error(column, _budget_detail(error), error.code, error.params)
             except TemplateSyntaxError as error:
-                compiled = entry.error(column, f"line {error.lineno}: {error.message or error}")
+                # The validator's own words for it, so the Templates row says it once.
+                said = {"line": str(error.lineno), "error": error.message or str(error)}
+                detail = f"line {said['line']}: {said['error']}"
+                compiled = entry.error(column, detail, "template.syntax", said)
             # Beyond syntax, a pathological text (say, thousands of nested brackets) can exhaust
             # the parser; that too is the row's problem.
             except Exception as error:
@@ -292,7 +315,9 @@ def _budget_detail(error: BudgetExceeded) -> str:
         "template.too_big_number": "it computes a number too large to write",
         "template.too_big_range": "range() is limited to {limit} items",
     }
-    return limits.get(error.code, error.code).format_map(error.params)
+    # Limits written as in the Problems sentences (100,000), the workbook's language aside.
+    shown = message_params(error.params, FALLBACK_LANGUAGE)
+    return limits.get(error.code, error.code).format_map(shown)
 
 
 def _one_line(text: str) -> str:
