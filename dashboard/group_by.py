@@ -7,10 +7,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import STRINGS
+from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.cuts import cut_options, resolve_cut
 from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table
-from dashboard.report_format import csv_text, records
+from dashboard.report_format import csv_text, mark_unknown, records
 from dashboard.tables import Column, display_table
+from dashboard.unknown_view import unknown_cells
+from dashboard.unreadable import UNKNOWN, table_unknowns
 from dashboard.view import View
 from sheet_schema.schema import load_schema
 
@@ -33,7 +36,10 @@ def render_group_by(view: View, kind: ReportKind) -> None:
         return
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
     table = by_table(kind, view.frames, view.period, resolve_cut(view.frames, choice), lifecycles)
-    columns: list[Column] = [("group", choice, None)]
+    # A figure computed from a tab or column that cannot be read is unknown in every group,
+    # as in the report (the page's warning says why).
+    unknown = set(table_unknowns(kind, view.frames.gaps, [*lifecycles, NOT_SET]))
+    columns: list[Column] = [("group", choice, view.tr.value)]
     for column in table.columns[1:]:
         key = str(column)
         if key in SHARE_COLUMNS:
@@ -42,10 +48,14 @@ def render_group_by(view: View, kind: ReportKind) -> None:
             columns.append((key, _header(view, key), tr.money))
         else:
             columns.append((key, _header(view, key), tr.number))
-    st.dataframe(display_table(table, columns), hide_index=True, key=f"group_table_{kind}")
+    shown = display_table(table, unknown_cells(view, columns, unknown))
+    st.dataframe(shown, hide_index=True, key=f"group_table_{kind}")
+    # The same CSV as `sheetcrm report KIND --by CUT --format csv`.
+    rows = records(table)
+    mark_unknown(rows, unknown, UNKNOWN)
     st.download_button(
         tr("group.download"),
-        csv_text(records(table), [str(c) for c in table.columns], SHARE_COLUMNS),
+        csv_text(rows, [str(c) for c in table.columns], SHARE_COLUMNS),
         file_name=f"{kind}-by-{choice}.csv",
         mime="text/csv",
         key=f"group_download_{kind}",

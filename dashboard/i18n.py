@@ -19,6 +19,7 @@ from babel import Locale
 from dashboard.frames import NOT_IN_LIST
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.sources import NO_SOURCE
+from dashboard.metrics.summaries import NO_DATE
 from sheet_schema import formatting
 from sheet_schema.labels import choice_label
 from sheet_schema.translation import LANGUAGES, N_, Nn_, Np_, Text, language_of, translated
@@ -102,6 +103,7 @@ STRINGS: Final[dict[str, Text]] = {
     "value.not_in_list": N_("{value} (not in the list)"),
     "value.no_source": N_("(no source)"),
     "value.not_set": N_("(not set)"),
+    "value.no_date": N_("(no date)"),
     "overview.pipeline": N_("Open pipeline"),
     "overview.revenue_by_month": N_("Won revenue by month"),
     "funnel.deals": N_("Deals opened"),
@@ -346,6 +348,8 @@ class Translator:
             return self("value.no_source")
         if text == NOT_SET:
             return self("value.not_set")
+        if text == NO_DATE:
+            return self("value.no_date")
         if text.endswith(NOT_IN_LIST):
             return self("value.not_in_list", value=text[: -len(NOT_IN_LIST)])
         return text

@@ -22,7 +22,7 @@ from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
 from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
 from dashboard.report_format import csv_text, mark_unknown, plain, records, text_table
-from dashboard.unreadable import UNKNOWN, unknown_figures, warnings
+from dashboard.unreadable import UNKNOWN, table_unknowns, unknown_figures, warnings
 from sheet_schema.lists import PURCHASE
 from sheet_schema.model import Snapshot
 from sheet_schema.reading import RowFilter
@@ -281,10 +281,9 @@ def build_report(
         table = by_table(kind, frames, request.period, cut, lifecycles, sales)
         data["by"] = {"cut": request.by, "rows": records(table)}
     # What depends on a tab or column that could not be read is unknown (null), never 0.
-    unknown = unknown_figures(kind, frames.gaps)
-    data["unreadable"] = warnings(unknown)
-    if "customers" in unknown:  # the summary counts each lifecycle stage of those customers
-        unknown.update(dict.fromkeys([*lifecycles, metrics.NOT_SET], unknown["customers"]))
+    data["unreadable"] = warnings(unknown_figures(kind, frames.gaps))
+    # The summary counts each lifecycle stage of the customers: unknown with them.
+    unknown = table_unknowns(kind, frames.gaps, [*lifecycles, metrics.NOT_SET])
     data["unknown"] = sorted(unknown)
     mark_unknown(data, set(unknown), None)
     return data, table

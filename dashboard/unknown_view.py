@@ -1,30 +1,68 @@
 """A page's figures that cannot be known because a tab or column could not be read: one warning
-per reason naming them, and "unknown" in their place, never 0 (:mod:`dashboard.unreadable`)."""
+per reason naming them, and "unknown" in their place, never 0 or blank
+(:mod:`dashboard.unreadable`)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
 
 import streamlit as st
 
 from dashboard.i18n import STRINGS
-from dashboard.unreadable import unknown_figures
+from dashboard.tables import Column
+from dashboard.unreadable import Needs, figures_unknown, unknown_figures
 from dashboard.view import View
+
+# Figures whose label is not "kpi.", "funnel.", "col." or "customers." + their name.
+_LABELS = {
+    "stages": "funnel.table",
+    "segments": "customers.segments",
+    "pipeline": "overview.pipeline",
+}
+# Figures only the report's JSON has (the pages show them inside another figure): not named.
+_UNNAMED = frozenset({"sales", "deals_without_value", "purchases_without_amount"})
 
 
 def _label(view: View, figure: str) -> str:
-    for key in (f"kpi.{figure}", f"funnel.{figure}", f"col.{figure}"):
+    keys = [figure, _LABELS.get(figure, "")]  # a page's own figure may be named by its key
+    keys += [f"{prefix}.{figure}" for prefix in ("kpi", "funnel", "col", "customers")]
+    for key in keys:
         if key in STRINGS:
             return view.tr(key)
     return figure
 
 
-def warn_unknown(view: View, kind: str) -> set[str]:
-    """Show why figures of the page (a report kind) are unknown; return those figures."""
-    unknown = unknown_figures(kind, view.frames.gaps)
+def _warn(view: View, unknown: Mapping[str, list[str]]) -> None:
     by_reason: dict[str, list[str]] = {}
     for figure, reasons in unknown.items():
         for reason in reasons:
-            by_reason.setdefault(reason, []).append(_label(view, figure))
+            labels = by_reason.setdefault(reason, [])
+            if figure not in _UNNAMED:
+                labels.append(_label(view, figure))
     for reason, labels in by_reason.items():
         figures = ", ".join(dict.fromkeys(labels))
         st.warning(view.tr("unreadable.figures", reason=reason, figures=figures))
+
+
+def warn_unknown(view: View, kind: str) -> set[str]:
+    """Show why figures of the page (a report kind) are unknown; return those figures."""
+    unknown = unknown_figures(kind, view.frames.gaps)
+    _warn(view, unknown)
     return set(unknown)
+
+
+def warn_unknown_of(view: View, depends: Mapping[str, Needs]) -> set[str]:
+    """:func:`warn_unknown` for a page's own figures (figure -> the tabs and columns it is
+    computed from) rather than a report's."""
+    unknown = figures_unknown(depends, view.frames.gaps)
+    _warn(view, unknown)
+    return set(unknown)
+
+
+def unknown_cells(view: View, columns: Sequence[Column], unknown: Collection[str]) -> list[Column]:
+    """The table's columns with "unknown" in every cell of the figures in ``unknown``."""
+    word = view.tr("value.unknown")
+    return [
+        (key, header, (lambda _value: word) if key in unknown else formatter)
+        for key, header, formatter in columns
+    ]

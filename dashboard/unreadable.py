@@ -78,6 +78,40 @@ DEPENDS: Mapping[str, Mapping[str, Needs]] = {
     "customers": {"customers": _LEADS, "lifecycle": _LEADS, "segments": _LEADS},
 }
 
+# The Overview's open pipeline: the Value of the deals at an open Stage.
+PIPELINE: Needs = (("Deals", "stage"), ("Deals", "value"))
+
+# The Customers page's own figures: it lists every customer (not the period's), counts their
+# Lifecycle and Segment, and shows one customer's deals, interactions, emails and revenue.
+CUSTOMERS_PAGE: Mapping[str, Needs] = {
+    "customers": (("Customers", None),),
+    "lifecycle": (("Customers", "lifecycle"),),
+    "segment": (("Customers", "segment"),),
+    "revenue": _SALES,
+    # One customer's history (named by the page's words for its tabs): the columns its tables
+    # show, and the customer each row names.
+    "customers.deals": tuple(
+        ("Deals", key)
+        for key in ("customer_id", "id", "title", "stage", "value", "created", "closed", "manager")
+    ),
+    "customers.interactions": tuple(
+        ("Interactions", key)
+        for key in ("customer_id", "date", "kind", "summary", "amount", "manager")
+    ),
+    "customers.emails": tuple(
+        ("Mail log", key)
+        for key in (
+            "customer_id",
+            "sent_at",
+            "planned_at",
+            "subject",
+            "status",
+            "template",
+            "error",
+        )
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -134,13 +168,36 @@ def _unknown_headers(snapshot: Snapshot, tab: str) -> list[str]:
 
 def unknown_figures(kind: str, gaps: Iterable[Gap]) -> dict[str, list[str]]:
     """Each figure of the report that cannot be known, with the reasons (gaps) why."""
+    return figures_unknown(DEPENDS.get(kind, {}), gaps)
+
+
+def figures_unknown(depends: Mapping[str, Needs], gaps: Iterable[Gap]) -> dict[str, list[str]]:
+    """Each figure of ``depends`` (figure -> what it is computed from) that cannot be known,
+    with the reasons (gaps) why."""
     found: dict[str, list[str]] = {}
     gaps = tuple(gaps)
-    for figure, needs in DEPENDS.get(kind, {}).items():
+    for figure, needs in depends.items():
         reasons = [g.reason for g in gaps if any(g.covers(t, c) for t, c in needs)]
         if reasons:
             found[figure] = list(dict.fromkeys(reasons))
     return found
+
+
+def column_gaps(tab: str, gaps: Iterable[Gap]) -> dict[str, str]:
+    """The columns (keys) of ``tab`` that are missing from its header row, with the reason;
+    a table of that tab shows "unknown" in their cells, never blank."""
+    return {g.column: g.reason for g in gaps if g.tab == tab and g.column is not None}
+
+
+def table_unknowns(
+    kind: str, gaps: Iterable[Gap], stage_columns: Iterable[str]
+) -> dict[str, list[str]]:
+    """:func:`unknown_figures` of a report's tables: the customers report's summary and --by
+    rows also count each lifecycle stage (``stage_columns``) of customers that cannot be read."""
+    unknown = unknown_figures(kind, gaps)
+    if "customers" in unknown:
+        unknown.update(dict.fromkeys(stage_columns, unknown["customers"]))
+    return unknown
 
 
 def warnings(unknown: Mapping[str, list[str]]) -> list[str]:

@@ -8,16 +8,23 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.tables import Column, display_table, plain, text_or_blank
+from dashboard.unknown_view import unknown_cells, warn_unknown_of
+from dashboard.unreadable import CUSTOMERS_PAGE, column_gaps
 from dashboard.view import View, current_view
 from sheet_schema.labels import canonical_values
 
 LIFECYCLES = canonical_values("lifecycle")
 SHOWN = 500  # rows drawn at once; the search narrows the rest
+# The sheet tabs the history's tabs are read from.
+HISTORY = ("Deals", "Interactions", "Mail log")
 
 
-def _counts(view: View, counts: pd.DataFrame, title: str, key: str) -> None:
+def _counts(view: View, counts: pd.DataFrame, title: str, key: str, unknown: bool) -> None:
     tr = view.tr
     st.subheader(title)
+    if unknown:  # the column cannot be read: the warning above says why
+        st.caption(tr("value.unknown"))
+        return
     filled = counts[counts["value"] != metrics.NOT_SET]
     if filled.empty:
         st.info(tr("customers.not_filled"))
@@ -26,7 +33,7 @@ def _counts(view: View, counts: pd.DataFrame, title: str, key: str) -> None:
     st.plotly_chart(charts.bar_chart(shown, counts["customers"], ""), key=f"{key}_chart")
 
 
-def _history(view: View, customer_id: str) -> None:
+def _history(view: View, customer_id: str, unknown: set[str]) -> None:
     tr = view.tr
     history = metrics.customer_history(view.frames, customer_id)
     if history is None:
@@ -36,8 +43,10 @@ def _history(view: View, customer_id: str) -> None:
     paid = history.revenue
     st.metric(
         tr("col.revenue"),
-        tr.money(paid.amount),
-        delta=tr.incomplete(paid.deals_without_value, paid.purchases_without_amount) or None,
+        tr("value.unknown") if "revenue" in unknown else tr.money(paid.amount),
+        delta=None
+        if "revenue" in unknown
+        else tr.incomplete(paid.deals_without_value, paid.purchases_without_amount) or None,
         delta_color="off",
         border=True,
     )
@@ -76,18 +85,49 @@ def _history(view: View, customer_id: str) -> None:
             ],
         ),
     ]
-    for index, (tab, (frame, columns)) in enumerate(zip(tabs, parts, strict=True)):
+    unreadable = {gap.tab for gap in view.frames.gaps if gap.column is None}
+    shown = zip(tabs, HISTORY, parts, strict=True)
+    for index, (tab, name, (frame, columns)) in enumerate(shown):
         with tab:
-            if frame.empty:
+            if name in unreadable:  # the tab cannot be read: unknown, not "nothing recorded"
+                st.caption(tr("value.unknown"))
+            elif frame.empty:
                 st.caption(tr("customers.nothing"))
             else:
-                st.dataframe(display_table(frame, columns), hide_index=True, key=f"history_{index}")
+                missing = column_gaps(name, view.frames.gaps)
+                st.dataframe(
+                    display_table(frame, unknown_cells(view, columns, missing)),
+                    hide_index=True,
+                    key=f"history_{index}",
+                )
+
+
+def _list_columns(view: View) -> list[Column]:
+    tr = view.tr
+    return [
+        ("id", tr("col.id"), None),
+        ("name", tr("col.name"), text_or_blank),
+        ("company", tr("col.company"), text_or_blank),
+        ("email", tr("col.email"), text_or_blank),
+        ("phone", tr("col.phone"), text_or_blank),
+        ("source", tr("col.source"), text_or_blank),
+        ("manager", tr("col.manager"), text_or_blank),
+        ("created", tr("col.created"), tr.date),
+        ("lifecycle", tr("col.lifecycle"), lambda v: tr.label("lifecycle", v)),
+        ("segment", tr("col.segment"), lambda v: tr.label("segment", v)),
+        ("last_contact", tr("col.last_contact"), tr.date),
+    ]
 
 
 def render(view: View) -> None:
     """Draw the page."""
     tr, customers = view.tr, view.frames.customers
     st.title(tr("page.customers"))
+    # A column missing from the Customers header row is unknown in the list, never blank.
+    missing = column_gaps("Customers", view.frames.gaps)
+    unknown = warn_unknown_of(
+        view, {**CUSTOMERS_PAGE, **{key: (("Customers", key),) for key in missing}}
+    )
     left, right = st.columns(2)
     with left:
         _counts(
@@ -95,10 +135,19 @@ def render(view: View) -> None:
             metrics.lifecycle_counts(customers, LIFECYCLES),
             tr("customers.lifecycle"),
             "lifecycle",
+            "lifecycle" in unknown,
         )
     with right:
-        _counts(view, metrics.segment_counts(customers), tr("customers.segments"), "segment")
+        _counts(
+            view,
+            metrics.segment_counts(customers),
+            tr("customers.segments"),
+            "segment",
+            "segment" in unknown,
+        )
     render_group_by(view, "customers")
+    if "customers" in unknown:  # the tab cannot be read: who the customers are is unknown
+        return
 
     query = st.text_input(
         tr("customers.search"), placeholder=tr("customers.search_help"), key="customer_query"
@@ -111,22 +160,7 @@ def render(view: View) -> None:
     if len(found) > SHOWN:
         st.caption(tr("customers.matches", count=len(found), shown=SHOWN))
     st.dataframe(
-        display_table(
-            shown,
-            [
-                ("id", tr("col.id"), None),
-                ("name", tr("col.name"), text_or_blank),
-                ("company", tr("col.company"), text_or_blank),
-                ("email", tr("col.email"), text_or_blank),
-                ("phone", tr("col.phone"), text_or_blank),
-                ("source", tr("col.source"), text_or_blank),
-                ("manager", tr("col.manager"), text_or_blank),
-                ("created", tr("col.created"), tr.date),
-                ("lifecycle", tr("col.lifecycle"), lambda v: tr.label("lifecycle", v)),
-                ("segment", tr("col.segment"), lambda v: tr.label("segment", v)),
-                ("last_contact", tr("col.last_contact"), tr.date),
-            ],
-        ),
+        display_table(shown, unknown_cells(view, _list_columns(view), unknown)),
         hide_index=True,
         key="customer_list",
     )
@@ -143,7 +177,7 @@ def render(view: View) -> None:
         label_visibility="collapsed",
     )
     if chosen:
-        _history(view, str(chosen))
+        _history(view, str(chosen), unknown)
 
 
 if __name__ == "__main__":

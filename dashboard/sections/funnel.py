@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.tables import display_table
-from dashboard.unknown_view import warn_unknown
+from dashboard.unknown_view import unknown_cells, warn_unknown_of
+from dashboard.unreadable import DEPENDS
 from dashboard.view import View, current_view
 
 
@@ -32,7 +33,8 @@ def render(view: View) -> None:
     tr, frames, period = view.tr, view.frames, view.period
     st.title(tr("page.funnel"))
     st.caption(tr("basis.funnel"))
-    unknown = warn_unknown(view, "funnel")
+    # The lost deals' and competitors' Value too (the funnel report has them under lost_reasons).
+    unknown = warn_unknown_of(view, {**DEPENDS["funnel"], "value": (("Deals", "value"),)})
     totals = metrics.deal_totals(frames.deals, period)
 
     def count(key: str, value: int) -> str:
@@ -95,11 +97,15 @@ def render(view: View) -> None:
         left.dataframe(
             display_table(
                 reasons,
-                [
-                    ("reason", tr("col.reason"), tr.value),
-                    ("deals", tr("col.deals"), tr.number),
-                    ("value", tr("col.value"), tr.money),
-                ],
+                unknown_cells(
+                    view,
+                    [
+                        ("reason", tr("col.reason"), tr.value),
+                        ("deals", tr("col.deals"), tr.number),
+                        ("value", tr("col.value"), tr.money),
+                    ],
+                    unknown,
+                ),
             ),
             hide_index=True,
             key="lost_reasons",
@@ -112,11 +118,15 @@ def render(view: View) -> None:
         right.dataframe(
             display_table(
                 rivals,
-                [
-                    ("competitor", tr("col.competitor"), None),
-                    ("deals", tr("col.deals"), tr.number),
-                    ("value", tr("col.value"), tr.money),
-                ],
+                unknown_cells(
+                    view,
+                    [
+                        ("competitor", tr("col.competitor"), None),
+                        ("deals", tr("col.deals"), tr.number),
+                        ("value", tr("col.value"), tr.money),
+                    ],
+                    unknown,
+                ),
             ),
             hide_index=True,
             key="competitors",

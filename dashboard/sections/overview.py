@@ -8,7 +8,8 @@ import streamlit as st
 
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
-from dashboard.unknown_view import warn_unknown
+from dashboard.unknown_view import warn_unknown_of
+from dashboard.unreadable import DEPENDS, PIPELINE
 from dashboard.view import View, current_view
 
 _MONEY = {"won_revenue", "marketing_cost"}
@@ -29,7 +30,7 @@ def render(view: View) -> None:
     tr = view.tr
     st.title(tr("page.overview"))
     st.caption(tr("basis.overview"))
-    unknown = warn_unknown(view, "overview")
+    unknown = warn_unknown_of(view, {**DEPENDS["overview"], "pipeline": PIPELINE})
     sales = metrics.sales_frame(view.frames.customers, view.frames.deals, view.frames.interactions)
     table = metrics.kpis(view.frames, view.period, sales)
     known = metrics.revenue(metrics.sales_in_period(sales, view.period))
@@ -59,7 +60,7 @@ def render(view: View) -> None:
     totals = metrics.deal_totals(view.frames.deals, metrics.Period())
     columns[len(table) % 4].metric(
         tr("overview.pipeline"),
-        tr("value.unknown") if "deals_won" in unknown else tr.money(totals.open_value),
+        tr("value.unknown") if "pipeline" in unknown else tr.money(totals.open_value),
         border=True,
     )
     previous = view.period.previous()

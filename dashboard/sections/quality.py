@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -10,8 +10,10 @@ import streamlit as st
 from dashboard import metrics
 from dashboard.i18n import Translator, is_missing
 from dashboard.tables import display_table, text_or_blank
+from dashboard.unreadable import Gap
 from dashboard.view import View, current_view
 from sheet_schema.bot_status import HELD_BACK, LAST_RUN, LAST_SUCCESS, SENDING
+from sheet_schema.schema import load_schema
 
 
 def messages(problems: pd.DataFrame, tr: Translator) -> pd.Series:
@@ -31,6 +33,38 @@ def messages(problems: pd.DataFrame, tr: Translator) -> pd.Series:
         index=problems.index,
         dtype=object,
     )
+
+
+def with_gaps(problems: pd.DataFrame, gaps: Sequence[Gap]) -> pd.DataFrame:
+    """The problems and, as whole-tab rows, each tab or column that cannot be read and is not
+    already listed (a column renamed away is no cell's problem, yet every figure from it is
+    unknown on the other pages)."""
+    schema = load_schema()
+    listed = [
+        (str(tab), str(message))
+        for tab, kind, message in zip(
+            problems["tab"], problems["kind"], problems["message"], strict=True
+        )
+        if kind == "tab"
+    ]
+    rows: list[dict[str, object]] = []
+    for gap in gaps:
+        if any(tab == gap.tab and message.rstrip(".") in gap.reason for tab, message in listed):
+            continue
+        tab = schema.tab(gap.tab)
+        column = (
+            tab.column(gap.column).header if gap.column and tab.has_column(gap.column) else None
+        )
+        message = gap.reason.removeprefix(f"{gap.tab}: ")
+        rows.append(
+            {"tab": gap.tab, "row": pd.NA, "id": None, "column": column}
+            | {"kind": "tab", "code": "", "raw": "", "message": message[:1].upper() + message[1:]}
+        )
+    if not rows:
+        return problems
+    found = pd.DataFrame.from_records(rows, columns=list(problems.columns))
+    found["row"] = found["row"].astype("Int64")
+    return pd.concat([found, problems], ignore_index=True) if len(problems) else found
 
 
 def bot_status(status: Mapping[str, str], tr: Translator) -> None:
@@ -55,7 +89,7 @@ def render(view: View) -> None:
     """Draw the page."""
     tr = view.tr
     # Problems are about the workbook, not a manager's slice of it: no filters here.
-    problems = view.everything.problems
+    problems = with_gaps(view.everything.problems, view.everything.gaps)
     st.title(tr("page.quality"))
     bot_status(view.everything.bot_status, tr)
     if problems.empty:

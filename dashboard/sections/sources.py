@@ -8,9 +8,12 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.i18n import Translator, is_missing
-from dashboard.tables import Column, display_table
-from dashboard.unknown_view import warn_unknown
+from dashboard.metrics.summaries import NO_DATE
+from dashboard.tables import Column, Formatter, display_table
+from dashboard.unknown_view import unknown_cells, warn_unknown
 from dashboard.view import View, current_view
+
+SourceArgs = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, metrics.Period]
 
 
 def _columns(tr: Translator, table: pd.DataFrame) -> list[Column]:
@@ -27,6 +30,26 @@ def _columns(tr: Translator, table: pd.DataFrame) -> list[Column]:
     ]
 
 
+def _month(tr: Translator) -> Formatter:
+    return lambda value: tr.value(NO_DATE) if is_missing(value) else tr.month(value)
+
+
+def _by_month(view: View, args: SourceArgs) -> pd.DataFrame:
+    """The by-source-and-month table and, over all time, its "(no date)" rows: leads and sales
+    without a date, per source, counted by the function of the report's "(no date)" group, so
+    the rows add up to the totals."""
+    months = metrics.source_months(*args)
+    if not view.period.is_all_time:
+        return months  # an undated row is in no bounded period
+    customers, sales, costs, _ = args
+    undated = metrics.source_totals(customers, sales, costs, metrics.Period(undated=True))
+    if undated.empty:
+        return months
+    undated["month"] = pd.Series(pd.NaT, index=undated.index, dtype="datetime64[ns]")
+    undated = undated[months.columns]
+    return pd.concat([months, undated], ignore_index=True) if len(months) else undated
+
+
 def render(view: View) -> None:
     """Draw the page."""
     tr, frames, period = view.tr, view.frames, view.period
@@ -35,22 +58,26 @@ def render(view: View) -> None:
     st.caption(tr("sources.explain"))
     unknown = warn_unknown(view, "sources")
     sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
-    args = (frames.customers, sales, frames.sources, period)
+    args: SourceArgs = (frames.customers, sales, frames.sources, period)
     totals = metrics.source_totals(*args)
-    for column in unknown & set(totals.columns):
-        totals[column] = float("nan")  # shown "–": the warning above says why
     if totals.empty:
-        st.info(tr("empty.period"))
+        if not unknown:  # with figures unknown, an empty table is not "no data"
+            st.info(tr("empty.period"))
         return
     st.subheader(tr("sources.by_source"))
+    columns = unknown_cells(view, _columns(tr, totals), unknown)
     st.dataframe(
-        display_table(totals, [("source", tr("col.source"), tr.value), *_columns(tr, totals)]),
+        display_table(totals, [("source", tr("col.source"), tr.value), *columns]),
         hide_index=True,
         key="source_totals",
     )
+    # No bar for a figure that cannot be read (a bar at 0 would say it is 0).
+    charted = totals.copy()
+    for column in unknown & set(charted.columns):
+        charted[column] = float("nan")
     left, right = st.columns(2)
-    left.plotly_chart(charts.revenue_cost_chart(totals, tr), key="revenue_cost")
-    with_roi = totals.dropna(subset=["roi"])
+    left.plotly_chart(charts.revenue_cost_chart(charted, tr), key="revenue_cost")
+    with_roi = charted.dropna(subset=["roi"])
     if not with_roi.empty:
         right.plotly_chart(
             charts.bar_chart(
@@ -61,14 +88,14 @@ def render(view: View) -> None:
             key="roi",
         )
     st.subheader(tr("sources.by_month"))
-    months = metrics.source_months(*args)
+    months = _by_month(view, args)
     st.dataframe(
         display_table(
             months,
             [
-                ("month", tr("col.month"), tr.month),
+                ("month", tr("col.month"), _month(tr)),
                 ("source", tr("col.source"), tr.value),
-                *_columns(tr, months),
+                *unknown_cells(view, _columns(tr, months), unknown),
             ],
         ),
         hide_index=True,
