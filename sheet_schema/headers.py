@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from sheet_schema.cells import cell_text
-from sheet_schema.schema import Tab, fold
+from sheet_schema.schema import Column, Tab, fold
 
 
 class HeaderError(ValueError):
@@ -80,3 +80,29 @@ def map_headers(tab: Tab, header_row: Sequence[object]) -> HeaderMap:
     return HeaderMap(
         tab=tab, positions=positions, unknown=unknown, blank=tuple(blank), width=len(texts)
     )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a tab's columns are, or go once ``init`` adds the missing header cells:
+    ``positions`` of every column (0-based), the keys the header has (``found``), the header
+    cells to add and the width."""
+
+    found: frozenset[str]
+    positions: Mapping[str, int]
+    new_headers: tuple[tuple[int, Column], ...]
+    width: int
+
+
+def place_columns(tab: Tab, header_row: Sequence[object], used_columns: int = 0) -> Placement:
+    """The team's columns where they are; missing ones after the last used column (raises
+    HeaderError like :func:`map_headers`)."""
+    headers = map_headers(tab, header_row)
+    positions = dict(headers.positions)
+    start = max(headers.width, used_columns)
+    missing = [tab.column(key) for key in headers.missing()]
+    for offset, column in enumerate(missing):
+        positions[column.key] = start + offset
+    width = max([start + len(missing), *(p + 1 for p in positions.values())])
+    new_headers = tuple((positions[c.key], c) for c in missing)
+    return Placement(frozenset(headers.positions), positions, new_headers, width)

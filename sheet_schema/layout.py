@@ -11,10 +11,11 @@ team's Lists tab and columns.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from sheet_schema.default_settings import DEFAULT_SETTINGS
-from sheet_schema.headers import HeaderError, map_headers
+from sheet_schema.headers import HeaderError, Placement, place_columns
 from sheet_schema.highlights import plan_highlights
+from sheet_schema.init_rows import AddedRows, Existing, lists_after_init, rows_to_add
 from sheet_schema.layout_plan import (
     CellInfo,
     LayoutFeatures,
@@ -24,7 +25,7 @@ from sheet_schema.layout_plan import (
     TabLayout,
     Validation,
 )
-from sheet_schema.lists import LISTS, default_rows
+from sheet_schema.lists import LISTS
 from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Column, ColumnType, Schema, Tab
 
@@ -54,39 +55,48 @@ def plan_layout(
 ) -> LayoutPlan:
     """What ``init`` adds to a workbook whose worksheets are ``sheets`` (nothing when all is in
     place): missing tabs (found by name or alias), missing header cells after the team's last
-    used column, and the layout a new tab gets, never replacing what the team set up (but
-    SheetCRM's own dropdowns follow the team's lists: give the schema read with the workbook's
-    Lists tab, ``Snapshot.schema``).
+    used column, the Settings and Lists rows an older workbook lacks
+    (:mod:`sheet_schema.init_rows`) and the layout a new tab gets, never replacing what the team
+    set up. SheetCRM's own dropdowns follow the team's lists, read from the Lists tab's
+    ``rows`` (give ``schema`` as crm.toml has it: its lists are the defaults init adds from).
 
     ``init_command`` is the command that runs init again, for the problems it reports.
     """
     titles, _ = match_worksheets(schema, [s.title for s in sheets])
     by_title = {s.title: s for s in sheets}
+    team, list_rows = _team_lists(schema, by_title.get(titles.get(LISTS, "")))
     tabs: list[TabLayout] = []
     problems: list[str] = []
-    for tab in schema.tabs:
+    for tab in team.tabs:
         if tab.name not in titles:
             tabs.append(_plan_tab(schema, tab, SheetInfo(title=tab.name), features, new=True))
             continue
         info = by_title[titles[tab.name]]
         try:
-            tabs.append(_plan_tab(schema, tab, info, features, new=False))
+            planned = _plan_tab(schema, tab, info, features, new=False)
         except HeaderError as error:
             problems.append(f"{error} Fix it and run `{init_command}` again.")
+            continue
+        tabs.append(replace(planned, rows=list_rows) if tab.name == LISTS else planned)
     return LayoutPlan(tabs=tuple(tabs), problems=tuple(problems))
+
+
+def _team_lists(schema: Schema, info: SheetInfo | None) -> tuple[Schema, AddedRows]:
+    """The team's lists as they are once init added its Lists rows, and those rows."""
+    if info is None or info.rows is None:
+        return schema, AddedRows()
+    try:
+        placed = place_columns(schema.tab(LISTS), [c.text for c in info.header], info.used_columns)
+    except HeaderError:
+        return schema, AddedRows()  # reported with the tab's plan
+    return lists_after_init(schema, info.title, info.rows, placed)
 
 
 def _plan_tab(
     schema: Schema, tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool
 ) -> TabLayout:
-    headers = map_headers(tab, [c.text for c in info.header])
-    positions = dict(headers.positions)
-    start = max(headers.width, info.used_columns)
-    missing = [tab.column(key) for key in headers.missing()]
-    for offset, column in enumerate(missing):
-        positions[column.key] = start + offset
-    width = max([start + len(missing), *(p + 1 for p in positions.values())])
-    new_headers = tuple((positions[c.key], c) for c in missing)
+    placed = place_columns(tab, [c.text for c in info.header], info.used_columns)
+    positions, width, new_headers = dict(placed.positions), placed.width, placed.new_headers
 
     def second(index: int) -> CellInfo:
         return info.second[index] if index < len(info.second) else CellInfo()
@@ -124,12 +134,11 @@ def _plan_tab(
         new=new,
         width=width,
         new_headers=new_headers,
-        settings=DEFAULT_SETTINGS if new and tab.name == "Settings" else (),
-        list_rows=default_rows(schema) if new and tab.name == LISTS else (),
+        rows=_rows(schema, tab, info, placed, new),
         freeze=info.frozen_rows < 1,
         bold=tuple(
             i
-            for i in sorted(headers.positions.values())
+            for i in sorted(positions[key] for key in placed.found)
             if i < len(info.header) and not info.header[i].bold
         ),
         validations=tuple(validations),
@@ -139,6 +148,17 @@ def _plan_tab(
         protections=protections,
         widths=new_headers,
     )
+
+
+def _rows(schema: Schema, tab: Tab, info: SheetInfo, placed: Placement, new: bool) -> AddedRows:
+    """Settings rows for the Settings tab, and all the default lists for a new Lists tab (an
+    existing one's rows are planned with the team's lists, :func:`_team_lists`)."""
+    if new:
+        return rows_to_add(schema, tab.name, placed.positions, placed.found, None)
+    if tab.name == LISTS or info.rows is None:
+        return AddedRows()
+    existing = Existing([list(r) for r in info.rows])
+    return rows_to_add(schema, tab.name, placed.positions, placed.found, existing)
 
 
 def _protections(tab: Tab, positions: Mapping[str, int], info: SheetInfo) -> tuple[Protection, ...]:

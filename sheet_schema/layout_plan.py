@@ -11,11 +11,10 @@ added (:meth:`LayoutPlan.summary`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sheet_schema.default_settings import DefaultSetting
 from sheet_schema.highlights import Highlight, RuleInfo, StaleHighlight
-from sheet_schema.lists import ListRow
+from sheet_schema.init_rows import AddedRows
 from sheet_schema.schema import Column, ColumnType, Tab
 
 # Light grey: "the bot fills this; do not type here".
@@ -78,6 +77,9 @@ class SheetInfo:
     second: tuple[CellInfo, ...] = ()
     used_columns: int = 0
     frozen_rows: int = 0
+    # Every row's cell texts, header first: read for the Settings and Lists tabs only, where
+    # init adds the rows an older workbook lacks (None: not read, nothing is added).
+    rows: tuple[tuple[str, ...], ...] | None = None
     # The worksheet's conditional formats in order (SheetCRM's own are recognised by shape).
     rules: tuple[RuleInfo, ...] = ()
     protected: frozenset[str] = frozenset()
@@ -111,8 +113,8 @@ class TabLayout:
     new: bool
     width: int
     new_headers: tuple[tuple[int, Column], ...] = ()
-    settings: tuple[DefaultSetting, ...] = ()
-    list_rows: tuple[ListRow, ...] = ()
+    # Settings and Lists rows (all of them in a new tab, those missing in the team's).
+    rows: AddedRows = field(default_factory=AddedRows)
     freeze: bool = False
     bold: tuple[int, ...] = ()
     validations: tuple[Validation, ...] = ()
@@ -127,6 +129,7 @@ class TabLayout:
         """True when the tab is in place and needs nothing."""
         return not self.new and not (
             self.new_headers
+            or self.rows.count()
             or self.freeze
             or self.bold
             or self.validations
@@ -177,8 +180,9 @@ class LayoutPlan:
             "bold": sum(len(t.bold) for t in self.tabs),
             **_highlight_counts(self.tabs),
             "protected": sum(len(t.protections) for t in self.tabs),
-            "settings": sum(len(t.settings) for t in self.tabs),
-            "list_rows": sum(len(t.list_rows) for t in self.tabs),
+            # Rows added to a team's tab are named one by one (:meth:`summary`).
+            "settings": sum(len(t.rows.settings) for t in self.tabs if t.new),
+            "list_rows": sum(len(t.rows.list_rows) for t in self.tabs if t.new),
         }
         return {k: n for k, n in counts.items() if n}
 
@@ -200,12 +204,24 @@ class LayoutPlan:
                 if t.new_headers and not t.new:
                     headers = ", ".join(c.header for _, c in t.new_headers)
                     lines.append(f"- {t.title}: added columns {headers}")
+            lines.extend(_added_rows(t) for t in self.tabs if t.rows.count() and not t.new)
             counts = self.counts()
             lines.extend(
                 f"- {counts[k]} {label}" for k, label in _SUMMARY_LABELS.items() if k in counts
             )
         lines.extend(f"Not changed: {p}" for p in self.problems)
         return "\n".join(lines)
+
+
+def _added_rows(tab: TabLayout) -> str:
+    """ "- Settings: added Form tab, Form lead source", "- Lists: added Interaction kind Form"."""
+    if tab.rows.settings:
+        return f"- {tab.title}: added {', '.join(s.key for s in tab.rows.settings)}"
+    by_list: dict[str, list[str]] = {}
+    for row in tab.rows.list_rows:
+        by_list.setdefault(row.list, []).append(row.value)
+    added = "; ".join(f"{name} {', '.join(values)}" for name, values in by_list.items())
+    return f"- {tab.title}: added {added}"
 
 
 def _highlight_counts(tabs: Sequence[TabLayout]) -> dict[str, int]:

@@ -3,7 +3,8 @@
 A choice column with a ``list`` in ``crm.toml`` (Source, Stage, Lost reason, Interaction kind)
 takes its values from the workbook's Lists tab, one row per value, in order: List | Value |
 Meaning | Also written as. ``init`` fills the tab with the defaults of ``crm.toml``
-(:func:`default_rows`); every read turns it into the workbook's own schema (:func:`read_lists`),
+(:func:`default_rows`), and in an older workbook adds only what :func:`list_rows_to_add` says
+(the tab is the team's: a value it renamed or deleted stays so); every read turns it into the workbook's own schema (:func:`read_lists`),
 which reading the cells, the rules, the dropdowns and the dashboard then use.
 
 A value's *meaning* is what the bot needs to know of it whatever the team calls it: a stage is
@@ -42,6 +43,11 @@ _MEANING_WORDS: Mapping[str, str] = {
     for word in words
 }
 _ALIAS_SEPARATORS = re.compile(r"[,;\n]")
+# Meanings of values the bot writes itself: form intake writes each answer as the interaction
+# kind meaning "form". ``init`` adds such a value to a team's list that has none, or the bot's
+# own rows would read as "not in the list". Purchase, complaint, won and lost are typed by
+# people only: a team that removed one chose to, and ``init`` leaves it so.
+BOT_WRITTEN = frozenset({FORM})
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,17 @@ def _read_meaning(row: Row, value: str, builder: _Builder, issues: list[TabIssue
     return blank
 
 
+def _list_names(schema: Schema) -> dict[str, str]:
+    """Folded spelling -> list name: a list is named by its name or a header of its columns."""
+    names: dict[str, str] = {}
+    for name, cols in list_columns(schema).items():
+        for column in cols:
+            for spelling in column.header_names():
+                names.setdefault(fold(spelling), name)
+        names[fold(name)] = name
+    return names
+
+
 def read_lists(
     schema: Schema, rows: Sequence[Row] | None, problem: str | None = None
 ) -> tuple[Schema, list[TabIssue]]:
@@ -260,12 +277,7 @@ def read_lists(
         if problem:
             issues.append(TabIssue(LISTS, "list.unusable", problem))
         return schema, issues
-    names: dict[str, str] = {}
-    for name, cols in list_columns(schema).items():
-        for column in cols:
-            for spelling in column.header_names():
-                names.setdefault(fold(spelling), name)
-        names[fold(name)] = name
+    names = _list_names(schema)
     builders = {name: _Builder(name, column) for name, column in columns.items()}
     for row in rows:
         typed = row.text("list").strip()
@@ -315,3 +327,41 @@ def _missing_meanings(team: TeamList, column: Column) -> Iterable[TabIssue]:
                 "that stage.",
                 "Meaning",
             )
+
+
+def list_rows_to_add(schema: Schema, rows: Sequence[Row]) -> tuple[ListRow, ...]:
+    """The default rows ``init`` adds to a Lists tab the team already has (its ``rows``;
+    ``schema`` is crm.toml's, whose lists are the defaults), in their default order.
+
+    The tab is the team's: a default value the team renamed or removed is never added back,
+    or every ``init`` would undo the team's choice. Only two kinds of rows are added:
+
+    - every default value of a list no row names (a list added in a later version): the bot
+      uses those defaults anyway while the list is missing, so writing them changes nothing it
+      does and gives the team rows to edit;
+    - a default value whose meaning is one the bot writes itself (:data:`BOT_WRITTEN`), when
+      no value of the team's list has that meaning (a renamed value keeps its meaning) and its
+      spelling is not already one of the list's.
+    """
+    team, _ = read_lists(schema, rows)
+    names = _list_names(schema)
+    named = {names.get(fold(row.text("list").strip())) for row in rows}
+    team_lists = {name: cols[0] for name, cols in list_columns(team).items()}
+    added: list[ListRow] = []
+    for name, defaults in default_lists(schema).items():
+        if name not in named:
+            added.extend(r for r in default_rows(schema) if r.list == name)
+            continue
+        column = team_lists[name]
+        taken = {fold(v) for v in column.choices} | {
+            fold(a) for spellings in column.choice_aliases.values() for a in spellings
+        }
+        for value in defaults.values:
+            meaning = defaults.meanings.get(value, "")
+            if meaning not in BOT_WRITTEN or meaning in column.choice_meanings.values():
+                continue
+            if fold(value) in taken:
+                continue
+            aliases = [a for a in defaults.aliases.get(value, ()) if fold(a) not in taken]
+            added.append(ListRow(name, value, meaning, ", ".join(aliases)))
+    return tuple(added)

@@ -70,6 +70,19 @@ def _normalise_key(key: str) -> str:
     return re.sub(r"[\s_\-.:]+", "", fold(key))
 
 
+# Shorter names the reader takes for a key (normalised).
+_KEY_ALIASES = {"tz": "timezone", "country": "defaultcountry", "lang": "language"}
+
+
+def setting_identity(key: str) -> str:
+    """What a Settings key stands for, as the reader matches it: "Time zone", "TIME_ZONE" and
+    "tz" are one setting, "SLA Lead days" and "sla_days.lead" another ("" for a blank key)."""
+    norm = _normalise_key(key)
+    if norm.startswith(_SLA_PREFIX) and len(norm) > len(_SLA_PREFIX):
+        return f"{_SLA_PREFIX}:{_normalise_key(_stage_from_sla_key(key))}"
+    return _KEY_ALIASES.get(norm, norm)
+
+
 _INT_KEYS = {
     "dailysendcap": "daily_send_cap",
     "dormantafterdays": "dormant_after_days",
@@ -121,7 +134,8 @@ def parse_settings(
         if not norm or not value:
             continue
         raw[norm] = value
-        if norm in ("timezone", "tz"):
+        name = _KEY_ALIASES.get(norm, norm)
+        if name == "timezone":
             try:
                 ZoneInfo(value)
                 changes["time_zone"] = value
@@ -133,7 +147,7 @@ def parse_settings(
                     f"'{value}' is not a time zone name (e.g. Europe/Madrid)",
                     settings.time_zone,
                 )
-        elif norm in ("defaultcountry", "country"):
+        elif name == "defaultcountry":
             code = value.upper()
             if code in phonenumbers.SUPPORTED_REGIONS:
                 changes["default_country"] = code
@@ -145,7 +159,7 @@ def parse_settings(
                     f"'{value}' is not a two-letter country code (e.g. ES, PT, GR)",
                     settings.default_country,
                 )
-        elif norm in ("language", "lang"):
+        elif name == "language":
             code = value.lower()[:2]
             if code in LANGUAGES:
                 changes["language"] = code

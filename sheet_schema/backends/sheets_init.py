@@ -16,7 +16,6 @@ from sheet_schema.backends.sheets_init_read import (
     init_data_ranges,
     init_metadata_fields,
     sheet_infos,
-    workbook_schema,
 )
 from sheet_schema.backends.sheets_layout import layout_requests
 from sheet_schema.backends.sheets_retry import Retrier
@@ -57,10 +56,11 @@ def initialize_spreadsheet(
         if ranges
         else {}
     )
-    infos, sizes = sheet_infos(metadata, grid)
+    infos, sizes = sheet_infos(metadata, grid, schema)
     command = init_command(spreadsheet=spreadsheet_id, credentials=credentials_file)
-    # Dropdowns offer the team's lists, as the spreadsheet's Lists tab holds them now.
-    layout = layout_requests(workbook_schema(schema, metadata, grid), infos, sizes, command)
+    # Dropdowns offer the team's lists, as the spreadsheet's Lists tab holds them (with the rows
+    # init adds): the planner reads them from the whole Lists tab in ``infos``.
+    layout = layout_requests(schema, infos, sizes, command)
     if layout.requests:
         http.batch_update(spreadsheet_id, {"requests": list(layout.requests)})
     title = str(metadata.get("properties", {}).get("title", spreadsheet_id))

@@ -2,9 +2,10 @@
 
 Init makes two GETs before its one ``batchUpdate``: the metadata (sheet ids, grid sizes,
 conditional formats, protected ranges; :func:`init_metadata_fields`) and rows 1-2 of every
-worksheet with the whole Lists tab (:func:`init_data_ranges`). This module turns their JSON into
-:class:`~sheet_schema.layout.SheetInfo` and :class:`GridSize` (:func:`sheet_infos`) and into the
-schema with the team's lists (:func:`workbook_schema`); what to add is then planned by
+worksheet with the whole Settings and Lists tabs (:func:`init_data_ranges`). This module turns
+their JSON into :class:`~sheet_schema.layout.SheetInfo` (the two whole tabs with every row's
+text, from which the planner reads the team's lists and what they lack) and :class:`GridSize`
+(:func:`sheet_infos`); what to add is then planned by
 :func:`sheet_schema.layout.plan_layout` and sent as the requests of
 :mod:`sheet_schema.backends.sheets_layout`. The functions here are pure.
 """
@@ -13,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sheet_schema.backends.sheets_values import quote_title
 from sheet_schema.cells import cell_text
 from sheet_schema.highlights import RuleInfo
+from sheet_schema.init_rows import SETTINGS
 from sheet_schema.layout_plan import CellInfo, SheetInfo
 from sheet_schema.lists import LISTS
-from sheet_schema.reading import Grid, build_snapshot
 from sheet_schema.schema import Schema
 
 NEW_TAB_ROWS = 1000
@@ -38,39 +38,22 @@ def init_metadata_fields() -> str:
     )
 
 
-def _is_lists(schema: Schema, title: str) -> bool:
+def _is_whole(schema: Schema, title: str) -> bool:
+    """True for the tabs init reads whole: Settings and Lists, where it adds missing rows."""
     tab = schema.find_tab(title)
-    return tab is not None and tab.name == LISTS
+    return tab is not None and tab.name in (SETTINGS, LISTS)
 
 
 def init_data_ranges(schema: Schema, metadata: Mapping[str, Any]) -> list[str]:
     """Rows 1-2 of every worksheet init may touch (headers, their format, row 2's validation),
-    and the whole Lists tab, whose values the dropdowns offer."""
+    and the whole Settings and Lists tabs, to add the rows they lack (and the Lists tab's
+    values are what the dropdowns offer)."""
     titles = [_props(s).get("title", "") for s in metadata.get("sheets", [])]
     return [
-        quote_title(t) if _is_lists(schema, t) else f"{quote_title(t)}!1:2"
+        quote_title(t) if _is_whole(schema, t) else f"{quote_title(t)}!1:2"
         for t in titles
         if schema.find_tab(t) is not None
     ]
-
-
-def workbook_schema(schema: Schema, metadata: Mapping[str, Any], grid: Mapping[str, Any]) -> Schema:
-    """The schema with the team's lists, from the Lists tab in init's grid GET."""
-    ids = {
-        int(_props(s).get("sheetId", 0)): str(_props(s).get("title", ""))
-        for s in metadata.get("sheets", [])
-    }
-    grids: dict[str, Grid] = {}
-    for sheet in grid.get("sheets", []):
-        title = ids.get(int(_props(sheet).get("sheetId", 0)), "")
-        if not _is_lists(schema, title):
-            continue
-        rows: list[list[object]] = []
-        for data in sheet.get("data", []):
-            for row in data.get("rowData", []):
-                rows.append([_cell_text(v) for v in row.get("values", [])])
-        grids[title] = rows
-    return build_snapshot(schema, grids, datetime.now(UTC), tabs=[LISTS]).schema_or(schema)
 
 
 def _cell_text(data: Mapping[str, Any]) -> str:
@@ -143,11 +126,22 @@ def _rule_info(rule: Mapping[str, Any]) -> RuleInfo:
     return RuleInfo(formula=formula, colour=hex_colour(rgb) if rgb else "")
 
 
+def _texts(sheet: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """Every row's cell texts, header first, from a whole-tab grid GET."""
+    rows: list[tuple[str, ...]] = []
+    for data in sheet.get("data", []):
+        for row in data.get("rowData", []):
+            rows.append(tuple(_cell_text(v) for v in row.get("values", [])))
+    return tuple(rows)
+
+
 def sheet_infos(
-    metadata: Mapping[str, Any], grid: Mapping[str, Any]
+    metadata: Mapping[str, Any], grid: Mapping[str, Any], schema: Schema
 ) -> tuple[list[SheetInfo], dict[str, GridSize]]:
-    """Worksheets from init's metadata GET and its rows-1-2 GET, and their grids by title."""
+    """Worksheets from init's metadata GET and its grid GET (rows 1-2, the Settings and Lists
+    tabs whole), and their grids by title."""
     cells = {int(_props(s).get("sheetId", 0)): _rows_of(s) for s in grid.get("sheets", [])}
+    texts = {int(_props(s).get("sheetId", 0)): _texts(s) for s in grid.get("sheets", [])}
     infos = []
     sizes = {}
     for sheet in metadata.get("sheets", []):
@@ -167,6 +161,7 @@ def sheet_infos(
                 # value, validation or format in row 2.
                 used_columns=len(second),
                 frozen_rows=int(grid_props.get("frozenRowCount", 0)),
+                rows=texts.get(sheet_id, ()) if _is_whole(schema, title) else None,
                 rules=rules,
                 protected=frozenset(protected),
             )

@@ -2,7 +2,8 @@
 plan.
 
 ``init`` on an existing spreadsheet adds what is missing and touches nothing of the team's: missing
-tabs, missing header cells (after the team's last used column), dropdowns on team choice columns,
+tabs, missing header cells (after the team's last used column), the Settings and Lists rows of
+later versions (after the team's rows), dropdowns on team choice columns,
 date checks on team date columns, a date format on bot date columns (the bot writes serial
 numbers), a frozen bold header, highlight rules (overdue follow-ups, rows with problems) and
 warning-only protection of bot columns; SheetCRM's own dropdowns and highlight rules that name old
@@ -24,6 +25,7 @@ from sheet_schema.backends.sheets_init_read import (
     NEW_TAB_ROWS,
     GridSize,
 )
+from sheet_schema.init_rows import added_texts
 from sheet_schema.layout import plan_layout
 from sheet_schema.layout_plan import (
     BOT_COLUMN_COLOUR,
@@ -111,37 +113,7 @@ def _header_requests(tab: TabLayout, size: GridSize) -> list[dict[str, Any]]:
                 }
             }
         )
-    if tab.settings:
-        rows = [
-            {"values": [_text_cell(s.key), _text_cell(s.value), _text_cell(s.note)]}
-            for s in tab.settings
-        ]
-        requests.append(
-            {
-                "updateCells": {
-                    "start": {"sheetId": sid, "rowIndex": 1, "columnIndex": 0},
-                    "rows": rows,
-                    "fields": "userEnteredValue",
-                }
-            }
-        )
-    if tab.list_rows:
-        requests.append(
-            {
-                "updateCells": {
-                    "start": {"sheetId": sid, "rowIndex": 1, "columnIndex": 0},
-                    "rows": [
-                        {
-                            "values": [
-                                _text_cell(text) for text in (r.list, r.value, r.meaning, r.aliases)
-                            ]
-                        }
-                        for r in tab.list_rows
-                    ],
-                    "fields": "userEnteredValue",
-                }
-            }
-        )
+    requests.extend(_row_requests(tab, size))
     if tab.freeze and not tab.new:  # a new tab is added frozen
         requests.append(
             {
@@ -167,6 +139,31 @@ def _header_requests(tab: TabLayout, size: GridSize) -> list[dict[str, Any]]:
                 }
             }
         )
+    return requests
+
+
+def _row_requests(tab: TabLayout, size: GridSize) -> list[dict[str, Any]]:
+    """The Settings or Lists rows init adds, in one ``updateCells`` below the team's rows (the
+    rows there are empty, so the cells between the written columns are empty already)."""
+    added = tab.rows
+    texts = added_texts(added)
+    if not texts:
+        return []
+    sid = size.sheet_id
+    requests: list[dict[str, Any]] = []
+    last = added.first_row - 1 + len(texts)
+    if not tab.new and last > size.rows:
+        append = {"sheetId": sid, "dimension": "ROWS", "length": last - size.rows}
+        requests.append({"appendDimension": append})
+    start = min(added.columns)
+    rows = []
+    for row in texts:
+        cells: list[dict[str, Any]] = [{} for _ in range(max(added.columns) - start + 1)]
+        for at, text in zip(added.columns, row, strict=True):
+            cells[at - start] = _text_cell(text) if text else {}
+        rows.append({"values": cells})
+    origin = {"sheetId": sid, "rowIndex": added.first_row - 1, "columnIndex": start}
+    requests.append({"updateCells": {"start": origin, "rows": rows, "fields": "userEnteredValue"}})
     return requests
 
 

@@ -18,7 +18,6 @@ from sheet_schema.backends.xlsx_layout import (
     apply_layout,
     rename_old_dropdown_tab,
     sheet_infos,
-    workbook_schema,
 )
 from sheet_schema.backends.xlsx_read import explained_errors
 from sheet_schema.backends.xlsx_saving import check_writable, save_atomically
@@ -54,9 +53,11 @@ def create_workbook(
 def repair_workbook(path: Path, schema: Schema) -> str:
     """Add what ``init`` lays out and an existing workbook lacks; a summary of what was added.
 
-    Only adds: missing tabs, missing header cells after the team's last used column, a frozen
-    bold header, dropdowns and date checks where the team has no validation of its own, and
-    SheetCRM's dropdowns brought up to date with the team's Lists tab. Tabs are found by name or
+    Only adds: missing tabs, missing header cells after the team's last used column, the
+    Settings and Lists rows of later versions after the team's rows
+    (:mod:`sheet_schema.init_rows`), a frozen bold header, dropdowns and date checks where the
+    team has no validation of its own, and SheetCRM's dropdowns brought up to date with the
+    team's Lists tab. Tabs are found by name or
     alias and columns by header or alias, in any order. When nothing is missing the file is not
     written at all.
     """
@@ -66,8 +67,8 @@ def repair_workbook(path: Path, schema: Schema) -> str:
         check_writable(path)
         book = load_workbook(path)
     renamed = rename_old_dropdown_tab(book)
-    team_schema = workbook_schema(book, schema)
-    plan = plan_layout(team_schema, sheet_infos(book), XLSX_FEATURES, init_command(path))
+    # The planner reads the team's lists from the Lists tab itself (and adds what it lacks).
+    plan = plan_layout(schema, sheet_infos(book, schema), XLSX_FEATURES, init_command(path))
     if renamed or not plan.is_empty():
         apply_layout(book, plan)
         save_atomically(book, path)

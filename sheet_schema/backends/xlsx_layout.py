@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sheet_schema.cells import cell_text
 from sheet_schema.headers import HeaderError, column_letter, map_headers
+from sheet_schema.init_rows import SETTINGS, added_texts
 from sheet_schema.layout_plan import (
     BOT_COLUMN_COLOUR,
     BOT_COLUMN_NOTE,
@@ -79,8 +80,9 @@ def _dropdown(ws: Worksheet, coordinate: str) -> tuple[str, ...] | None:
     return tuple(cell_text(v) for v in values) if values is not None else None
 
 
-def sheet_info(ws: Worksheet) -> SheetInfo:
-    """What init needs to know of a worksheet: its header row, row 2 and how wide it is."""
+def sheet_info(ws: Worksheet, whole: bool = False) -> SheetInfo:
+    """What init needs to know of a worksheet: its header row, row 2 and how wide it is, and
+    with ``whole`` the text of every row (the Settings and Lists tabs, where init adds rows)."""
     width = max((c.column for row in ws.iter_rows() for c in row if _has_value(c.value)), default=0)
     header = tuple(
         CellInfo(text=cell_text(ws.cell(row=1, column=i).value), bold=bool(ws.cell(1, i).font.b))
@@ -101,13 +103,20 @@ def sheet_info(ws: Worksheet) -> SheetInfo:
         second=second,
         used_columns=width,
         frozen_rows=_frozen_rows(ws),
+        rows=_texts(ws) if whole else None,
     )
 
 
-def sheet_infos(book: Workbook) -> list[SheetInfo]:
+def _texts(ws: Worksheet) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(cell_text(v) for v in row) for row in ws.iter_rows(values_only=True))
+
+
+def sheet_infos(book: Workbook, schema: Schema) -> list[SheetInfo]:
     """Every worksheet of the workbook, for the planner (the hidden dropdown tab included: it
-    is no tab of the schema, so the planner passes it by)."""
-    return [sheet_info(ws) for ws in book.worksheets]
+    is no tab of the schema, so the planner passes it by); the Settings and Lists tabs whole."""
+    titles, _ = match_worksheets(schema, book.sheetnames)
+    whole = {titles[name] for name in (SETTINGS, LISTS) if name in titles}
+    return [sheet_info(ws, ws.title in whole) for ws in book.worksheets]
 
 
 def workbook_schema(book: Workbook, schema: Schema) -> Schema:
@@ -204,13 +213,9 @@ def _apply_tab(book: Workbook, ws: Worksheet, tab: TabLayout, settings: Mapping[
         _header_cell(ws, index, column)
     for index, column in tab.widths:
         ws.column_dimensions[column_letter(index)].width = column_width(column)
-    for row, default in enumerate(tab.settings, start=2):
-        ws.cell(row=row, column=1, value=default.key)
-        ws.cell(row=row, column=2, value=settings.get(default.key, default.value))
-        ws.cell(row=row, column=3, value=default.note)
-    for row, item in enumerate(tab.list_rows, start=2):
-        for at, text in enumerate((item.list, item.value, item.meaning, item.aliases), 1):
-            ws.cell(row=row, column=at, value=text or None)
+    for row, texts in enumerate(added_texts(tab.rows, settings), start=tab.rows.first_row):
+        for at, text in zip(tab.rows.columns, texts, strict=True):
+            ws.cell(row=row, column=at + 1, value=text or None)
     if tab.freeze:
         # Keep frozen columns the team chose; freeze the header row.
         letter = coordinate_from_string(ws.freeze_panes)[0] if ws.freeze_panes else "A"
