@@ -4,8 +4,9 @@ A choice column with a ``list`` in ``crm.toml`` (Source, Stage, Lost reason, Int
 takes its values from the workbook's Lists tab, one row per value, in order: List | Value |
 Meaning | Also written as. ``init`` fills the tab with the defaults of ``crm.toml``
 (:func:`default_rows`), and in an older workbook adds only what :func:`list_rows_to_add` says
-(the tab is the team's: a value it renamed or deleted stays so); every read turns it into the workbook's own schema (:func:`read_lists`),
-which reading the cells, the rules, the dropdowns and the dashboard then use.
+(the tab is the team's: a value it renamed or deleted stays so); every read turns it into the
+workbook's own schema (:func:`read_lists`), which reading the cells, the rules, the dropdowns
+and the dashboard then use.
 
 A value's *meaning* is what the bot needs to know of it whatever the team calls it: a stage is
 ``open``, ``won`` or ``lost`` (:func:`stage_meaning`); an interaction kind may be a
