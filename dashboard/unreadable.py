@@ -112,6 +112,27 @@ CUSTOMERS_PAGE: Mapping[str, Needs] = {
     ),
 }
 
+# The Reminders page: open deals' follow-ups and customers' next actions.
+_FOLLOW_UPS: Needs = (
+    ("Deals", "stage"),
+    ("Deals", "follow_up_due"),
+    ("Customers", "next_action_date"),
+)
+REMINDERS_PAGE: Mapping[str, Needs] = {"overdue": _FOLLOW_UPS, "upcoming": _FOLLOW_UPS}
+
+# The Mailings page (named by its words): the send budget counts the Mail log's sends of the
+# last day; the campaigns are the Campaigns tab's rows.
+_SENDS: Needs = (("Mail log", "status"), ("Mail log", "sent_at"), ("Mail log", "planned_at"))
+MAILINGS_PAGE: Mapping[str, Needs] = {
+    "mail.quota": _SENDS,
+    "mail.sent_24h": _SENDS,
+    "mail.campaigns": tuple(
+        ("Campaigns", key)
+        for key in ("name", "segment_filter", "template", "send_on", "approved", "status")
+    ),
+    "mail.status": (("Mail log", "status"),),
+}
+
 
 @dataclass(frozen=True)
 class Gap:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,7 @@ from tests.fixtures_dashboard import (
     dashboard_server,
     wait_for_render,
 )
+from tests.test_report_unreadable import CUSTOMERS, broken, delete_deals
 
 pytestmark = pytest.mark.browser
 
@@ -62,3 +66,44 @@ def test_every_page_opens_without_an_exception(server: str, tmp_path: Path) -> N
         finally:
             browser.close()
     assert sorted(p.stem for p in tmp_path.glob("*.png")) == sorted(PAGE_TITLES)
+
+
+@pytest.fixture(scope="module")
+def server_without_deals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A workbook typed by hand whose Deals tab was then deleted."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with dashboard_server(broken(tmp_path_factory.mktemp("no-deals"), delete_deals)) as url:
+        yield url
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``, as a person does."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_sources_page_says_unknown_and_its_csv_too(server_without_deals: str) -> None:
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.goto(f"{server_without_deals}/sources")
+            wait_for_render(page, "Marketing sources")
+            warning = page.get_by_test_id("stAlert").filter(has_text="no Deals tab")
+            expect(warning).to_be_visible(timeout=30_000)
+            expect(warning).to_contain_text("Unknown here: Customers won, Revenue")
+            _choose(page, "Period", "All time")
+            expect(page.get_by_role("combobox", name="Period")).to_have_value("All time")
+            _choose(page, "Group by", "month")
+            button = page.get_by_role("button", name="Download table (CSV)")
+            expect(button).to_be_visible(timeout=30_000)
+            with page.expect_download(timeout=30_000) as download:
+                button.click()
+            rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        finally:
+            browser.close()
+    # The same CSV as `sheetcrm report sources --by month --format csv`: unknown, never 0.
+    assert {r["revenue"] for r in rows} == {"unknown"}
+    assert {r["customers_won"] for r in rows} == {"unknown"}
+    assert sum(int(r["leads"]) for r in rows) == len(CUSTOMERS)  # Customers was read

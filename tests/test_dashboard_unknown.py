@@ -216,3 +216,50 @@ def test_data_quality_lists_a_renamed_column(
     whole = problems[problems["Row"] == "whole tab"]
     assert whole[["Tab", "Column"]].values.tolist() == [["Deals", "Stage"]]
     assert "'Phase' is not known" in whole["Problem"].iloc[0]
+
+
+def rename_follow_up(book: Workbook) -> None:
+    for cell in book["Deals"][1]:
+        if cell.value == "Follow-up due":
+            cell.value = "Next call"
+
+
+def delete_campaigns(book: Workbook) -> None:
+    del book["Campaigns"]
+
+
+def duplicate_mail_status(book: Workbook) -> None:
+    sheet = book["Mail log"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="status")
+
+
+@pytest.mark.usefixtures("served_on")
+def test_reminders_are_unknown_without_the_follow_up_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = all_time(broken(tmp_path, rename_follow_up), monkeypatch)
+    open_page(at, "reminders")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {"Overdue": UNKNOWN, "Upcoming": UNKNOWN}  # not 0
+    says = "Deals: no Follow-up due column (a column 'Next call' is not known)"
+    assert any(says in w for w in warnings_of(at))
+    assert "Nothing here." not in [i.value for i in at.info]
+
+
+@pytest.mark.usefixtures("served_on")
+def test_mailings_page_says_unknown_for_a_tab_it_cannot_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = all_time(broken(tmp_path, delete_campaigns), monkeypatch)
+    open_page(at, "mailings")
+    assert any("no Campaigns tab" in w and "Campaigns" in w for w in warnings_of(at))
+    captions = [c.value for c in at.caption]
+    assert UNKNOWN in captions and "No campaigns yet." not in captions
+
+    other = tmp_path / "mail"
+    other.mkdir()
+    at = all_time(broken(other, duplicate_mail_status), monkeypatch)
+    open_page(at, "mailings")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Emails left today"] == UNKNOWN  # not the whole cap
+    assert any("Mail log: column 'Status' appears twice" in w for w in warnings_of(at))

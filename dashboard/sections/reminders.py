@@ -6,6 +6,8 @@ import streamlit as st
 
 from dashboard import metrics
 from dashboard.tables import display_table, text_or_blank
+from dashboard.unknown_view import warn_unknown_of
+from dashboard.unreadable import REMINDERS_PAGE
 from dashboard.view import View, current_view
 
 
@@ -15,16 +17,24 @@ def render(view: View) -> None:
     window = frames.settings.reminder_window_days
     st.title(tr("page.reminders"))
     st.caption(tr("reminders.explain"))
+    # Without the deals' follow-ups or the customers' next actions the lists are only part of
+    # the reminders: their counts are unknown, and an empty list is not "none".
+    unknown = warn_unknown_of(view, REMINDERS_PAGE)
     rows = metrics.reminders(frames.customers, frames.deals, view.today, window)
     overdue = rows[rows["status"] == metrics.OVERDUE]
     upcoming = rows[rows["status"] == metrics.UPCOMING]
+    none = tr("value.unknown") if unknown else tr("reminders.none")
+
+    def count(key: str, found: int) -> str:
+        return tr("value.unknown") if key in unknown else tr.number(found)
+
     cells = st.columns(2)
-    cells[0].metric(tr("col.overdue"), tr.number(len(overdue)), border=True)
-    cells[1].metric(tr("col.upcoming"), tr.number(len(upcoming)), border=True)
+    cells[0].metric(tr("col.overdue"), count("overdue", len(overdue)), border=True)
+    cells[1].metric(tr("col.upcoming"), count("upcoming", len(upcoming)), border=True)
     st.subheader(tr("reminders.by_manager"))
     by_manager = metrics.reminders_by_manager(rows)
     if by_manager.empty:
-        st.info(tr("reminders.none"))
+        st.info(none)
     else:
         st.dataframe(
             display_table(
@@ -53,7 +63,7 @@ def render(view: View) -> None:
     ):
         st.subheader(title)
         if part.empty:
-            st.caption(tr("reminders.none"))
+            st.caption(none)
         else:
             st.dataframe(display_table(part, columns), hide_index=True, key=key)
 
