@@ -45,6 +45,14 @@ def all_time(path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return at
 
 
+def broken_page(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[Workbook], None], page: str
+) -> AppTest:
+    """The page, over all time, of the typed workbook broken by ``damage``."""
+    at = all_time(broken(folder, damage), monkeypatch)
+    return open_page(at, page)
+
+
 def warnings_of(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]
 
@@ -82,8 +90,7 @@ def test_sources_page_says_unknown_where_a_tab_or_column_cannot_be_read(
     unknown: list[str],
     known: list[str],
 ) -> None:
-    at = all_time(broken(tmp_path, damage), monkeypatch)
-    open_page(at, "sources")
+    at = broken_page(tmp_path, monkeypatch, damage, "sources")
     warning = next(w for w in warnings_of(at) if says in w)
     assert all(column in warning for column in unknown)
     totals, months = at.dataframe[0].value, at.dataframe[1].value
@@ -133,8 +140,7 @@ def test_sources_by_month_has_the_reports_no_date_rows_so_months_add_up(
 def test_customers_page_warns_when_the_customers_tab_cannot_be_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, duplicate_name), monkeypatch)
-    open_page(at, "customers")
+    at = broken_page(tmp_path, monkeypatch, duplicate_name, "customers")
     warning = next(w for w in warnings_of(at) if NAME_TWICE in w)
     assert "Unknown here: Customers, Lifecycle, Segment" in warning
     # Not "no customers" nor "the bot has not filled this column": those would be wrong.
@@ -146,8 +152,7 @@ def test_customers_page_warns_when_the_customers_tab_cannot_be_read(
 def test_customers_page_history_is_unknown_without_the_deals_tab(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, delete_deals), monkeypatch)
-    open_page(at, "customers")
+    at = broken_page(tmp_path, monkeypatch, delete_deals, "customers")
     assert any(NO_DEALS in w and "Revenue, Deals" in w for w in warnings_of(at))
     assert len(at.dataframe[0].value) == len(CUSTOMERS)  # the list itself was read
     at.selectbox(key="customer_pick").set_value("C-0001").run()
@@ -161,8 +166,7 @@ def test_customers_page_history_is_unknown_without_the_deals_tab(
 def test_customers_page_history_shows_a_renamed_column_as_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, rename_stage), monkeypatch)
-    open_page(at, "customers")
+    at = broken_page(tmp_path, monkeypatch, rename_stage, "customers")
     assert any(NO_STAGE in w for w in warnings_of(at))
     at.selectbox(key="customer_pick").set_value("C-0003").run()
     deals = at.dataframe[1].value  # the list, then the deals (no interactions, no emails)
@@ -195,8 +199,7 @@ def test_overview_pipeline_and_by_month_are_unknown_not_zero(
 def test_funnel_lost_reasons_value_is_unknown_without_the_value_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, rename_value), monkeypatch)
-    open_page(at, "funnel")
+    at = broken_page(tmp_path, monkeypatch, rename_value, "funnel")
     shown = {m.label: m.value for m in at.metric}
     assert shown["Won value of the deals opened"] == UNKNOWN
     assert shown["Lost"] == str(sum(1 for d in DEALS if d[1] == "Lost"))
@@ -210,8 +213,7 @@ def test_funnel_lost_reasons_value_is_unknown_without_the_value_column(
 def test_data_quality_lists_a_renamed_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, rename_stage), monkeypatch)
-    open_page(at, "quality")
+    at = broken_page(tmp_path, monkeypatch, rename_stage, "quality")
     problems = at.dataframe[1].value
     whole = problems[problems["Row"] == "whole tab"]
     assert whole[["Tab", "Column"]].values.tolist() == [["Deals", "Stage"]]
@@ -237,8 +239,7 @@ def duplicate_mail_status(book: Workbook) -> None:
 def test_reminders_are_unknown_without_the_follow_up_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, rename_follow_up), monkeypatch)
-    open_page(at, "reminders")
+    at = broken_page(tmp_path, monkeypatch, rename_follow_up, "reminders")
     shown = {m.label: m.value for m in at.metric}
     assert shown == {"Overdue": UNKNOWN, "Upcoming": UNKNOWN}  # not 0
     says = "Deals: no Follow-up due column (a column 'Next call' is not known)"
@@ -250,16 +251,14 @@ def test_reminders_are_unknown_without_the_follow_up_column(
 def test_mailings_page_says_unknown_for_a_tab_it_cannot_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = all_time(broken(tmp_path, delete_campaigns), monkeypatch)
-    open_page(at, "mailings")
+    at = broken_page(tmp_path, monkeypatch, delete_campaigns, "mailings")
     assert any("no Campaigns tab" in w and "Campaigns" in w for w in warnings_of(at))
     captions = [c.value for c in at.caption]
     assert UNKNOWN in captions and "No campaigns yet." not in captions
 
     other = tmp_path / "mail"
     other.mkdir()
-    at = all_time(broken(other, duplicate_mail_status), monkeypatch)
-    open_page(at, "mailings")
+    at = broken_page(other, monkeypatch, duplicate_mail_status, "mailings")
     shown = {m.label: m.value for m in at.metric}
     assert shown["Emails left today"] == UNKNOWN  # not the whole cap
     assert any("Mail log: column 'Status' appears twice" in w for w in warnings_of(at))
