@@ -26,9 +26,10 @@ from sheet_schema.backends.temp_copies import remove_stale_copies
 from sheet_schema.backends.xlsx_cells import last_used_row, set_cell
 from sheet_schema.backends.xlsx_layout import follow_lists, workbook_schema, write_header
 from sheet_schema.backends.xlsx_patch import header_rows_only, patch_workbook
-from sheet_schema.backends.xlsx_read import explained_errors, read_grids, read_sheet
+from sheet_schema.backends.xlsx_read import explained_errors, parsing_grids, read_sheet
 from sheet_schema.backends.xlsx_saving import check_writable, replace_atomically, save_atomically
 from sheet_schema.headers import HeaderError, map_headers
+from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import RowFilter, build_snapshot, match_worksheets, wanted_tabs
 from sheet_schema.schema import Schema
@@ -67,16 +68,16 @@ class XlsxBackend:
             tab = self.schema.find_tab(title)
             return tab is not None and (wanted is None or tab.name in wanted)
 
-        grids = read_grids(self.path, is_wanted)
-        snapshot = build_snapshot(
-            self.schema,
-            grids,
-            read_at,
-            source=str(self.path),
-            tabs=tabs,
-            init_command=init_command(self.path),
-            only=only,
-        )
+        with parsing_grids(self.path, is_wanted, self._reading_order) as grids:
+            snapshot = build_snapshot(
+                self.schema,
+                grids,
+                read_at,
+                source=str(self.path),
+                tabs=tabs,
+                init_command=init_command(self.path),
+                only=only,
+            )
         if tabs is not None or not form_tab_name(snapshot.settings):
             return snapshot
         # The form answers tab Settings names: known only once Settings is read.
@@ -90,6 +91,16 @@ class XlsxBackend:
                 )
             except CalamineError as error:
                 raise InvalidFileException(str(error)) from None
+
+    def _reading_order(self, title: str) -> int:
+        """Where build_snapshot uses a worksheet: Settings and Lists first, then the schema's
+        tabs in order, so the first tab it types is the first one parsed."""
+        tab = self.schema.find_tab(title)
+        if tab is None:
+            return len(self.schema.tabs) + 2
+        if tab.name in ("Settings", LISTS):
+            return 0
+        return 1 + self.schema.tab_names.index(tab.name)
 
     def apply(self, plan: Plan) -> ApplyReport:
         """Resolve the plan against the file as it is now, write it, and save atomically.
