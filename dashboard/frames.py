@@ -29,6 +29,7 @@ import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 import pandas as pd
 
@@ -123,13 +124,33 @@ def _convert(values: list[object], kind: ColumnType) -> pd.Series:
     return pd.Series([None if v is None or v == "" else str(v) for v in values], dtype=object)
 
 
-def _choice_values(rows: Sequence[Row], key: str) -> list[object]:
+def _down_the_rows(rows: Sequence[Row], keys: Sequence[str]) -> dict[str, list[object]]:
+    """Each key's typed values down the rows (None where a row has no such cell)."""
+    present = [key for key in keys if rows and key in rows[0].values]
+    columns: dict[str, list[object]] = {key: [None] * len(rows) for key in keys}
+    if present:
+        # The rows of one read all hold the same keys: pick them out row by row in C and turn
+        # the rows into columns, three times faster than a lookup per cell at 50k rows.
+        pick = itemgetter(*present)
+        try:
+            picked = [pick(row.values) for row in rows]
+        except KeyError:  # rows built another way, with cells left out
+            picked = [tuple(row.values.get(key) for key in present) for row in rows]
+        if len(present) == 1:
+            columns[present[0]] = list(picked)
+        else:
+            for key, values in zip(present, zip(*picked, strict=True), strict=True):
+                columns[key] = list(values)
+    return columns
+
+
+def _choice_values(rows: Sequence[Row], key: str, typed: list[object]) -> list[object]:
+    """A choice column's values; a cell that is not in the list keeps its own spelling."""
     values: list[object] = []
-    for row in rows:
-        value = row.values.get(key)
+    for row, value in zip(rows, typed, strict=True):
         if value is None:
-            typed = row.raw.get(key, "").strip()
-            value = unlisted(typed) if typed else None
+            text = row.raw.get(key, "").strip()
+            value = unlisted(text) if text else None
         values.append(value)
     return values
 
@@ -137,14 +158,15 @@ def _choice_values(rows: Sequence[Row], key: str) -> list[object]:
 def tab_frame(tab: Tab, rows: Sequence[Row]) -> pd.DataFrame:
     """One tab's rows as a DataFrame: a column per schema key, plus ``row``."""
     data: dict[str, pd.Series] = {"row": pd.Series([r.number for r in rows], dtype="int64")}
+    typed = _down_the_rows(rows, [column.key for column in tab.columns])
     for column in tab.columns:
         key = column.key
         if column.type is ColumnType.CHOICE:
-            data[key] = _convert(_choice_values(rows, key), column.type)
+            data[key] = _convert(_choice_values(rows, key, typed[key]), column.type)
             if column.choice_meanings:
                 data[f"{key}_meaning"] = data[key].map(column.meaning).astype(object)
         else:
-            data[key] = _convert([r.values.get(key) for r in rows], column.type)
+            data[key] = _convert(typed[key], column.type)
     # Columns the team added (e.g. "Sector") are kept as text under their header, so a report
     # can be cut by them; a header that would shadow a schema key is left out.
     extras = dict.fromkeys(header for r in rows for header in r.extra)
@@ -173,13 +195,17 @@ def same_ids(references: pd.Series, ids: pd.Series) -> pd.Series:
     """References (a deal's Customer ID, ...) spelled as the IDs they name: matched as the bot
     matches IDs (:func:`sheet_schema.revenue.id_key`: any case, no surrounding spaces), so
     ``c-0004`` is C-0004 on every page and cut. A reference to no known ID stays as typed."""
-    keys = pd.Series(ids.dropna().to_numpy(), dtype=object)
-    spelled = dict(zip(keys.map(id_key), keys, strict=True))
-    return pd.Series(
-        [spelled.get(id_key(v), v) if isinstance(v, str) else v for v in references.tolist()],
-        index=references.index,
-        dtype=object,
-    )
+    known = ids.dropna().tolist()
+    exact = set(known)
+    values = references.tolist()
+    # Most references are typed exactly as the ID they name: IDs are folded only when one is
+    # not (half a million id_key calls at 50k customers otherwise).
+    if any(isinstance(v, str) and v not in exact for v in values):
+        spelled = {id_key(i): i for i in known}
+        values = [
+            v if v in exact or not isinstance(v, str) else spelled.get(id_key(v), v) for v in values
+        ]
+    return pd.Series(values, index=references.index, dtype=object)
 
 
 def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
