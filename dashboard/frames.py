@@ -31,6 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 
+import numpy as np
 import pandas as pd
 
 from dashboard.unreadable import Gap, find_gaps
@@ -213,9 +214,18 @@ def _with_customer_fallbacks(deals: pd.DataFrame, customers: pd.DataFrame) -> pd
     deals["deal_source"] = deals["source"]
     deals["deal_manager"] = deals["manager"]
     known = customers.dropna(subset=["id"]).drop_duplicates("id").set_index("id")
-    deals["customer_name"] = deals["customer_id"].map(known["name"])
-    deals["source"] = deals["source"].fillna(deals["customer_id"].map(known["source"]))
-    deals["manager"] = deals["manager"].fillna(deals["customer_id"].map(known["manager"]))
+    # Each deal's customer is looked up once for the three columns taken from it.
+    at = known.index.get_indexer(pd.Index(deals["customer_id"]))
+    found = at >= 0
+
+    def of_customer(key: str) -> pd.Series:
+        values = np.full(len(deals), None, dtype=object)
+        values[found] = known[key].to_numpy(dtype=object)[at[found]]
+        return pd.Series(values, index=deals.index, dtype=object)
+
+    deals["customer_name"] = of_customer("name")
+    deals["source"] = deals["source"].fillna(of_customer("source"))
+    deals["manager"] = deals["manager"].fillna(of_customer("manager"))
     return deals
 
 

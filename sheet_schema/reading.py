@@ -172,6 +172,7 @@ def read_rows(
         (key, tab.column(key), tab.column(key).type in TEXT_LIKE, index, {})
         for key, index in headers.positions.items()
     ]
+    unknown = tuple(headers.unknown.items())
     rows: list[Row] = []
     for number, cells in _numbered_rows(tab, grid, context, headers, only):
         if _is_blank(cells):
@@ -196,7 +197,9 @@ def read_rows(
             values[key], raw[key] = cell.value, cell.text
             if cell.issue is not None:
                 issues.append(cell.issue)
-        extra = {name: cell_text(cells[i]) for i, name in headers.unknown.items() if i < len(cells)}
+        extra = (
+            {name: cell_text(cells[i]) for i, name in unknown if i < len(cells)} if unknown else {}
+        )
         row_id = raw.get("id", "").strip() if id_at is not None else ""
         rows.append(
             Row(

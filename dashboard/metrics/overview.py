@@ -37,7 +37,10 @@ def closed_on(deals: pd.DataFrame) -> pd.Series:
     return pd.Series(deals["closed"].fillna(deals["stage_since"]).fillna(deals["created"]))
 
 
-def _kpi_values(frames: Frames, sales: pd.DataFrame, period: Period) -> dict[str, float]:
+def kpi_values(frames: Frames, sales: pd.DataFrame, period: Period) -> dict[str, float]:
+    """The period's headline numbers (:data:`KPI_KEYS`, and ``missing``: the sales without an
+    amount), without the period before it; ``sales`` is the frames'
+    :func:`~dashboard.metrics.revenue.sales_frame`."""
     deals = frames.deals
     closed = deals[period.mask(closed_on(deals))]
     won = closed[closed[MEANING] == WON]
@@ -71,9 +74,9 @@ def kpis(frames: Frames, period: Period, sales: pd.DataFrame | None = None) -> p
     """
     if sales is None:
         sales = sales_frame(frames.customers, frames.deals, frames.interactions)
-    current = _kpi_values(frames, sales, period)
+    current = kpi_values(frames, sales, period)
     before = period.previous()
-    previous = _kpi_values(frames, sales, before) if before else dict.fromkeys(KPI_KEYS, np.nan)
+    previous = kpi_values(frames, sales, before) if before else dict.fromkeys(KPI_KEYS, np.nan)
     table = pd.DataFrame(
         {
             "kpi": list(KPI_KEYS),

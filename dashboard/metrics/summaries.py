@@ -19,7 +19,7 @@ from dashboard.frames import Frames
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.cuts import Cut, group_frames, unit_periods
 from dashboard.metrics.deals import deal_totals
-from dashboard.metrics.overview import KPI_KEYS, closed_on, kpis
+from dashboard.metrics.overview import KPI_KEYS, closed_on, kpi_values
 from dashboard.metrics.period import Period
 from dashboard.metrics.revenue import sales_frame
 from dashboard.metrics.sources import source_totals
@@ -64,7 +64,10 @@ def summary(
             "won_without_value": totals.won_without_value,
         }
     if kind == "overview":
-        current = kpis(frames, period, sales).set_index("kpi")["current"]
+        if sales is None:
+            sales = sales_frame(frames.customers, frames.deals, frames.interactions)
+        # The summary is the period's figures only (kpis also computes the period before).
+        current = kpi_values(frames, sales, period)
         return {
             key: int(current[key]) if key in COUNTS else float(current[key]) for key in KPI_KEYS
         }
