@@ -21,7 +21,7 @@ from dashboard.metrics.cuts import Cut, group_frames, unit_periods
 from dashboard.metrics.deals import deal_totals
 from dashboard.metrics.overview import KPI_KEYS, closed_on, kpi_values
 from dashboard.metrics.period import Period
-from dashboard.metrics.revenue import sales_frame
+from dashboard.metrics.revenue import first_sales, sales_frame
 from dashboard.metrics.sources import source_totals
 
 ReportKind = Literal["overview", "funnel", "sources", "customers"]
@@ -47,11 +47,13 @@ def summary(
     period: Period,
     lifecycles: Sequence[str] = (),
     sales: pd.DataFrame | None = None,
+    first: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """The report's headline figures for the frames and period (NaN: unknown, never 0).
 
     ``sales`` is :func:`~dashboard.metrics.revenue.sales_frame` of these frames when the caller
-    already has it (a month or quarter cut reuses one for every period)."""
+    already has it (a month or quarter cut reuses one for every period), ``first`` its
+    :func:`~dashboard.metrics.revenue.first_sales` (the same way, for the overview)."""
     if kind == "funnel":
         totals = deal_totals(frames.deals, period)
         return {
@@ -67,7 +69,7 @@ def summary(
         if sales is None:
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         # The summary is the period's figures only (kpis also computes the period before).
-        current = kpi_values(frames, sales, period)
+        current = kpi_values(frames, sales, period, first)
         return {
             key: int(current[key]) if key in COUNTS else float(current[key]) for key in KPI_KEYS
         }
@@ -131,12 +133,13 @@ def by_table(
         if sales is None and kind in ("overview", "sources"):
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         dates = cut_dates(kind, frames, sales)
-        for label, part in unit_periods(dates, cut.unit, period):
-            rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales)})
+        first = first_sales(sales) if sales is not None else None
+        parts = list(unit_periods(dates, cut.unit, period))
         # Rows without a date count in all time only: their own group, so the groups add up.
         if period.is_all_time and dates.isna().any():
-            undated = Period(undated=True)
-            rows.append({"group": NO_DATE, **summary(kind, frames, undated, lifecycles, sales)})
+            parts.append((NO_DATE, Period(undated=True)))
+        for label, part in parts:
+            rows.append({"group": label, **summary(kind, frames, part, lifecycles, sales, first)})
     else:
         assert cut.column is not None
         for label, part_frames in group_frames(frames, cut.column):
