@@ -174,7 +174,8 @@ def customer_rules(
     parts = [part for part in MAIL_PARTS if allowed.runs(part)]
     if not parts:
         return plan
-    return plan.merge(plan_mailings(schema, snapshot, now, activity, parts=parts).plan)
+    mailing = plan_mailings(schema, snapshot, now, activity, parts=parts, computed=writes)
+    return plan.merge(mailing.plan)
 
 
 def build_plan(

@@ -110,7 +110,9 @@ def _send_campaign(
         # Customers added after the send day were not part of the mailing.
         if created is not None and created > send_on:
             continue
-        if not segment.matches(customer.row) or not planner.eligible(customer, marketing=True):
+        if not segment.matches(planner.current_row(customer)):
+            continue
+        if not planner.eligible(customer, marketing=True):
             continue
         key = f"campaign:{campaign_id}:{customer.customer_id}"
         error = planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)

@@ -16,7 +16,7 @@ email) is :mod:`automations.mail.planning`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,14 +63,17 @@ def plan_mailings(
     now: datetime,
     activity: Mapping[str, CustomerActivity] | None = None,
     parts: Collection[str] = MAIL_PARTS,
+    computed: Iterable[CellWrite] = (),
 ) -> MailingPlan:
     """Every email due now, the Campaigns cells that change, and what could not be planned.
 
     ``activity`` is :func:`~automations.rules.activity.gather_activity` of this snapshot and day,
     when the caller has it (the cycle shares it with the reminder and lifecycle rules); otherwise
     it is gathered here. ``parts`` names the kinds planned (those the contract guard lets run).
+    ``computed`` are the Customers cells this cycle's lifecycle rule writes: campaigns filter on
+    them (a "Lifecycle = Active" campaign reaches who is Active today).
     """
-    planner = Planner(schema, snapshot, now, activity)
+    planner = Planner(schema, snapshot, now, activity, computed)
     if "automations" in parts:
         plan_automations(planner)
     if "campaigns" in parts:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from automations import messages
@@ -111,6 +111,7 @@ class Planner:
         snapshot: Snapshot,
         now: datetime,
         activity: Mapping[str, CustomerActivity] | None = None,
+        computed: Iterable[CellWrite] = (),
     ) -> None:
         self.schema = schema
         self.snapshot = snapshot
@@ -127,6 +128,13 @@ class Planner:
             )
         )
         self.customers = self._read_customers()
+        # The Customers cells this cycle's other rules (lifecycle, segment) write: a Segment
+        # filter ("Lifecycle = Active") is matched against them, not against what the cells said
+        # before this cycle (empty in a new workbook, stale when a customer's stage changes today).
+        self._computed: dict[str, dict[str, object]] = defaultdict(dict)
+        for write in computed:
+            if write.tab == schema.tab("Customers").name:
+                self._computed[write.row_id][write.column] = write.value
         self.logged: set[str] = set()
         self.bounced: set[str] = set()
         # One person, one copy: the customer each occasion went to (Mail log) or goes to now.
@@ -172,6 +180,15 @@ class Planner:
                 )
             )
         return found
+
+    def current_row(self, customer: Customer) -> Row:
+        """The customer's row as it stands after this cycle's writes (Lifecycle, Segment...)."""
+        changed = self._computed.get(str(customer.row.row_id))
+        if not changed:
+            return customer.row
+        texts = {key: "" if value is None else str(value) for key, value in changed.items()}
+        values = {**customer.row.values, **changed}
+        return replace(customer.row, values=values, raw={**customer.row.raw, **texts})
 
     def _read_mail_log(self) -> None:
         # Keys sent (or maybe sent) already are not planned again; temporary failures are, so
