@@ -36,6 +36,8 @@ _CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|BRL|CHF)\b", re.IGNORECA
 # Spreadsheets keep 15 significant digits: anything this large is a typing accident, and a
 # number like 1e999999 would cost seconds (and a million digits) in every sum that meets it.
 NUMBER_LIMIT = Decimal(10) ** 15
+# A month typed alone, year first or last: "2026-03", "2026/3", "03/2026", "3.2026".
+_NUMERIC_MONTH = re.compile(r"^(?:(\d{4})[./\-](\d{1,2})|(\d{1,2})[./\-](\d{4}))$")
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,4})[./\-](\d{1,2})[./\-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
@@ -120,6 +122,12 @@ def is_ambiguous_numeric_date(text: str) -> bool:
 
 def _parse_datetime_text(column: Column, text: str, context: CellContext) -> ReadCell:
     stripped = text.strip()
+    alone = _NUMERIC_MONTH.match(stripped) if column.months else None
+    if alone is not None:
+        year, number = int(alone.group(1) or alone.group(4)), int(alone.group(2) or alone.group(3))
+        if not 1 <= number <= 12:
+            return ReadCell(None, text, _issue(column, text, "date.invalid"))
+        return ReadCell(_as_column_time(column, datetime(year, number, 1)), text)
     parts = split_numeric_date(stripped, context.date_order)
     if parts is not None:
         year, month, day = parts

@@ -82,6 +82,9 @@ class Column:
     # What a value means to the bot, e.g. {"Won": "won"}: stages are open, won or lost whatever
     # the team calls them (see sheet_schema.lists).
     choice_meanings: Mapping[str, str] = field(default_factory=dict)
+    # A date column that holds months (Sources' Month): a month typed alone, "2026-03" or
+    # "03/2026", reads as its first day instead of being refused as no date.
+    months: bool = False
 
     @property
     def bot_owned(self) -> bool:
@@ -190,6 +193,7 @@ _COLUMN_FIELDS = {
     "references",
     "list",
     "meanings",
+    "months",
 }
 _TAB_FIELDS = {"name", "aliases", "id_prefix", "key_columns", "append_only", "column"}
 
@@ -235,6 +239,9 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
     references = raw.get("references")
     if column_type is ColumnType.REFERENCE and not isinstance(references, str):
         raise SchemaError(f"{where}: a reference column needs 'references' (a tab name)")
+    months = raw.get("months", False)
+    if not isinstance(months, bool) or (months and column_type is not ColumnType.DATE):
+        raise SchemaError(f"{where}: 'months' is true or false, and only for a date column")
     key = raw.get("key", _default_key(header))
     if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
         raise SchemaError(f"{where}: key {key!r} must be snake_case")
@@ -251,6 +258,7 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
         choice_aliases=choice_aliases,
         list_name=list_name,
         choice_meanings=meanings,
+        months=months,
     )
 
 
