@@ -61,6 +61,17 @@ def row_fingerprint(tab: Tab, headers: HeaderMap, cells: Sequence[object]) -> st
     return fingerprint(raw, team_keys(tab))
 
 
+def used_width(grid: Grid) -> int:
+    """How many columns the rows of a grid use: one past the rightmost non-empty cell."""
+    width = 0
+    for cells in grid:
+        for index in range(len(cells) - 1, width - 1, -1):
+            if cell_text(cells[index]).strip():
+                width = index + 1
+                break
+    return width
+
+
 class TabWriter:
     """Collects the concrete updates for one tab: ``cells`` by (1-based row, 0-based column),
     and ``header_cells`` for the columns it added."""
@@ -69,7 +80,8 @@ class TabWriter:
         self.tab = tab
         self.state = state
         self.positions = dict(state.headers.positions)
-        self.next_free = state.headers.width
+        # Where the next added header goes: found when one is added (rare: imports, repairs).
+        self._next_free: int | None = None
         self.ids = _ids_by_row(tab, state)
         self.cells: dict[tuple[int, int], object] = {}
         self.header_cells: dict[int, str] = {}
@@ -80,10 +92,22 @@ class TabWriter:
         """Where a column the schema does not know is, adding its header if it is missing."""
         folded = fold(header)
         if folded not in self.extra_positions:
-            self.extra_positions[folded] = self.next_free
-            self.header_cells[self.next_free] = header
-            self.next_free += 1
+            at = self._take_free_column()
+            self.extra_positions[folded] = at
+            self.header_cells[at] = header
         return self.extra_positions[folded]
+
+    def _take_free_column(self) -> int:
+        """A column no header and no row uses yet, for a header the write adds.
+
+        After the last column any row uses, not only the last header: cells pasted past the
+        header row (a row copied from another sheet) must not end up under an added header.
+        """
+        if self._next_free is None:
+            self._next_free = max(self.state.headers.width, used_width(self.state.grid))
+        at = self._next_free
+        self._next_free += 1
+        return at
 
     def is_empty(self, row: int, column: int) -> bool:
         """True when the cell holds nothing now (and nothing is planned for it)."""
@@ -95,9 +119,9 @@ class TabWriter:
     def position(self, key: str) -> int:
         """Where a column is, adding its header at the end of the header row if it is missing."""
         if key not in self.positions:
-            self.positions[key] = self.next_free
-            self.header_cells[self.next_free] = self.tab.column(key).header
-            self.next_free += 1
+            at = self._take_free_column()
+            self.positions[key] = at
+            self.header_cells[at] = self.tab.column(key).header
         return self.positions[key]
 
     def row_of(self, row_id: str) -> int | str:
