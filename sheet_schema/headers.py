@@ -106,3 +106,27 @@ def place_columns(tab: Tab, header_row: Sequence[object], used_columns: int = 0)
     width = max([start + len(missing), *(p + 1 for p in positions.values())])
     new_headers = tuple((positions[c.key], c) for c in missing)
     return Placement(frozenset(headers.positions), positions, new_headers, width)
+
+
+def refuse_renamed_keys(headers: HeaderMap, title: str) -> None:
+    """Raise HeaderError when a key column (a deal's Stage, a customer's Name) is missing from a
+    tab whose header row has names SheetCRM does not know: most likely it was renamed, and an
+    empty one added after the others (what ``init`` adds for a missing column) would make the bot
+    read every row as unfilled (no stage: no sale, every customer a Lead) instead of holding
+    back the rules that need it. ``title`` is the worksheet's name as the team sees it."""
+    tab = headers.tab
+    keys = [tab.column(key).header for key in headers.missing() if key in tab.key_columns]
+    if not keys or not headers.unknown:
+        return
+    names = " and ".join(keys)
+    shown = sorted(headers.unknown.items())[:3]
+    theirs = ", ".join(f"'{text}' ({column_letter(at)})" for at, text in shown)
+    more = f" and {len(headers.unknown) - 3} more" if len(headers.unknown) > 3 else ""
+    raise HeaderError(
+        tab.name,
+        keys[0],
+        f"{title}: no {names} column, and the tab has columns SheetCRM does not know: "
+        f"{theirs}{more}. If one of them is {names} renamed, give it back its name; if it was "
+        f"deleted, type {names} into an empty header cell. (An empty {names} column added at "
+        "the end would make the bot read every row as unfilled, so none was added.)",
+    )

@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from sheet_schema.headers import HeaderError, Placement, place_columns
+from sheet_schema.headers import (
+    HeaderError,
+    Placement,
+    map_headers,
+    place_columns,
+    refuse_renamed_keys,
+)
 from sheet_schema.highlights import plan_highlights
 from sheet_schema.init_rows import AddedRows, Existing, lists_after_init, rows_to_add
 from sheet_schema.layout_plan import (
@@ -95,7 +101,10 @@ def _team_lists(schema: Schema, info: SheetInfo | None) -> tuple[Schema, AddedRo
 def _plan_tab(
     schema: Schema, tab: Tab, info: SheetInfo, features: LayoutFeatures, new: bool
 ) -> TabLayout:
-    placed = place_columns(tab, [c.text for c in info.header], info.used_columns)
+    header = [c.text for c in info.header]
+    if not new:
+        refuse_renamed_keys(map_headers(tab, header), info.title)
+    placed = place_columns(tab, header, info.used_columns)
     positions, width, new_headers = dict(placed.positions), placed.width, placed.new_headers
 
     def second(index: int) -> CellInfo:
