@@ -39,6 +39,10 @@ __all__ = [
 ]
 
 _SHOWN_CHARACTERS: Final = 80
+# The allowed values of a column come from the schema or the team's Lists tab, not from a cell:
+# cut at 80 characters they ended "... Cold call, Pa…", hiding the very values to pick from.
+_WHOLE_LISTS: Final = frozenset({"allowed"})
+_SHOWN_LIST_CHARACTERS: Final = 400
 
 MESSAGES: Final[Mapping[str, Text]] = {
     # --- validation: cells ------------------------------------------------------------------
@@ -274,7 +278,8 @@ def render(code: str, language: str, params: Mapping[str, object]) -> str:
     renders every code catches it.
     """
     text = translated(MESSAGES[code], language, params)
-    return text.format_map({k: shown(v) for k, v in params.items()})
+    limits = {k: _SHOWN_LIST_CHARACTERS if k in _WHOLE_LISTS else _SHOWN_CHARACTERS for k in params}
+    return text.format_map({k: shown(v, limits[k]) for k, v in params.items()})
 
 
 def shown(value: object, limit: int = _SHOWN_CHARACTERS) -> str:
