@@ -241,12 +241,18 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def _as_of(frames: Frames, request: ReportRequest) -> Frames:
-    """The frames with Lifecycle and Segment replaced by their values as of ``request.as_of``."""
+def _as_of(frames: Frames, request: ReportRequest, counting_customers: bool = False) -> Frames:
+    """The frames with Lifecycle and Segment replaced by their values as of ``request.as_of``
+    (``counting_customers``: the customers report, which also leaves out later customers)."""
     if request.lifecycles is None:
         return frames
     found = request.lifecycles
     customers = frames.customers.copy()
+    if counting_customers and request.as_of is not None and "created" in customers:
+        # A customer created after the day was not one yet: left out, as the bot's rule leaves
+        # them out (lifecycles_as_of), rather than counted under "(not set)". Unknown Created
+        # (NaT) compares False: kept.
+        customers = customers[~(customers["created"] > pd.Timestamp(request.as_of))]
     ids = customers["id"].astype(str)
     customers["lifecycle"] = ids.map(lambda c: found[c][0] if c in found else None)
     customers["segment"] = ids.map(lambda c: (found[c][1] or None) if c in found else None)
@@ -263,7 +269,7 @@ def build_report(
     if kind not in ("overview", "sources"):
         tabs = tuple(name for name in tabs if name != INTERACTIONS)
     read = build_frames(snapshot, tabs=tabs, problems=False)
-    frames = _as_of(read, request)
+    frames = _as_of(read, request, counting_customers=kind == "customers")
     # The overview and the sources report count sales: the whole table is built once, for the
     # report, its summary and a month or quarter cut (50k customers: about 0.5 s each time).
     sales = _sales(frames, None) if kind in ("overview", "sources") else None
