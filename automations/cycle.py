@@ -56,6 +56,7 @@ from automations.rules.row_checks import RowFacts
 from automations.rules.validate import PROBLEMS, checked_tabs
 from automations.status import CycleStatus, status_plan
 from sheet_schema.backends.base import Backend
+from sheet_schema.formatting import counted
 from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
@@ -438,7 +439,7 @@ def run_cycle(
         notes=list(plan.notes)
         + reference_notes(left)
         + [
-            f"{tab}: {n} rows with {header} empty; they count for no one until it is typed"
+            f"{tab}: {counted(n, 'row')} with {header} empty, counted for no one until it is typed"
             for (tab, header), n in empty.items()
         ],
         held_back=list(cycle_status.held_back),

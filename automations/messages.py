@@ -233,9 +233,16 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "form.already": N_("{customer}: already imported ({interaction})"),
     "form.differs": N_("{question}: {answer} (the customer's row has {current})"),
     "form.nothing": N_("{tab}: no new answers"),
-    "form.summary": N_(
-        "{tab}: {new} new customers, {known} answers from known customers, {already} already "
-        "imported, {rejected} not imported, {waiting} waiting for a customer's ID"
+    # What form intake read: the tab's name, then each count in its plural form ("Form responses
+    # 1: 2 new customers, 1 answer from a known customer, ...").
+    "form.count.new": Nn_("{count} new customer", "{count} new customers", "count"),
+    "form.count.known": Nn_(
+        "{count} answer from a known customer", "{count} answers from known customers", "count"
+    ),
+    "form.count.already": Nn_("{count} already imported", "{count} already imported", "count"),
+    "form.count.rejected": Nn_("{count} not imported", "{count} not imported", "count"),
+    "form.count.waiting": Nn_(
+        "{count} waiting for a customer's ID", "{count} waiting for a customer's ID", "count"
     ),
     "part.ids": N_("New IDs in {tab}"),
     "part.validate": N_("Problems of {tab}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sheet_schema.cells import cell_text
+from sheet_schema.formatting import counted
 from sheet_schema.model import Plan
 
 _SHOWN = 200
@@ -27,5 +28,5 @@ def describe_plan(plan: Plan) -> str:
     hidden = len(lines) - _SHOWN
     shown = lines[:_SHOWN]
     if hidden > 0:
-        shown.append(f"... and {hidden} more changes")
+        shown.append(f"... and {counted(hidden, 'more change')}")
     return "\n".join(shown)

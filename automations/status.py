@@ -35,6 +35,7 @@ from sheet_schema.bot_status import (
     SENDING,
     SETTINGS_READ,
 )
+from sheet_schema.formatting import counted
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
 
@@ -139,7 +140,7 @@ def confirm_mail_log(backend: Backend, schema: Schema, now: datetime, copy: Path
     where = "holds" if state.present else "is missing; a new one is started with"
     before = "" if state.recorded is None else f" (the bot had recorded {state.recorded})"
     return (
-        f"Mail log confirmed: it {where} {state.keys} keys{before}. Sending resumes at the next "
-        "cycle. Emails whose keys are not in the Mail log may be sent again; campaigns whose "
-        "Status says Sent are not."
+        f"Mail log confirmed: it {where} {counted(state.keys, 'key')}{before}. Sending resumes "
+        "at the next cycle. Emails whose keys are not in the Mail log may be sent again; "
+        "campaigns whose Status says Sent are not."
     )

@@ -23,6 +23,7 @@ from dashboard.metrics.cuts import resolve_cut
 from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
 from dashboard.report_format import csv_text, mark_unknown, plain, records, text_table
 from dashboard.unreadable import UNKNOWN, table_unknowns, unknown_figures, warnings
+from sheet_schema.formatting import counted as count_of
 from sheet_schema.lists import PURCHASE
 from sheet_schema.model import Snapshot
 from sheet_schema.reading import RowFilter
@@ -357,9 +358,10 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
         stays = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["open_stays"].items()))
         parts.append(
             f"Days from Created to won: mean {_money(cycle['won_mean_days'])}, median "
-            f"{_money(cycle['won_median_days'])} ({cycle['won_deals']} won deals: "
+            f"{_money(cycle['won_median_days'])} ({count_of(cycle['won_deals'], 'won deal')}: "
             f"{counted or 'none dated'}). Median days in stage: finished stays from Stage "
-            f"history ({cycle['finished_stays_from_history']} stays); open deals' current stays "
+            f"history ({count_of(cycle['finished_stays_from_history'], 'stay')}); open deals' "
+            "current stays "
             f"to {cycle['open_stays_as_of']} ({stays or 'no open deal dated'}). "
             f"Lost at an unknown stage: {data['lost_at_unknown']}."
         )

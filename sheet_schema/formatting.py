@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Final
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, get_month_names
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -93,6 +95,23 @@ def number(value: float, language: str, digits: int = 0) -> str:
     """A number with the language's separators and ``digits`` decimals."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return str(format_decimal(value, format=pattern, locale=locale_of(language)))
+
+
+def counted(count: float, singular: str, plural: str | None = None) -> str:
+    """A count and its words in an English sentence of the console: "1 row", "2 rows",
+    "1,234 rows"; ``plural`` when it is not ``singular`` + "s" ("1 email was", "2 emails were").
+
+    The form is CLDR's English plural rule and the number has its thousands separators. Text
+    written into the workbook is translated instead, with the catalogs' own plural forms
+    (:func:`sheet_schema.translation.Nn_`).
+    """
+    words = singular if _english().plural_form(count) == "one" else plural or singular + "s"
+    return f"{format_decimal(count, locale=_english())} {words}"
+
+
+@cache
+def _english() -> Locale:
+    return Locale.parse(locale_of("en"))
 
 
 def percent(value: float, language: str, digits: int = 0) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sheet_schema.formatting import counted
 from sheet_schema.highlights import Highlight, RuleInfo, StaleHighlight
 from sheet_schema.init_rows import AddedRows
 from sheet_schema.schema import Column, ColumnType, Tab
@@ -140,19 +141,38 @@ class TabLayout:
         )
 
 
+# What init added, by LayoutPlan.counts key: the words for one, and for several.
 _SUMMARY_LABELS = {
-    "dropdowns": "dropdowns on choice columns",
-    "dropdowns_updated": "dropdowns updated to the Lists tab",
-    "date_checks": "date checks on date columns",
-    "date_formats": "date formats on bot date columns",
-    "frozen": "tab(s) given a frozen header row",
-    "bold": "header cells made bold",
-    "highlights": "highlight rules (overdue follow-ups, rows with problems)",
-    "highlights_updated": "highlight rule(s) updated to the Lists tab and the columns",
-    "highlights_removed": "outdated highlight rule(s) of SheetCRM's removed",
-    "protected": "bot columns that warn before a person edits them",
-    "settings": "default settings",
-    "list_rows": "values in the Lists tab (the team's lists: sources, stages, ...)",
+    "dropdowns": ("dropdown on a choice column", "dropdowns on choice columns"),
+    "dropdowns_updated": (
+        "dropdown updated to the Lists tab",
+        "dropdowns updated to the Lists tab",
+    ),
+    "date_checks": ("date check on a date column", "date checks on date columns"),
+    "date_formats": ("date format on a bot date column", "date formats on bot date columns"),
+    "frozen": ("tab given a frozen header row", "tabs given a frozen header row"),
+    "bold": ("header cell made bold", "header cells made bold"),
+    "highlights": (
+        "highlight rule (overdue follow-ups, rows with problems)",
+        "highlight rules (overdue follow-ups, rows with problems)",
+    ),
+    "highlights_updated": (
+        "highlight rule updated to the Lists tab and the columns",
+        "highlight rules updated to the Lists tab and the columns",
+    ),
+    "highlights_removed": (
+        "outdated highlight rule of SheetCRM's removed",
+        "outdated highlight rules of SheetCRM's removed",
+    ),
+    "protected": (
+        "bot column that warns before a person edits it",
+        "bot columns that warn before a person edits them",
+    ),
+    "settings": ("default setting", "default settings"),
+    "list_rows": (
+        "value in the Lists tab (the team's lists: sources, stages, ...)",
+        "values in the Lists tab (the team's lists: sources, stages, ...)",
+    ),
 }
 
 
@@ -207,7 +227,9 @@ class LayoutPlan:
             lines.extend(_added_rows(t) for t in self.tabs if t.rows.count() and not t.new)
             counts = self.counts()
             lines.extend(
-                f"- {counts[k]} {label}" for k, label in _SUMMARY_LABELS.items() if k in counts
+                f"- {counted(counts[k], *words)}"
+                for k, words in _SUMMARY_LABELS.items()
+                if k in counts
             )
         lines.extend(f"Not changed: {p}" for p in self.problems)
         return "\n".join(lines)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from sheet_schema.formatting import counted
 from sheet_schema.schema import fold
 from sheet_schema.translation import LANGUAGES
 
@@ -210,7 +211,7 @@ def parse_settings(
             stage = _stage_from_sla_key(key)
             days = _parse_int(value)
             if days is None:
-                kept = f"{sla[stage]} days" if stage in sla else "no limit"
+                kept = counted(sla[stage], "day") if stage in sla else "no limit"
                 bad(row, key, value, f"'{value}' is not a whole number of days", kept)
             else:
                 sla[stage] = days

@@ -109,6 +109,10 @@ def test_each_broken_template_is_named_on_its_row_and_the_good_mail_still_goes(
     delivered = [(m.rcpt_tos, m.message()["Subject"]) for m in smtp_server.received()]
     assert delivered == [(("ana@example.com",), "Welcome, Ana Pérez")]
     assert report.emails_sent == 1 and report.emails_failed == 0
+    # The run's notes say how many emails each broken template kept back, in the singular.
+    assert any(
+        n.endswith("(1 email of Automations row 3 (birthday) not planned)") for n in report.notes
+    )
     automations = problems(path, "Automations", "Kind")
     assert automations["welcome"] == ""
     assert automations["birthday"] == (

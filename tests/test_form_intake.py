@@ -161,10 +161,10 @@ def test_each_answer_becomes_one_customer_and_one_interaction_and_is_marked(
     assert report.rows_marked == 6
     status = {row["Item"]: row["Value"] for row in rows(path, "Bot status")}
     assert status["Form intake"] == (
-        f"{FORM}: 2 new customers, 1 answers from known customers, 1 already imported, "
+        f"{FORM}: 2 new customers, 1 answer from a known customer, 1 already imported, "
         "2 not imported, 0 waiting for a customer's ID"
     )
-    assert any("2 new customers, 1 answers from known customers" in n for n in report.notes)
+    assert any("2 new customers, 1 answer from a known customer" in n for n in report.notes)
 
     # The next cycle reads nothing new: no row added, no mark changed.
     again, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW)

@@ -301,7 +301,7 @@ def test_a_renamed_won_stage_replaces_sheetcrm_s_overdue_rule_and_keeps_the_team
 
     summary = _init(emu, sid, service_account_file, monkeypatch, capsys)
 
-    assert "- 1 highlight rule(s) updated" in summary
+    assert "- 1 highlight rule updated" in summary
     assert "highlight rules (overdue" not in summary  # nothing added besides
     after = _state(emu, sid)
     deals_rules = _rules(after, "Deals")
@@ -348,5 +348,5 @@ def test_sheetcrm_s_stale_highlight_rules_are_recognised_and_the_team_s_are_not(
         deals, "Deals", False, len(positions), highlights=missing, stale_highlights=stale
     )
     summary = LayoutPlan((tab,)).summary("spreadsheet 'Team CRM'")
-    assert "- 1 highlight rule(s) updated" in summary
-    assert "- 1 outdated highlight rule(s) of SheetCRM's removed" in summary
+    assert "- 1 highlight rule updated" in summary
+    assert "- 1 outdated highlight rule of SheetCRM's removed" in summary

@@ -135,7 +135,7 @@ def test_import_into_xlsx_adds_merges_rejects_and_is_idempotent(
     assert "Source: 'Radio' cannot be read" in out
 
     assert main(args) == 0
-    assert "Wrote 2 new rows and filled 1 empty cells" in capsys.readouterr().out
+    assert "Wrote 2 new rows and filled 1 empty cell of duplicates" in capsys.readouterr().out
     header, rows = _xlsx_rows(workbook)
     assert header[-1] == "Canal interno"  # after the team's columns, under its own header
     _check_customers(rows)

@@ -303,7 +303,7 @@ def test_the_maven_pipeline_naming_its_accounts_by_name_gets_their_ids(tmp_path:
     empty = [d for d in deals.values() if not d.text("customer_id")]
     assert len(empty) == report.references_empty == int((~named).sum())
     assert (
-        f"Deals: {len(empty)} rows with Customer ID empty; they count for no one until it is "
+        f"Deals: {len(empty):,} rows with Customer ID empty, counted for no one until it is "
         "typed" in report.notes
     )
 

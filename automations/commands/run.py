@@ -19,7 +19,18 @@ from automations.commands.options import (
 )
 from automations.cycle import CycleReport
 from sheet_schema.backends.opening import add_workbook_options
+from sheet_schema.formatting import counted
 from sheet_schema.schema import Schema
+
+# What a dry run plans, by CycleReport.planned key: the words for one and for several.
+_PLANNED = {
+    "writes": ("cell to write", "cells to write"),
+    "appends": ("row to append", "rows to append"),
+    "ids": ("ID to assign", "IDs to assign"),
+    "emails": ("email to send", "emails to send"),
+    "emails_due": ("email due", "emails due"),
+    "marks": ("form answer to mark", "form answers to mark"),
+}
 
 
 def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
@@ -59,30 +70,32 @@ def _cmd_run(args: argparse.Namespace, schema: Schema) -> int:
 
 def describe_report(report: CycleReport) -> str:
     """A few human lines about a cycle."""
-    rows = ", ".join(f"{n} {tab}" for tab, n in report.rows_read.items() if n)
+    rows = ", ".join(f"{tab} ({counted(n, 'row')})" for tab, n in report.rows_read.items() if n)
     lines = [
         f"Read {report.source}: {rows or 'no rows'}.",
-        f"Rows with problems: {report.problems_found}.",
+        f"Rows with problems: {report.problems_found:,}.",
     ]
     if report.dry_run:
         lines.append(
             "Dry run: nothing was written. Planned: "
-            + ", ".join(f"{n} {k}" for k, n in report.planned.items())
+            + ", ".join(counted(n, *_PLANNED.get(k, (k, k))) for k, n in report.planned.items())
             + "."
         )
     else:
         lines.append(
-            f"Wrote {report.cells_written} cells, appended {report.rows_appended} rows, "
-            f"assigned {report.ids_assigned} IDs in {report.seconds:.2f} s."
+            f"Wrote {counted(report.cells_written, 'cell')}, appended "
+            f"{counted(report.rows_appended, 'row')}, assigned "
+            f"{counted(report.ids_assigned, 'ID')} in {report.seconds:.2f} s."
         )
         if report.rows_marked:
-            lines.append(f"Marked {report.rows_marked} form answers as read.")
+            answers = counted(report.rows_marked, "form answer")
+            lines.append(f"Marked {answers} as read.")
     lines.extend(describe_emails(report))
     if report.references_resolved or report.references_unresolved:
         lines.append(
-            f"References typed by email, phone or name: {report.references_resolved} replaced "
-            f"by their ID, {report.references_unresolved} left as typed "
-            f"({report.references_ambiguous} naming several rows)."
+            f"References typed by email, phone or name: {report.references_resolved:,} replaced "
+            f"by their ID, {report.references_unresolved:,} left as typed "
+            f"({report.references_ambiguous:,} naming several rows)."
         )
     lines.extend(f"Held back: {sentence}" for sentence in report.held_back)
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)
@@ -96,7 +109,7 @@ def describe_emails(report: CycleReport) -> list[str]:
     lines: list[str] = []
     if report.emails_planned or report.emails_deferred:
         done = "would send" if report.dry_run else "sent"
-        counts = [f"{report.emails_planned} due now", f"{report.emails_sent} {done}"]
+        counts = [f"{report.emails_planned:,} due now", f"{report.emails_sent:,} {done}"]
         for count, what in (
             (report.emails_failed, "failed"),
             (report.emails_bounced, "bounced"),
@@ -105,17 +118,22 @@ def describe_emails(report: CycleReport) -> list[str]:
             (report.emails_deferred, "over today's send cap (sent in a later cycle)"),
         ):
             if count:
-                counts.append(f"{count} {what}")
+                counts.append(f"{count:,} {what}")
         lines.append("Emails: " + ", ".join(counts) + ".")
     if report.emails_recovered:
         lines.append(
-            f"Emails left by a stopped cycle: {report.emails_recovered} settled from the local "
+            f"Emails left by a stopped cycle: {report.emails_recovered:,} settled from the local "
             "hand-over record (outcomes written, or sent now if they never went out)."
         )
     if report.emails_interrupted:
+        maybe = counted(
+            report.emails_interrupted,
+            "email may have gone out and is",
+            "emails may have gone out and are",
+        )
         lines.append(
-            f"Emails left by a stopped cycle: {report.emails_interrupted} may have gone out and "
-            "are marked Unknown in the Mail log: check the Sent folder of the mailbox."
+            f"Left by a stopped cycle: {maybe} marked Unknown in the Mail log: check the Sent "
+            "folder of the mailbox."
         )
     if report.sending_stopped:
         lines.append(report.sending_stopped)

@@ -19,6 +19,7 @@ from automations.commands.options import (
 )
 from automations.commands.run import describe_emails
 from sheet_schema.backends.opening import add_workbook_options
+from sheet_schema.formatting import counted
 from sheet_schema.schema import Schema
 
 
@@ -54,10 +55,10 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
             return report.to_json()
         return "\n".join(
             [
-                f"{report.source}: {report.problems_found} rows with problems; wrote "
-                f"{report.cells_written} cells, appended {report.rows_appended} rows "
-                f"({memo.stats.reused} rows unchanged, {memo.stats.checked} checked) in "
-                f"{report.seconds:.2f} s",
+                f"{report.source}: {counted(report.problems_found, 'row')} with problems; "
+                f"wrote {counted(report.cells_written, 'cell')}, appended "
+                f"{counted(report.rows_appended, 'row')} ({counted(memo.stats.reused, 'row')} "
+                f"unchanged, {memo.stats.checked:,} checked) in {report.seconds:.2f} s",
                 *describe_emails(report),
                 *(f"Held back: {sentence}" for sentence in report.held_back),
             ]
@@ -66,7 +67,7 @@ def _cmd_schedule(args: argparse.Namespace, schema: Schema) -> int:
     try:
         with single_instance(lock_path(args)):
             print(
-                f"Running a cycle every {args.every:g} minutes on {backend.describe()}; "
+                f"Running a cycle every {counted(args.every, 'minute')} on {backend.describe()}; "
                 "Ctrl+C or SIGTERM stops after the current cycle.",
                 flush=True,
             )

@@ -35,6 +35,7 @@ from sheet_schema.backends.base import WorkbookError
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.backends.xlsx_cells import append_rows
 from sheet_schema.backends.xlsx_init import create_workbook
+from sheet_schema.formatting import counted
 from sheet_schema.model import Plan
 from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Schema
@@ -165,17 +166,17 @@ def summary(
         f"The bot's first cycle took {report.seconds:.1f} s.",
     ]
     by_tab = ", ".join(f"{tab} {n}" for tab, n in report.problems_by_tab.items())
-    lines.append(
-        f"Problems found: {report.problems_found} rows" + (f" ({by_tab})." if by_tab else ".")
-    )
+    found = counted(report.problems_found, "row")
+    lines.append(f"Problems found: {found}" + (f" ({by_tab})." if by_tab else "."))
     examples = [w for w in plan.writes if w.column == "problems" and str(w.value or "").strip()]
     for write in examples[:_SHOWN_PROBLEMS]:
         lines.append(f"  {write.tab} {write.row_id}: {write.value}")
     if len(examples) > _SHOWN_PROBLEMS:
         lines.append(f"  ... and {len(examples) - _SHOWN_PROBLEMS} more (see the Problems columns)")
     lines.append(
-        f"The bot assigned {report.ids_assigned} IDs, wrote {report.cells_written} cells, "
-        f"appended {report.rows_appended} rows and sent {report.emails_sent} emails."
+        f"The bot assigned {counted(report.ids_assigned, 'ID')}, wrote "
+        f"{counted(report.cells_written, 'cell')}, appended {counted(report.rows_appended, 'row')} "
+        f"and sent {counted(report.emails_sent, 'email')}."
     )
     columns = Counter(f"{w.tab}.{w.column}" for w in plan.writes)
     if columns:

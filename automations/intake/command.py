@@ -12,6 +12,7 @@ from automations.intake.importing import ADDED, MERGED, PRESENT, REJECTED, Impor
 from automations.intake.mapping import guess_mapping, parse_overrides
 from sheet_schema.backends.base import Backend
 from sheet_schema.cells import cell_text
+from sheet_schema.formatting import counted
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import Schema, fold
 
@@ -82,14 +83,15 @@ def describe_plan(planned: ImportPlan) -> list[str]:
     and the values that cannot be read."""
     source = planned.source
     lines = [
-        f"{source.path}: {len(source.rows)} rows ({source.description}) into {planned.tab.name}.",
+        f"{source.path}: {counted(len(source.rows), 'row')} ({source.description}) into "
+        f"{planned.tab.name}.",
         "Columns:",
         *planned.mapping.describe(),
     ]
     counts = planned.counts
     lines.append(
-        f"{counts[ADDED]} to add, {counts[MERGED]} to merge into a duplicate, "
-        f"{counts[PRESENT]} already there, {counts[REJECTED]} rejected."
+        f"{counts[ADDED]:,} to add, {counts[MERGED]:,} to merge into a duplicate, "
+        f"{counts[PRESENT]:,} already there, {counts[REJECTED]:,} rejected."
     )
     lines.extend(_outcome_lines(planned))
     lines.extend(_unmapped_required(planned))
@@ -107,23 +109,21 @@ def describe_plan(planned: ImportPlan) -> list[str]:
 def _reading_lines(planned: ImportPlan) -> list[str]:
     """Each value written as another of the team's values (an alias), with how many rows, so a
     person can change the team's lists or the mapping before importing."""
-    counted: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    tallies: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
     for outcome in planned.outcomes:
         for header, text, value in outcome.readings:
-            counted[(header, fold(text), value)][text] += 1
-    if not counted:
+            tallies[(header, fold(text), value)][text] += 1
+    if not tallies:
         return []
     lines = [
         "Values read as another of the team's values (to keep one as typed, take it out of "
         "that value's aliases in the Lists tab first, or keep the column as yours with "
         "--map 'Their column='):"
     ]
-    for (header, _, value), spellings in sorted(counted.items(), key=lambda item: -item[1].total()):
+    for (header, _, value), spellings in sorted(tallies.items(), key=lambda item: -item[1].total()):
         typed = spellings.most_common(1)[0][0]
         rows = spellings.total()
-        lines.append(
-            f"  {header}: {typed!r} ({rows:,} {'row' if rows == 1 else 'rows'}) read as {value!r}"
-        )
+        lines.append(f"  {header}: {typed!r} ({counted(rows, 'row')}) read as {value!r}")
     return lines
 
 
@@ -183,13 +183,12 @@ def run_import(
         return ImportRun(planned, (*lines, "Nothing to write."), 0)
     report = backend.apply(planned.plan)
     lines.append(
-        f"Wrote {report.rows_appended} new rows and filled {report.cells_written} empty cells "
-        f"of duplicates in {backend.describe()}."
+        f"Wrote {counted(report.rows_appended, 'new row')} and filled "
+        f"{counted(report.cells_written, 'empty cell')} of duplicates in {backend.describe()}."
     )
     if report.ids_assigned:
         named = ", ".join(sorted({a.tab for a in planned.plan.id_assignments}))
-        lines.append(
-            f"Gave {report.ids_assigned} {named} rows the file names, which had none yet, their ID."
-        )
+        rows = counted(report.ids_assigned, f"{named} row")
+        lines.append(f"Gave {rows} the file names, which had none yet, their ID.")
     lines.extend(f"  not written: {skipped.reason}" for skipped in report.skipped)
     return ImportRun(planned, tuple(lines), 0, report.rows_appended, report.cells_written)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from sheet_schema.formatting import counted
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import Schema
 
@@ -92,7 +93,10 @@ def export_tab(
         raise ValueError(f"--out {str(path)!r} cannot be written: {error.strerror}.") from error
     escaped = sum(1 for row in table[1:] for text in row if escape_cell(text) != text)
     how = "prefixed with a single quote" if file_format == "csv" else "written as text cells"
+    formulas = counted(
+        escaped, "cell that would run as a formula was", "cells that would run as formulas were"
+    )
     return (
-        f"Exported {len(table) - 1} rows of {tab.name} to {path} ({file_format}); "
-        f"{escaped} cells that would run as formulas were {how}."
+        f"Exported {counted(len(table) - 1, 'row')} of {tab.name} to {path} ({file_format}); "
+        f"{formulas} {how}."
     )

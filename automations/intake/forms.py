@@ -352,7 +352,11 @@ class _Intake:
         """Everything planned: new customers first, so an interaction never names a row that
         comes after it in the write."""
         customers = [Append("Customers", person.values) for person in self.new]
-        note = messages.render("form.summary", self.language, {"tab": self.title, **self.counts})
+        counts = ", ".join(
+            messages.render(f"form.count.{part}", self.language, {"count": count})
+            for part, count in self.counts.items()
+        )
+        note = f"{self.title}: {counts}"  # the tab's name as typed, then each count
         read = sum(self.counts.values())
         return Plan(
             writes=tuple(self.writes),

@@ -36,6 +36,7 @@ from automations.rules.activity import (
 )
 from automations.rules.addresses import check_address
 from automations.rules.template_budget import message_params
+from sheet_schema.formatting import counted
 from sheet_schema.model import CellWrite, Email, Row, Snapshot
 from sheet_schema.schema import Schema
 
@@ -320,7 +321,7 @@ class Planner:
     def failure_sentences(self) -> list[str]:
         """The failures gathered, render failures last (one sentence per error and place)."""
         rendered = [
-            f"{error} ({count} email{'s' if count != 1 else ''} of {where} not planned)"
+            f"{error} ({counted(count, 'email')} of {where} not planned)"
             for (error, where), count in self._render_failures.items()
         ]
         return self.failures + rendered + self.duplicates

@@ -63,6 +63,7 @@ from automations.rules.activity import local_now
 from automations.rules.addresses import check_address
 from automations.rules.contract import Inputs
 from sheet_schema.backends.base import Backend, WorkbookError
+from sheet_schema.formatting import counted
 from sheet_schema.mail_log import MAIL_LOG
 from sheet_schema.model import ApplyReport, CellWrite, Email, Plan, Snapshot
 from sheet_schema.settings import Settings
@@ -362,7 +363,7 @@ def _journal_failed(error: str) -> str:
 def _outcomes_not_recorded(counts: SendReport, error: str, where: Path | None) -> str:
     """What went out and where its record is, when the outcome write failed for good."""
     went = [
-        f"{n} {what}"
+        f"{n:,} {what}"
         for n, what in (
             (counts.bounced, "bounced"),
             (counts.failed, "failed"),
@@ -371,7 +372,7 @@ def _outcomes_not_recorded(counts: SendReport, error: str, where: Path | None) -
         )
         if n
     ]
-    sent = f"{counts.sent} email{'s were' if counts.sent != 1 else ' was'} sent"
+    sent = f"{counted(counts.sent, 'email was', 'emails were')} sent"
     head = sent + (f" ({', '.join(went)})" if went else "")
     later = (
         f"they are recorded in {where} and will be written to the Mail log at the next cycle"

@@ -41,6 +41,7 @@ from automations import messages
 from automations.rules.activity import id_key, is_ready, local_now
 from automations.rules.contract import Inputs
 from automations.rules.duplicates import id_order
+from sheet_schema.formatting import counted
 from sheet_schema.mail_log import MAIL_LOG
 from sheet_schema.merges import MERGE_INTO, MERGED_INTO, MERGES, merged_into
 from sheet_schema.model import Append, CellWrite, Plan, Row, Snapshot
@@ -158,8 +159,8 @@ class _Merger:
         )
         self.notes.append(
             f"Merged customer {gone_id} into {kept_id}: filled {headers or 'nothing'}; "
-            f"{moved['Deals']} deal(s), {moved['Interactions']} interaction(s) and {keys} "
-            f"Mail log key(s) now point to {kept_id}."
+            f"{counted(moved['Deals'], 'deal')}, {counted(moved['Interactions'], 'interaction')} "
+            f"and {counted(keys, 'Mail log key')} now point to {kept_id}."
         )
 
     def _fill(self, kept_index: int, kept: Row, gone: Row) -> list[str]:

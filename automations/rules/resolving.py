@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from automations import messages
 from automations.rules.activity import is_ready
 from automations.rules.references import ReferenceIndex
+from sheet_schema.formatting import counted
 from sheet_schema.model import CellWrite, Plan, Row, Snapshot
 from sheet_schema.revenue import id_key
 from sheet_schema.schema import Column, ColumnType, Schema, Tab
@@ -254,5 +255,6 @@ def reference_notes(unresolved: Sequence[Unresolved], limit: int = 20) -> list[s
             why = f"names no row of {target}"
         lines.append(f"{where}: {ref.typed!r} {why}; left as typed")
     if len(unresolved) > limit:
-        lines.append(f"... and {len(unresolved) - limit} more references left as typed")
+        more = counted(len(unresolved) - limit, "more reference")
+        lines.append(f"... and {more} left as typed")
     return lines
