@@ -8,11 +8,9 @@ check or export exactly what the owner sees. Every report says which date its pe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
 
 import pandas as pd
 
@@ -20,10 +18,15 @@ from dashboard import metrics
 from dashboard.frames import DASHBOARD_TABS, INTERACTIONS, Frames, build_frames
 from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
-from dashboard.metrics.summaries import COUNTS, SHARE_COLUMNS, ReportKind, by_table, summary
-from dashboard.report_format import csv_text, mark_unknown, plain, records, text_table
-from dashboard.unreadable import UNKNOWN, table_unknowns, unknown_figures, warnings
-from sheet_schema.formatting import counted as count_of
+from dashboard.metrics.summaries import (
+    COUNTS,
+    ReportKind,
+    by_table,
+    summary,
+)
+from dashboard.report_format import mark_unknown, plain, records
+from dashboard.report_text import Format, render
+from dashboard.unreadable import table_unknowns, unknown_figures, warnings
 from sheet_schema.lists import PURCHASE
 from sheet_schema.model import Snapshot
 from sheet_schema.reading import RowFilter
@@ -31,7 +34,6 @@ from sheet_schema.schema import load_schema
 
 __all__ = ["ReportRequest", "funnel_report", "records", "render_report", "sources_report"]
 
-Format = Literal["table", "json", "csv"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
 # The report is English; the same sentences as the dashboard's captions.
 _EN = Translator("en")
@@ -296,130 +298,6 @@ def build_report(
     return data, table
 
 
-def _main_rows(
-    data: Mapping[str, object], kind: ReportKind
-) -> tuple[list[dict[str, object]], list[str]]:
-    if kind == "overview":
-        kpis = data["kpis"]
-        assert isinstance(kpis, dict)
-        return [{"kpi": k, "current": v} for k, v in kpis.items()], ["kpi", "current"]
-    key = {"funnel": "stages", "sources": "totals", "customers": "lifecycle"}
-    rows = data[key[kind]]
-    if not isinstance(rows, list):  # unknown: a tab or column it needs cannot be read
-        return [], []
-    columns = list(rows[0]) if rows else []
-    return rows, columns
-
-
-def _period_text(data: Mapping[str, object]) -> str:
-    period = data["period"]
-    assert isinstance(period, dict)
-    if not period["start"] and not period["end"]:
-        span = "all time"
-    else:
-        span = f"{period['start'] or 'the beginning'} to {period['end'] or 'the end'}"
-    as_of = f"; lifecycle and segments as of {data['as_of']}" if data.get("as_of") else ""
-    return f"{span}{as_of}.\n{data['period_basis']}"
-
-
-def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | None) -> str:
-    head = (
-        f"{kind.title()} report for {data['source']} (read {data['read_at']}, "
-        f"{data['time_zone']}): {_period_text(data)}"
-    )
-    parts = [head]
-    unreadable = data.get("unreadable")
-    if isinstance(unreadable, list) and unreadable:
-        parts.append("\n".join(str(line) for line in unreadable))
-    if kind == "funnel":
-        stages = data["stages"]
-        reasons = data["lost_reasons"]
-        rivals = data["competitors"]
-        if isinstance(stages, list):
-            columns = ["stage", "reached", "conversion", "overall", "lost_here", "median_days"]
-            parts.append(text_table(stages, columns, SHARE_COLUMNS))
-        else:
-            parts.append(f"Stages reached: {stages}.")
-        rate = data["win_rate"]
-        shown = rate if isinstance(rate, str) else _share(rate)
-        without = data["won_without_value"]
-        missing = without if isinstance(without, int) else 0
-        parts.append(
-            f"Deals opened {data['deals']}: won {data['won']}, lost {data['lost']}, "
-            f"open {data['open']}; win rate {shown}; won value of the deals opened "
-            f"{_money(data['won_value'])} {data['currency']}"
-            + (f" ({_EN.incomplete(missing, 0)})." if missing else ".")
-        )
-        cycle = data["cycle_time"]
-        if not isinstance(cycle, dict):
-            parts.append(f"Days from Created to won: {cycle}.")
-            return "\n\n".join(parts)
-        counted = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["won_sources"].items()))
-        stays = ", ".join(f"{n} from {k}" for k, n in sorted(cycle["open_stays"].items()))
-        parts.append(
-            f"Days from Created to won: mean {_money(cycle['won_mean_days'])}, median "
-            f"{_money(cycle['won_median_days'])} ({count_of(cycle['won_deals'], 'won deal')}: "
-            f"{counted or 'none dated'}). Median days in stage: finished stays from Stage "
-            f"history ({count_of(cycle['finished_stays_from_history'], 'stay')}); open deals' "
-            "current stays "
-            f"to {cycle['open_stays_as_of']} ({stays or 'no open deal dated'}). "
-            f"Lost at an unknown stage: {data['lost_at_unknown']}."
-        )
-        if isinstance(reasons, list) and reasons:
-            parts += ["Lost reasons:", text_table(reasons, ["reason", "deals", "value"])]
-        if isinstance(rivals, list) and rivals:
-            parts += ["Competitors:", text_table(rivals, ["competitor", "deals", "value"])]
-    elif kind == "sources":
-        totals = data["totals"]
-        assert isinstance(totals, list)
-        shown_rows = [dict(r) for r in totals]
-        for row in shown_rows:
-            if not row["has_cost"]:
-                row["cost"] = "no cost data"
-        columns = ["source", "leads", "customers_won", "revenue", "missing", "cost"]
-        columns += ["cost_per_lead", "cost_per_customer", "roi"]
-        parts.append(text_table(shown_rows, columns, SHARE_COLUMNS))
-        parts.append(
-            f"Money in {data['currency']}; roi = (revenue - cost) / cost, none when a sale "
-            "has no amount (missing)."
-        )
-    else:
-        rows, columns = _main_rows(data, kind)
-        shares = set(SHARE_COLUMNS)
-        if kind == "overview":
-            rows = [{**r, "current": _kpi_cell(r, "current")} for r in rows]
-            revenue = f"Won revenue {_money(data['won_revenue'])} {data['currency']}"
-            if data["incomplete"]:
-                revenue += f" ({data['incomplete']})"
-            parts.append(revenue + ".")
-        else:
-            parts.append(f"Customers {data['customers']}.")
-        parts.append(text_table(rows, columns, shares))
-    if table is not None:
-        by = data["by"]
-        assert isinstance(by, dict)
-        rows = by["rows"]
-        parts += [f"By {by['cut']}:", text_table(rows, list(table.columns), SHARE_COLUMNS)]
-    return "\n\n".join(parts)
-
-
-def _kpi_cell(row: Mapping[str, object], column: str) -> object:
-    value = row.get(column)
-    if row.get("kpi") == "win_rate" and isinstance(value, (int, float)):
-        return f"{100 * value:.1f} %"
-    return value
-
-
-def _money(value: object) -> str:
-    if isinstance(value, str):  # "unknown"
-        return value
-    return "-" if value is None else f"{float(str(value)):,.2f}"
-
-
-def _share(value: object) -> str:
-    return "-" if value is None else f"{100 * float(str(value)):.1f} %"
-
-
 def render_report(
     snapshot: Snapshot,
     kind: ReportKind,
@@ -448,24 +326,4 @@ def render_report_and_warnings(
     fmt: Format = "json" if as_json else request.fmt
     data, table = build_report(snapshot, kind, request)
     lines = list(data["unreadable"])  # type: ignore[call-overload]
-    return _render(data, kind, table, fmt), lines
-
-
-def _render(
-    data: dict[str, object], kind: ReportKind, table: pd.DataFrame | None, fmt: Format
-) -> str:
-    if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, sort_keys=True)
-    unknown = data["unknown"]
-    assert isinstance(unknown, list)
-    mark_unknown(data, {str(u) for u in unknown}, UNKNOWN)
-    if fmt == "csv":
-        if table is not None:
-            by = data["by"]
-            assert isinstance(by, dict)
-            return csv_text(by["rows"], list(table.columns), SHARE_COLUMNS)
-        rows, columns = _main_rows(data, kind)
-        if kind == "overview":  # the win rate is a row here, not a column: % as in the table
-            rows = [{**r, "current": _kpi_cell(r, "current")} for r in rows]
-        return csv_text(rows, columns, SHARE_COLUMNS)
-    return _text(data, kind, table)
+    return render(data, kind, table, fmt), lines

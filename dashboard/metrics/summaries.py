@@ -31,7 +31,16 @@ REPORTS: tuple[ReportKind, ...] = ("overview", "funnel", "sources", "customers")
 NO_DATE = "(no date)"
 
 # Figures that count things: whole numbers in JSON, tables and CSV.
-COUNTS = frozenset({"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent"})
+COUNTS = frozenset(
+    {"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent", "missing"}
+)
+
+# Per report, its revenue figure and the count of the sales it could not add (no amount).
+INCOMPLETE = {
+    "overview": ("won_revenue", "missing"),
+    "sources": ("revenue", "missing"),
+    "funnel": ("won_value", "won_without_value"),
+}
 
 # Columns that hold a share (0..1): shown as % in tables and CSV.
 SHARE_COLUMNS = frozenset({"win_rate", "conversion", "overall", "roi", "share"})
@@ -70,9 +79,15 @@ def summary(
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         # The summary is the period's figures only (kpis also computes the period before).
         current = kpi_values(frames, sales, period, first)
-        return {
+        figures = {
             key: int(current[key]) if key in COUNTS else float(current[key]) for key in KPI_KEYS
         }
+        # Beside the revenue, how many of its sales have no amount: a group whose only sale has
+        # none shows 0.00 revenue, and this says that 0.00 is not the whole story.
+        keys = list(figures)
+        keys.insert(keys.index("won_revenue") + 1, "missing")
+        figures["missing"] = int(current["missing"])
+        return {key: figures[key] for key in keys}
     if kind == "sources":
         if sales is None:
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
