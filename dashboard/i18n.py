@@ -18,6 +18,7 @@ from babel import Locale
 
 from dashboard.frames import NOT_IN_LIST
 from dashboard.metrics.counts import NOT_SET
+from dashboard.metrics.revenue import NO_CUSTOMER
 from dashboard.metrics.sources import NO_SOURCE
 from dashboard.metrics.summaries import NO_DATE
 from sheet_schema import formatting
@@ -102,6 +103,7 @@ STRINGS: Final[dict[str, Text]] = {
     ),
     "value.not_in_list": N_("{value} (not in the list)"),
     "value.no_source": N_("(no source)"),
+    "value.no_customer": N_("(customer not found)"),
     "value.not_set": N_("(not set)"),
     "value.no_date": N_("(no date)"),
     "overview.pipeline": N_("Open pipeline"),
@@ -346,6 +348,8 @@ class Translator:
         text = str(value)
         if text == NO_SOURCE:
             return self("value.no_source")
+        if text == NO_CUSTOMER:
+            return self("value.no_customer")
         if text == NOT_SET:
             return self("value.not_set")
         if text == NO_DATE:

@@ -175,3 +175,31 @@ def test_the_funnel_as_of_says_what_the_day_is_for(
     assert "lifecycle" not in text.splitlines()[0]
     customers = report(workbook, capsys, "customers", "--as-of", "2026-06-30")
     assert "lifecycle and segments as of 2026-06-30" in customers
+
+
+def test_a_sale_to_no_known_customer_is_not_counted_as_no_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two "María López" rows: a deal naming her by name matches two people and stays as typed.
+    path = tmp_path / "crm.xlsx"
+    create_workbook(path, SCHEMA, settings=(("Time zone", "Europe/Madrid"),))
+    type_rows(
+        path,
+        {
+            "Customers": [
+                {"Name": "María López", "Email": "maria@example.com", "Source": "Event"},
+                {"Name": "María López", "Email": "maria.l@example.com", "Source": "Website"},
+                {"Name": "Pablo Gil", "Source": None},
+            ],
+            "Deals": [
+                {"Customer ID": "María López", "Title": "Sofa", "Stage": "Won", "Value": 900},
+                {"Customer ID": "Pablo Gil", "Title": "Chair", "Stage": "Won", "Value": 120},
+            ],
+        },
+    )
+    assert main(["run", "--workbook", str(path)]) == 0
+    data = json.loads(report(path, capsys, "sources", "--json"))
+    totals = {r["source"]: r for r in data["totals"]}
+    # Pablo's Source cell is blank: his 120 is "(no source)"; María's is unknown.
+    assert totals["(no source)"]["revenue"] == 120
+    assert totals["(customer not found)"]["revenue"] == 900

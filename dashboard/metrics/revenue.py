@@ -19,6 +19,9 @@ from sheet_schema.lists import PURCHASE, WON
 from sheet_schema.revenue import PurchaseLine, WonDeal, id_key, sales
 
 SALE_COLUMNS = ["customer_id", "ref", "is_deal", "amount", "date", "source", "manager"]
+# The source and manager of a sale whose customer is no row of Customers (a reference to no one,
+# or to two people) and whose deal names none itself: unknown, not "(no source)" (a blank cell).
+NO_CUSTOMER = "(customer not found)"
 
 
 def _days(moments: pd.Series) -> list[date | None]:
@@ -89,11 +92,18 @@ def sales_frame(
             "is_deal": is_deal,
             "amount": pd.Series([s.amount for s in found], dtype="float64"),
             "date": pd.to_datetime(pd.Series([s.when for s in found], dtype=object)),
-            "source": deal_source.fillna(keys.map(known["source"])),
-            "manager": deal_manager.fillna(keys.map(known["manager"])),
+            "source": _of_customer(deal_source, keys, known["source"]),
+            "manager": _of_customer(deal_manager, keys, known["manager"]),
         },
         columns=SALE_COLUMNS,
     )
+
+
+def _of_customer(own: pd.Series, keys: pd.Series, customers: pd.Series) -> pd.Series:
+    """The deal's own value, else its customer's; :data:`NO_CUSTOMER` when the sale names no
+    known customer (``customers`` is indexed by id_key)."""
+    taken = own.fillna(keys.map(customers))
+    return taken.where(taken.notna() | keys.isin(customers.index), NO_CUSTOMER)
 
 
 def sales_in_period(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
