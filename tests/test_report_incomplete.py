@@ -19,6 +19,7 @@ from automations.cli import main
 from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_rules import SCHEMA
 from tests.fixtures_typed import type_rows
+from tests.test_report_totals import report
 
 # manager, stage, value as typed (None: empty; a formula Excel never calculated), closed
 DEALS = [
@@ -77,12 +78,6 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert main(["run", "--workbook", str(path)]) == 0
     return path
-
-
-def report(workbook: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    capsys.readouterr()
-    assert main(["report", *args, "--workbook", str(workbook)]) == 0
-    return capsys.readouterr().out
 
 
 def by_rows(text: str) -> dict[str, dict[str, object]]:
