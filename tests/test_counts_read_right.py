@@ -1,7 +1,8 @@
 """Counts read right: "1 row", "2 rows", "1,200 rows", never "1 rows", in what people see.
 
-Every command's output (`sheetcrm run`, `run --dry-run`, `schedule`, `import`, `export`, `init`)
-and the bot's Form intake line in the Bot status tab, in English and in Spanish. The workbooks
+Every command's output (`sheetcrm run`, `run --dry-run`, `schedule`, `import`, `export`, `init`,
+`report`), a Google Sheets error, and the bot's Form intake line in the Bot status tab, in English
+and in Spanish. The workbooks
 are made by `sheetcrm init` and typed with openpyxl one row at a time, so most counts are 1.
 """
 
@@ -17,12 +18,29 @@ import pytest
 from openpyxl import load_workbook
 
 from automations.cli import main
+from sheet_schema.backends.base import WorkbookError
+from sheet_schema.model import CellWrite, Plan
+from sheet_schema.schema import Schema
+from tests.fixtures_google import (
+    FakeTime,
+    backend_for,
+    crm_workbook,
+    customer_rows,
+    fake_time,
+    schema,
+    service_account_file,
+    sheets_emulator,
+)
+from tests.sheets_emulator import EmulatorServer
+
+__all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator"]
 
 FORM = "Form responses 1"
 # A count of one followed by a plural noun (what this file is about).
 ONE_PLURAL = re.compile(
     r"(?<![\d,.])1 (rows|cells|IDs|answers|form answers|customers|new customers|emails|keys|"
-    r"days|minutes|changes|new rows|empty cells|dropdowns|settings|default settings|tabs)\b"
+    r"days|minutes|changes|new rows|empty cells|dropdowns|settings|default settings|tabs|"
+    r"attempts|seconds|won deals|stays)\b"
 )
 
 
@@ -174,3 +192,48 @@ def test_schedule_every_minute_says_minute_and_row(
     assert "Running a cycle every 1 minute on " in out
     assert ": 1 row with problems; wrote " in out
     assert ONE_PLURAL.search(out) is None, out
+
+
+def test_a_report_with_one_won_deal_says_one_won_deal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = typed_workbook(tmp_path)
+    book = load_workbook(path)
+    deals = book["Deals"]
+    header = [c.value for c in deals[1]]
+    typed = {
+        "Customer ID": "ana@example.com",
+        "Title": "Shelves",
+        "Stage": "Won",
+        "Value": 1200,
+        "Created": datetime(2026, 10, 1),
+        "Closed": datetime(2026, 10, 15),
+    }
+    deals.append([typed.get(h) for h in header])
+    book.save(path)
+    assert main(["run", "--workbook", str(path)]) == 0
+    capsys.readouterr()
+
+    assert main(["report", "funnel", "--workbook", str(path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "(1 won deal: " in out
+    assert ONE_PLURAL.search(out) is None, out
+
+
+def test_google_with_no_retries_gives_up_after_one_attempt(
+    sheets_emulator: EmulatorServer, service_account_file: Path, schema: Schema, fake_time: FakeTime
+) -> None:
+    # The team typed 0 into Sheets retry attempts; then Google is unavailable for a moment.
+    settings = {"Settings": [["Key", "Value"], ["Sheets retry attempts", "0"]]}
+    sheets = crm_workbook(schema, customer_rows(schema, 1), settings)
+    sid = sheets_emulator.create_spreadsheet("CRM", sheets)
+    backend = backend_for(sheets_emulator, sid, service_account_file, schema, fake_time)
+    backend.read()
+    sheets_emulator.faults.unavailable(count=3, endpoint="values.batchGetByDataFilter")
+
+    with pytest.raises(WorkbookError) as failure:
+        backend.apply(Plan(writes=(CellWrite("Customers", "C-0001", "reminder", "call back"),)))
+
+    assert "gave up after 1 attempt" in str(failure.value)
+    assert ONE_PLURAL.search(str(failure.value)) is None

@@ -12,6 +12,7 @@ import socket
 import ssl
 
 from automations.mail.message import one_line
+from sheet_schema.formatting import counted
 
 # Refusals that are about the account or the sender, not about one recipient (RFC 4954 530 and
 # 535, RFC 3463 X.7.0 and X.7.8; "relay access denied" is what servers answer an unauthenticated
@@ -84,7 +85,7 @@ def explain(
         )
     if isinstance(exc, TimeoutError):
         return (
-            f"The mail server {where} did not answer within {timeout:g} seconds while "
+            f"The mail server {where} did not answer within {counted(timeout, 'second')} while "
             f"{step}. Check the host and port, the firewall, and the security setting "
             f"({ports})."
         )

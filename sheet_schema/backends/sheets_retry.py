@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+from sheet_schema.formatting import counted
+
 T = TypeVar("T")
 
 # Status codes worth another try: timeout, quota, and any server-side failure.
@@ -129,7 +131,9 @@ class Retrier:
                 return outcome
             elapsed = self.clock() - started
             if number >= self.policy.attempts:
-                raise RetriesExhausted(outcome, number, elapsed, f"gave up after {number} attempts")
+                raise RetriesExhausted(
+                    outcome, number, elapsed, f"gave up after {counted(number, 'attempt')}"
+                )
             wait = self.policy.backoff(number, self.rand)
             if outcome.retry_after is not None:
                 wait = max(wait, outcome.retry_after)
@@ -138,7 +142,7 @@ class Retrier:
                     f"Google asked to wait {outcome.retry_after:g} s, more than the "
                     f"{self.policy.total_seconds:g} s allowed for retries"
                     if outcome.retry_after is not None and outcome.retry_after >= wait
-                    else f"gave up after {number} attempts in {elapsed:.1f} s "
+                    else f"gave up after {counted(number, 'attempt')} in {elapsed:.1f} s "
                     f"(limit {self.policy.total_seconds:g} s)"
                 )
                 raise RetriesExhausted(outcome, number, elapsed, reason)
