@@ -86,10 +86,10 @@ def parsing_grids(
     """The worksheets ``wanted`` picks (every one without it), parsed on two threads while the
     caller goes on; ``first`` orders them (lowest first: the order the caller uses them in).
 
-    Each thread has its own handle on the file and calamine parses outside the GIL, so the big
-    tabs overlap (1.6 s instead of 1.0 s for the three big tabs of a 50,000-customer workbook,
-    measured on this project's 2-core machine), and so does typing the rows of the first tabs
-    with parsing the next.
+    Each thread has its own handle on the file. The parsing threads overlap the caller's typing
+    of the tabs already parsed only where calamine lets the GIL go, which is not much of its work
+    (python-calamine 0.9.1): on a 50,000-customer workbook the same read took about as long with
+    one, two or three parsing threads (docs/PERFORMANCE.md).
     """
     with explained_errors(path):
         if not path.exists():
