@@ -71,10 +71,12 @@ def render(body: str) -> str:
 
 @pytest.mark.parametrize("body", PAYLOADS + MORE_PAYLOADS)
 def test_a_hostile_template_fails_with_a_reason_in_a_second_or_so(body: str) -> None:
-    started = time.monotonic()
+    # CPU seconds, not wall: on a loaded machine (a CI runner, a full test run on 2 cores) the
+    # same render waits for a core, and a wall clock would blame the template for it.
+    started = time.process_time()
     with pytest.raises(TemplateError) as failure:
         render(body)
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
     assert failure.value.column == "Body" and failure.value.row == 2
     assert failure.value.code.startswith("template.")
 
@@ -146,12 +148,14 @@ def peak_mb():
     return int(line.split()[1]) / 1024
 schema = load_schema()
 started = time.monotonic()
+cpu = time.process_time()
 report, _ = run_cycle(
     XlsxBackend(Path(path), schema), schema, datetime.fromisoformat(now),
     mailer=SmtpMailer(host, port, security="none", timeout=5.0),
 )
 print(json.dumps({
     "seconds": time.monotonic() - started,
+    "cpu_seconds": time.process_time() - cpu,
     "max_rss_mb": peak_mb(),
     "sent": report.emails_sent,
 }))
@@ -184,9 +188,10 @@ def test_hostile_templates_fail_alone_and_every_other_email_goes_out(
         "c3@example.com",
     ]
     # Five hostile templates cost the whole cycle (reading and writing the workbook included)
-    # a few seconds and far less than the gigabytes they used to take.
+    # a few seconds of CPU (wall time depends on the machine's load) and far less than the
+    # gigabytes they used to take.
     print(json.dumps(figures))  # quoted in RELIABILITY.md
-    assert figures["seconds"] < 10, figures
+    assert figures["cpu_seconds"] < 10, figures
     assert figures["max_rss_mb"] < 200, figures
     snapshot = XlsxBackend(path, SCHEMA).read()
     templates = {r.text("key"): r.text("problems") for r in snapshot.tab("Templates")}
