@@ -79,6 +79,10 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "cell.unreadable": N_("{column}: '{value}' cannot be read."),
     "money.invalid": N_("{column}: '{value}' is not an amount; type it like {example}."),
     "number.invalid": N_("{column}: '{value}' is not a number."),
+    "number.ambiguous": N_(
+        "{column}: '{value}' could be {grouped} or {decimal}; it counts as unknown until you type "
+        "{whole} or {decimal}, or set Decimal separator in Settings."
+    ),
     "number.too_large": N_("{column}: '{value}' is too large; numbers here must be below {limit}."),
     "number.negative": N_("{column}: {value} is negative; expected 0 or more."),
     "choice.unknown": N_("{column}: '{value}' is not one of {allowed}."),

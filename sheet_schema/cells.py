@@ -19,6 +19,7 @@ from dateutil import parser as date_parser
 
 from sheet_schema.model import CellIssue
 from sheet_schema.schema import Column, ColumnType, fold
+from sheet_schema.settings import Settings
 
 # Spreadsheet serial dates count days from 1899-12-30 (Lotus 1-2-3's leap-year bug included).
 SERIAL_EPOCH = datetime(1899, 12, 30)
@@ -38,6 +39,11 @@ _CURRENCY = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|BRL|CHF)\b", re.IGNORECA
 NUMBER_LIMIT = Decimal(10) ** 15
 # A month typed alone, year first or last: "2026-03", "2026/3", "03/2026", "3.2026".
 _NUMERIC_MONTH = re.compile(r"^(?:(\d{4})[./\-](\d{1,2})|(\d{1,2})[./\-](\d{4}))$")
+# An amount whose only separator is one "." or "," before exactly three digits ("1.500",
+# "12,000"): a thousands separator in one convention, the decimal sign in the other, so its two
+# readings are a thousand times apart. A leading 0 ("0.500") or more than three digits before
+# the separator ("1234.500") cannot be a grouped thousand, so those are not ambiguous.
+_AMBIGUOUS_AMOUNT = re.compile(r"([-+]?)([1-9]\d{0,2})([.,])(\d{3})")
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,4})[./\-](\d{1,2})[./\-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
@@ -45,10 +51,20 @@ _NUMERIC_DATE = re.compile(
 
 @dataclass(frozen=True)
 class CellContext:
-    """Workbook conventions needed to read text: day/month order and number locale."""
+    """Workbook conventions needed to read text: day/month order and number locale.
+
+    ``decimal`` is the decimal sign the team chose in Settings (``"."`` or ``","``); empty when
+    it chose none, and then an amount like "1.500" is not read (see :func:`ambiguous_amount`).
+    """
 
     date_order: str = "DMY"
     language: str = "en"
+    decimal: str = ""
+
+    @classmethod
+    def of(cls, settings: Settings) -> CellContext:
+        """The conventions a workbook's Settings state."""
+        return cls(settings.date_order, settings.language, settings.decimal_separator)
 
 
 @dataclass(frozen=True)
@@ -189,16 +205,22 @@ def _as_column_time(column: Column, moment: datetime) -> date | datetime:
     return moment if column.type is ColumnType.DATETIME else moment.date()
 
 
-def parse_amount(text: str, language: str = "en") -> Decimal | None:
-    """Read an amount typed as text in any common convention ("1.234,50", "$1,234.50", "12")."""
+def _bare_amount(text: str) -> tuple[str, bool]:
+    """An amount's text without currency, spaces and accounting parentheses; True if negative."""
     cleaned = _CURRENCY.sub("", text)
     # Spaces (also no-break and narrow no-break) only ever group thousands.
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", cleaned)
+    negative = cleaned.startswith("(") and cleaned.endswith(")")
+    return cleaned.strip("()"), negative
+
+
+def parse_amount(text: str, language: str = "en") -> Decimal | None:
+    """Read an amount typed as text in any common convention ("1.234,50", "$1,234.50", "12")."""
+    cleaned, negative = _bare_amount(text)
     if not cleaned:
         return None
-    negative = cleaned.startswith("(") and cleaned.endswith(")")
-    cleaned = cleaned.strip("()")
-    # The workbook's own convention first: in Spain "1.234" is a thousand, in the US it is not.
+    # The workbook's own convention first, then the two common ones. Text that reads both ways
+    # ("1.500", see ambiguous_amount) is sorted out before a cell gets here.
     for locale in dict.fromkeys((_LOCALES.get(language, "en_US"), "en_US", "de_DE")):
         try:
             amount = parse_decimal(cleaned, locale=locale, strict=True)
@@ -208,11 +230,50 @@ def parse_amount(text: str, language: str = "en") -> Decimal | None:
     return None
 
 
+@dataclass(frozen=True)
+class TwoReadings:
+    """The two amounts an ambiguous text stands for, and the separator it was typed with."""
+
+    grouped: Decimal  # the separator groups thousands: "1.500" is 1500
+    decimal: Decimal  # the separator is the decimal sign: "1.500" is 1.5
+    separator: str
+
+    def read_with(self, decimal_sign: str) -> Decimal:
+        """The reading a team's chosen decimal sign gives."""
+        return self.decimal if self.separator == decimal_sign else self.grouped
+
+
+def ambiguous_amount(text: str) -> TwoReadings | None:
+    """Both readings of an amount typed as text like "1.500", "12,000" or "€ 2.000" (a single
+    separator before exactly three digits), else None.
+
+    "1.500,00" and "1,500.00" (both separators), "1.5", "1.50", "1.500.000" (a repeated
+    separator only groups) and "0.500" are not ambiguous; neither is a number cell.
+    """
+    cleaned, negative = _bare_amount(text)
+    match = _AMBIGUOUS_AMOUNT.fullmatch(cleaned)
+    if match is None:
+        return None
+    sign, whole, separator, part = match.groups()
+    minus = (sign == "-") != negative
+    grouped = Decimal(whole + part)
+    decimal = Decimal(f"{whole}.{part}")
+    return TwoReadings(-grouped if minus else grouped, -decimal if minus else decimal, separator)
+
+
 def _read_number(column: Column, value: object, text: str, context: CellContext) -> ReadCell:
     if isinstance(value, bool):
         return ReadCell(None, text, _issue(column, text, "number.invalid"))
     if isinstance(value, (int, float)):
         amount = Decimal(str(value))
+    elif (both := ambiguous_amount(text)) is not None:
+        if not context.decimal:
+            # Either reading could be a thousand times wrong: the amount stays unknown (never a
+            # guess counted as revenue) until the person types it plainly or the team says in
+            # Settings which sign is its decimal sign.
+            params = {"grouped": str(both.grouped), "decimal": str(both.decimal)}
+            return ReadCell(None, text, _issue(column, text, "number.ambiguous", **params))
+        amount = both.read_with(context.decimal)
     else:
         parsed = parse_amount(text, context.language)
         if parsed is None:

@@ -29,6 +29,12 @@ DEFAULT_SETTINGS: tuple[DefaultSetting, ...] = (
     ),
     DefaultSetting("Currency", "EUR", "Three letters."),
     DefaultSetting("Date order", "DMY", "How dates typed as text are read: DMY, MDY or YMD."),
+    DefaultSetting(
+        "Decimal separator",
+        "",
+        "The sign before the cents: . (1,234.56) or , (1.234,56). Decides how an amount typed "
+        "as text like 1.500 reads; empty: such amounts count as unknown, and Problems asks.",
+    ),
     DefaultSetting("Sender email", "", "The From: address of emails the bot sends."),
     DefaultSetting("Sender name", "SheetCRM", "The From: name."),
     DefaultSetting("Daily send cap", "450", "Emails a day at most (Gmail allows 500)."),

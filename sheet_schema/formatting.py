@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Final
 
@@ -112,6 +113,13 @@ def counted(count: float, singular: str, plural: str | None = None) -> str:
 @cache
 def _english() -> Locale:
     return Locale.parse(locale_of("en"))
+
+
+def exact_number(value: Decimal, language: str, grouped: bool = True) -> str:
+    """A number with each of its (up to three) decimals, in the language's signs: "1,500",
+    "1.05"; ungrouped ("1500") for a number a person should type as it is."""
+    pattern = ("#,##0" if grouped else "0") + ".###"
+    return str(format_decimal(value, format=pattern, locale=locale_of(language)))
 
 
 def percent(value: float, language: str, digits: int = 0) -> str:

@@ -270,7 +270,7 @@ def build_snapshot(
     settings_grid = grids.get(titles["Settings"]) if "Settings" in titles else None
     settings, settings_issues = read_settings(schema, settings_grid)
     issues.extend(settings_issues)
-    context = CellContext(date_order=settings.date_order, language=settings.language)
+    context = CellContext.of(settings)
     rows: dict[str, tuple[Row, ...]] = {}
     columns: dict[str, frozenset[str]] = {}
     if LISTS in schema.tab_names:

@@ -41,6 +41,8 @@ class Settings:
     language: str = "en"
     currency: str = "EUR"
     date_order: str = "DMY"
+    # "." or ",", when the team chose how an amount typed like "1.500" reads; "" when not.
+    decimal_separator: str = ""
     sender_email: str = ""
     sender_name: str = "SheetCRM"
     daily_send_cap: int = 450
@@ -94,6 +96,27 @@ _INT_KEYS = {
 }
 _TEXT_KEYS = {"sendername": "sender_name", "senderemail": "sender_email"}
 _SLA_PREFIX = "sla"
+# What a Decimal separator value can say, besides the sign itself or an example ("1.234,56").
+_DECIMAL_WORDS = {
+    ".": ("point", "dot", "period", "full stop", "punto", "ponto", "τελεια"),
+    ",": ("comma", "coma", "virgula", "κομμα"),
+}
+
+
+def _parse_decimal_sign(text: str) -> str | None:
+    """The decimal sign a Decimal separator value names: ".", "," or None when it names none.
+
+    An example with both signs ("1,234.56") says it by its last one.
+    """
+    value = fold(text).strip().strip("'\"")
+    if value in (".", ","):
+        return value
+    for sign, words in _DECIMAL_WORDS.items():
+        if value in words:
+            return sign
+    if re.fullmatch(r"\d[\d.,]*[.,]\d+", value) and "." in value and "," in value:
+        return value[max(value.rfind("."), value.rfind(","))]
+    return None
 
 
 def _parse_int(text: str) -> int | None:
@@ -184,6 +207,19 @@ def parse_settings(
             else:
                 shown = ", ".join(DATE_ORDERS)
                 bad(row, key, value, f"'{value}' is not one of {shown}", settings.date_order)
+        elif norm in ("decimalseparator", "decimalsign", "decimalmark"):
+            sign = _parse_decimal_sign(value)
+            if sign is None:
+                bad(
+                    row,
+                    key,
+                    value,
+                    f"'{value}' is not . or , (the sign before the cents, as in 1,234.56 or "
+                    "1.234,56)",
+                    "none: amounts typed like 1.500 are not read",
+                )
+            else:
+                changes["decimal_separator"] = sign
         elif norm in _INT_KEYS:
             number = _parse_int(value)
             if number is None:

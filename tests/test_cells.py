@@ -81,8 +81,9 @@ def test_ambiguous_day_month_is_detectable() -> None:
         ("1 234,50", "pt", Decimal("1234.50")),
         ("$1,234.50", "en", Decimal("1234.50")),
         ("1234.5", "es", Decimal("1234.5")),
-        ("1.234", "es", Decimal("1234")),  # a thousand in Spain...
-        ("1.234", "en", Decimal("1.234")),  # ...and one point two in the US
+        ("1.234.567", "en", Decimal("1234567")),  # a repeated separator only groups
+        ("1,234,567", "es", Decimal("1234567")),
+        ("0,500", "en", Decimal("0.5")),  # no thousand starts with 0
         ("(250)", "en", Decimal("-250")),
         (1234.5, "en", Decimal("1234.5")),
     ],
@@ -91,6 +92,57 @@ def test_money_in_local_formats(text: object, language: str, expected: Decimal) 
     cell = read_cell(col("Deals", "value"), text, CellContext(language=language))
     assert cell.issue is None
     assert cell.value == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "grouped", "decimal"),
+    [
+        ("1.500", "1500", "1.5"),
+        ("1,500", "1500", "1.5"),
+        ("12,000", "12000", "12"),
+        ("€1.500", "1500", "1.5"),
+        ("€ 2.000", "2000", "2"),
+        ("2.000 EUR", "2000", "2"),
+        ("(1.500)", "-1500", "-1.5"),
+        ("-999,999", "-999999", "-999.999"),
+    ],
+)
+def test_an_amount_both_conventions_read_is_not_read_in_any_language(
+    typed: str, grouped: str, decimal: str
+) -> None:
+    for language in ("en", "es", "pt", "el"):
+        for column in (col("Deals", "value"), col("Interactions", "amount")):
+            cell = read_cell(column, typed, CellContext(language=language))
+            assert cell.value is None and cell.issue is not None
+            assert cell.issue.code == "number.ambiguous"
+            assert Decimal(cell.issue.params["grouped"]) == Decimal(grouped)
+            assert Decimal(cell.issue.params["decimal"]) == Decimal(decimal)
+
+
+@pytest.mark.parametrize(
+    ("typed", "decimal", "expected"),
+    [
+        ("1.500", ",", Decimal("1500")),
+        ("1.500", ".", Decimal("1.5")),
+        ("1,500", ",", Decimal("1.5")),
+        ("1,500", ".", Decimal("1500")),
+        ("€ 2.000", ",", Decimal("2000")),
+        ("1.500,00", ".", Decimal("1500")),  # unambiguous text reads the same whatever is set
+    ],
+)
+def test_the_teams_decimal_separator_reads_an_amount_like_1_500(
+    typed: str, decimal: str, expected: Decimal
+) -> None:
+    cell = read_cell(col("Deals", "value"), typed, CellContext(decimal=decimal))
+    assert cell.issue is None and cell.value == expected
+
+
+@pytest.mark.parametrize(
+    "typed", [1500, 1500.0, 1.5, "1.5", "1.50", "1.500,00", "1,500.00", "1.500.000", "1500"]
+)
+def test_numbers_and_amounts_with_one_reading_are_not_ambiguous(typed: object) -> None:
+    cell = read_cell(col("Deals", "value"), typed, CellContext(language="en"))
+    assert cell.issue is None and cell.value is not None
 
 
 def test_unreadable_money_is_an_issue() -> None:

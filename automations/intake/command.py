@@ -11,8 +11,8 @@ from automations.intake.files import ImportFileError, read_table
 from automations.intake.importing import ADDED, MERGED, PRESENT, REJECTED, ImportPlan, plan_import
 from automations.intake.mapping import guess_mapping, parse_overrides
 from sheet_schema.backends.base import Backend
-from sheet_schema.cells import cell_text
-from sheet_schema.formatting import counted
+from sheet_schema.cells import ambiguous_amount, cell_text
+from sheet_schema.formatting import counted, exact_number
 from sheet_schema.model import Snapshot
 from sheet_schema.schema import Schema, fold
 
@@ -102,7 +102,41 @@ def describe_plan(planned: ImportPlan) -> list[str]:
     if flagged:
         lines.append("Values that cannot be read:")
         lines.extend(_lines_of(flagged))
+    lines.extend(_ambiguous_lines(planned))
     lines.extend(_reading_lines(planned))
+    return lines
+
+
+# Distinct ambiguous amounts listed one a line; the count says how many there are in all.
+_AMBIGUOUS_SHOWN = 10
+
+
+def _ambiguous_lines(planned: ImportPlan) -> list[str]:
+    """How many amounts read two ways ("1.500": 1500 or 1.5) and which, so a person can retype
+    them in the file or set Settings Decimal separator before importing."""
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for outcome in planned.outcomes:
+        for item in outcome.ambiguous:
+            found[item].append(outcome.line)
+    if not found:
+        return []
+    count = sum(len(numbers) for numbers in found.values())
+    lines = [
+        f"{counted(count, 'amount reads', 'amounts read')} two ways (a thousands "
+        "separator or the decimal sign): imported as typed, not as a number, and counted as "
+        "unknown until retyped (like 1500 or 1.5) or until Settings Decimal separator says "
+        "which sign is the decimal one; the bot flags each in Problems:"
+    ]
+    ranked = sorted(found.items(), key=lambda item: -len(item[1]))
+    for (header, text), numbers in ranked[:_AMBIGUOUS_SHOWN]:
+        both = ambiguous_amount(text)
+        readings = "two numbers"
+        if both is not None:
+            grouped = exact_number(both.grouped, "en", grouped=False)
+            readings = f"{grouped} or {exact_number(both.decimal, 'en', grouped=False)}"
+        lines.append(f"  {header}: {text!r} could be {readings} ({_where(numbers)})")
+    if len(ranked) > _AMBIGUOUS_SHOWN:
+        lines.append(f"  ... and {counted(len(ranked) - _AMBIGUOUS_SHOWN, 'more value')}")
     return lines
 
 

@@ -96,7 +96,7 @@ class _Intake:
         settings = snapshot.settings
         self.language = settings.language
         self.region = settings.default_country
-        self.context = CellContext(date_order=settings.date_order, language=settings.language)
+        self.context = CellContext.of(settings)
         self.now = local_now(snapshot, now)
         self.stamp = f"{self.now:%Y-%m-%d %H:%M}"
         self.source = settings.get(FORM_LEAD_SOURCE).strip() or DEFAULT_SOURCE

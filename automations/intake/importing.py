@@ -8,7 +8,9 @@ Rules (each outcome carries its reason, and no row is dropped without one):
   exact name, "Name (Company)", company), and a customer it names that has no ID yet gets its ID
   in the import's write;
 - a value that cannot be read as its column's type (an unknown stage, a date like 31/02) is still
-  imported as typed and flagged; the bot's next cycle reports it in the row's Problems cell;
+  imported as typed and flagged; the bot's next cycle reports it in the row's Problems cell; so
+  is an amount that reads two ways ("1.500": 1500 or 1.5, when Settings has no Decimal
+  separator), counted apart (``Outcome.ambiguous``): it is never written as a guessed number;
 - a value read as another of the team's values through an alias ("Organic search" -> Website)
   is written as that value, and each such reading is said (``Outcome.readings``);
 - a row whose mapped values all equal an existing row's is already there: importing the same
@@ -49,6 +51,8 @@ class Outcome:
     kind: str
     reason: str = ""
     flags: tuple[tuple[str, str], ...] = ()  # (column header, text that cannot be read)
+    # (column header, text) of amounts that read two ways ("1.500"), imported as typed
+    ambiguous: tuple[tuple[str, str], ...] = ()
     # (column header, text as typed, the team's value it is written as) for choices typed
     # as one of a value's aliases
     readings: tuple[tuple[str, str, str], ...] = ()
@@ -85,6 +89,7 @@ class _Read:
     texts: dict[str, str] = field(default_factory=dict)
     same: dict[str, object] = field(default_factory=dict)  # as compared with existing rows
     flags: list[tuple[str, str]] = field(default_factory=list)
+    ambiguous: dict[str, tuple[str, str]] = field(default_factory=dict)  # by column key
     readings: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # by column key
 
 
@@ -120,9 +125,7 @@ class _Planner:
         self.mapping = mapping
         self.keys = tuple(sorted(set(mapping.mapped.values())))
         self.rows = snapshot.tab(self.tab.name)
-        self.context = CellContext(
-            date_order=snapshot.settings.date_order, language=snapshot.settings.language
-        )
+        self.context = CellContext.of(snapshot.settings)
         self.extra_names = tuple(fold(name) for name in mapping.extras.values())
         self.present = _existing_keys(self.rows, self.keys, self.extra_names)
         self.seen: dict[tuple[object, ...], int] = {}
@@ -173,7 +176,10 @@ class _Planner:
             if cell.issue is not None or cell.value is None:
                 read.values[key] = text
                 read.same[key] = _comparable(None, text)
-                read.flags.append((column.header, text))
+                if cell.issue is not None and cell.issue.code == "number.ambiguous":
+                    read.ambiguous[key] = (column.header, text)
+                else:
+                    read.flags.append((column.header, text))
             else:
                 read.values[key] = cell.value
                 read.same[key] = _comparable(cell.value, text)
@@ -236,7 +242,14 @@ class _Planner:
                 said = self.likely.sentence(pending.likely, {}, "new")
                 reason = f"likely a duplicate of {said}; added, with Possible duplicate of"
         readings = tuple(read.readings.values())
-        return Outcome(line, ADDED, reason, flags=tuple(read.flags), readings=readings)
+        return Outcome(
+            line,
+            ADDED,
+            reason,
+            flags=tuple(read.flags),
+            readings=readings,
+            ambiguous=tuple(read.ambiguous.values()),
+        )
 
     def _merge(self, line: int, email: str, read: _Read) -> Outcome | None:
         """Fill a duplicate's empty cells (in the sheet or earlier in the file)."""
@@ -257,7 +270,9 @@ class _Planner:
         headers = ", ".join(self.tab.column(k).header for k in filled) or "nothing new"
         kind = MERGED if filled else PRESENT
         readings = tuple(read.readings[k] for k in filled if k in read.readings)
-        return Outcome(line, kind, f"same email as {where}; filled: {headers}", readings=readings)
+        ambiguous = tuple(read.ambiguous[k] for k in filled if k in read.ambiguous)
+        reason = f"same email as {where}; filled: {headers}"
+        return Outcome(line, kind, reason, readings=readings, ambiguous=ambiguous)
 
     def plan(self) -> Plan:
         appends = []

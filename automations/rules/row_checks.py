@@ -2,7 +2,8 @@
 
 - cells that cannot be read as their column's type (dates, amounts, choices, yes/no), with a
   suggestion where one exists; a day/month date typed as text that reads both ways (03/04/2024)
-  is a warning saying how it was read;
+  is a warning saying how it was read; an amount typed as text that reads both ways ("1.500")
+  is not read, and its Problem says both readings (unless Settings *Decimal separator* says);
 - required columns left empty; negative amounts;
 - emails (:func:`~automations.rules.addresses.check_address`, the mailer's own verdict: syntax
   only, no network) and phones (phonenumbers, read with the
@@ -35,7 +36,7 @@ from automations.rules.template_budget import (
     message_params,
 )
 from sheet_schema.cells import NUMBER_LIMIT, is_ambiguous_numeric_date
-from sheet_schema.formatting import number
+from sheet_schema.formatting import exact_number, number
 from sheet_schema.lists import LOST, WON, lists_signature
 from sheet_schema.model import CellIssue, Row, Snapshot
 from sheet_schema.schema import Column, ColumnType, Tab, fold
@@ -79,6 +80,7 @@ class Checker:
         settings = snapshot.settings
         self.language = messages.language_of(settings.language)
         self.date_order = settings.date_order
+        self.decimal_separator = settings.decimal_separator
         self.default_country = settings.default_country
         self.countries = country_names(self.language)
         self.country_display = Locale.parse(messages.locale_of(self.language)).territories
@@ -103,10 +105,16 @@ class Checker:
         return columns
 
     @property
-    def signature(self) -> tuple[str, str, str, str]:
+    def signature(self) -> tuple[str, str, str, str, str]:
         """The settings (and lists) that change what a row's checks say; the memo is dropped
         when they do."""
-        return (self.language, self.default_country, self.date_order, self.lists)
+        return (
+            self.language,
+            self.default_country,
+            self.date_order,
+            self.decimal_separator,
+            self.lists,
+        )
 
     def e164(self, column: Column, phone: str, country: str) -> str | None:
         """A phone cell of ``column`` in E.164, read as :meth:`check` reads it (with the Country
@@ -197,6 +205,18 @@ class Checker:
                 column.key,
                 "money.invalid",
                 {"value": value, "example": messages.money_example(self.language)},
+            )
+        if issue.code == "number.ambiguous":
+            grouped, decimal = Decimal(params["grouped"]), Decimal(params["decimal"])
+            return Problem(
+                column.key,
+                issue.code,
+                {
+                    "value": value,
+                    "grouped": exact_number(grouped, self.language),
+                    "whole": exact_number(grouped, self.language, grouped=False),
+                    "decimal": exact_number(decimal, self.language),
+                },
             )
         if issue.code == "choice.unknown":
             allowed = messages.or_list(list(column.choices), self.language)
