@@ -21,7 +21,8 @@ from openpyxl import load_workbook
 
 from automations.cli import main as sheetcrm
 from automations.cycle import run_cycle
-from sheet_schema.backends.xlsx import XlsxBackend, create_workbook
+from sheet_schema.backends.xlsx import XlsxBackend
+from sheet_schema.backends.xlsx_init import create_workbook
 from tests.fixtures_dashboard import SCHEMA
 from tests.test_dashboard_app import demo_app, served_on  # noqa: F401  (the fixture)
 from tests.test_team_lists import problems
