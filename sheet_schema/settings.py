@@ -74,7 +74,13 @@ def _normalise_key(key: str) -> str:
 
 
 # Shorter names the reader takes for a key (normalised).
-_KEY_ALIASES = {"tz": "timezone", "country": "defaultcountry", "lang": "language"}
+_KEY_ALIASES = {
+    "tz": "timezone",
+    "country": "defaultcountry",
+    "lang": "language",
+    "decimalsign": "decimalseparator",
+    "decimalmark": "decimalseparator",
+}
 
 
 def setting_identity(key: str) -> str:
@@ -207,7 +213,7 @@ def parse_settings(
             else:
                 shown = ", ".join(DATE_ORDERS)
                 bad(row, key, value, f"'{value}' is not one of {shown}", settings.date_order)
-        elif norm in ("decimalseparator", "decimalsign", "decimalmark"):
+        elif name == "decimalseparator":
             sign = _parse_decimal_sign(value)
             if sign is None:
                 bad(
