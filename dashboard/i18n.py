@@ -87,6 +87,12 @@ STRINGS: Final[dict[str, Text]] = {
         "incomplete: {count} purchases without an amount",
         "count",
     ),
+    # After "incomplete: N deals without a value", the purchases follow with a comma.
+    "revenue.and_no_amount": Nn_(
+        "{count} purchase without an amount",
+        "{count} purchases without an amount",
+        "count",
+    ),
     "basis.overview": N_(
         "Dates: leads by the customer's Created date, deals opened by the deal's Created "
         "date, deals and customers won and won revenue by the day the deal closed (Closed, "
@@ -361,12 +367,16 @@ class Translator:
     def incomplete(self, deals: int, purchases: int) -> str:
         """ "incomplete: N deals without a value" (and purchases without an amount); "" when
         every amount is known."""
-        parts = []
+        if deals and purchases:
+            return ", ".join(
+                [
+                    self("revenue.incomplete", count=deals),
+                    self("revenue.and_no_amount", count=purchases),
+                ]
+            )
         if deals:
-            parts.append(self("revenue.incomplete", count=deals))
-        if purchases:
-            parts.append(self("revenue.no_amount", count=purchases))
-        return "; ".join(parts)
+            return self("revenue.incomplete", count=deals)
+        return self("revenue.no_amount", count=purchases) if purchases else ""
 
     def money(self, value: object, digits: int | None = None) -> str:
         """An amount in the workbook's currency, e.g. "€1,200", "€5,200.50" or "1.200 €".

@@ -4,7 +4,8 @@ A *sale* is money a customer paid, counted once:
 
 * A **won deal** is a sale dated by the day it closed (:func:`close_date`). Its amount is its
   Value; without a Value, the sum of the Purchase interactions that name it (Interactions
-  "Deal ID"); with neither, the amount is unknown (``None``), never zero.
+  "Deal ID"), unknown (``None``) when one of them has no Amount; with neither, the amount is
+  unknown too, never zero.
 * A **Purchase interaction** that names a won deal is part of that deal's sale and adds nothing
   on its own (the deal's Value already counts it, or it *is* the deal's amount).
 * A **Purchase interaction** that names no deal, or a deal that is not won (open, lost, or an
@@ -73,10 +74,14 @@ def sales(won: Iterable[WonDeal[N]], purchases: Iterable[PurchaseLine[N]]) -> li
     deals = list(won)
     won_keys = {id_key(d.deal) for d in deals if d.deal}
     paid: dict[str, N] = {}
+    # Deals paid by a purchase of unknown amount: their sum would look complete and is not.
+    partly_unknown: set[str] = set()
     alone: list[Sale[N]] = []
     for line in purchases:
         if line.deal and line.deal in won_keys:
-            if line.amount is not None:
+            if line.amount is None:
+                partly_unknown.add(line.deal)
+            else:
                 before = paid.get(line.deal)
                 paid[line.deal] = line.amount if before is None else before + line.amount
             continue
@@ -84,7 +89,7 @@ def sales(won: Iterable[WonDeal[N]], purchases: Iterable[PurchaseLine[N]]) -> li
     out = [
         Sale(
             d.customer,
-            d.value if d.value is not None else paid.get(id_key(d.deal)),
+            d.value if d.value is not None else _paid(id_key(d.deal), paid, partly_unknown),
             d.closed,
             d.deal,
             True,
@@ -92,3 +97,8 @@ def sales(won: Iterable[WonDeal[N]], purchases: Iterable[PurchaseLine[N]]) -> li
         for d in deals
     ]
     return out + alone
+
+
+def _paid(deal: str, paid: dict[str, N], partly_unknown: set[str]) -> N | None:
+    """What the purchases naming a won deal without a Value add up to (None: unknown)."""
+    return None if deal in partly_unknown else paid.get(deal)

@@ -198,3 +198,54 @@ def test_a_sale_to_no_known_customer_is_not_counted_as_no_source(
     # Pablo's Source cell is blank: his 120 is "(no source)"; María's is unknown.
     assert totals["(no source)"]["revenue"] == 120
     assert totals["(customer not found)"]["revenue"] == 900
+
+
+def test_a_won_deal_paid_by_a_purchase_of_unknown_amount_is_not_a_complete_sum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The deal has no Value: its amount is what its purchases add up to, and one has no Amount.
+    path = tmp_path / "crm.xlsx"
+    create_workbook(path, SCHEMA, settings=(("Time zone", "Europe/Madrid"),))
+    paid = [(400, date(2026, 4, 2)), (None, date(2026, 4, 9))]
+    type_rows(
+        path,
+        {
+            "Customers": [{"Name": "Inés Mora", "Created": date(2026, 3, 1)}],
+            "Deals": [
+                {
+                    "Customer ID": "C-0001",
+                    "Title": "Kitchen",
+                    "Stage": "Won",
+                    "Created": date(2026, 3, 2),
+                    "Closed": date(2026, 4, 10),
+                }
+            ],
+            "Interactions": [
+                {
+                    "Customer ID": "C-0001",
+                    "Deal ID": "D-0001",
+                    "Date": when,
+                    "Kind": "Purchase",
+                    "Summary": "instalment",
+                    "Amount": amount,
+                }
+                for amount, when in paid
+            ],
+        },
+    )
+    assert main(["run", "--workbook", str(path)]) == 0
+    data = json.loads(report(path, capsys, "overview", "--json"))
+    # Not 400 presented as the whole: the deal's amount is unknown and the figure says so.
+    assert data["deals_without_value"] == 1
+    assert "incomplete: 1 deal without a value" in str(data["incomplete"])
+
+
+def test_deals_and_purchases_without_an_amount_are_one_incomplete_note(
+    workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deals = sum(1 for _, stage, value, _ in DEALS if stage == "Won" and not known(value))
+    purchases = sum(1 for amount, _ in PURCHASES if amount is None)
+    data = json.loads(report(workbook, capsys, "overview", "--json"))
+    assert data["incomplete"] == (
+        f"incomplete: {deals} deals without a value, {purchases} purchase without an amount"
+    )
