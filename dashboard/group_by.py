@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.i18n import STRINGS
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.cuts import cut_options, resolve_cut
 from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table
 from dashboard.report_format import csv_text, mark_unknown, records
+from dashboard.strings import STRINGS
 from dashboard.tables import Column, display_table
 from dashboard.unknown_view import unknown_cells
 from dashboard.unreadable import UNKNOWN, table_unknowns

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import streamlit as st
 
-from dashboard.i18n import STRINGS
+from dashboard.strings import STRINGS
 from dashboard.tables import Column
 from dashboard.unreadable import Needs, figures_unknown, unknown_figures
 from dashboard.view import View
