@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--moments", nargs="+", default=None)
     args = parser.parse_args()
 
-    from automations.cycle import build_plan
+    from automations.cycle_plan import build_plan
     from sheet_schema.backends.base import WorkbookError
     from sheet_schema.backends.google_sheets import GoogleSheetsBackend
     from sheet_schema.backends.sheets_retry import Retrier

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from automations.cycle import default_rules, plan_cycle  # noqa: E402
+from automations.cycle_plan import default_rules, plan_cycle  # noqa: E402
 from automations.rules.incremental import RowMemo  # noqa: E402
 from automations.rules.row_checks import RowFacts  # noqa: E402
 from sheet_schema.reading import build_snapshot  # noqa: E402

@@ -124,7 +124,7 @@ def child_naive(api: str, key: Path, spreadsheet: str, cap: int) -> None:
     """The same writes as a typical gspread script makes them: one update_cell per cell."""
     import gspread
 
-    from automations.cycle import build_plan
+    from automations.cycle_plan import build_plan
     from sheet_schema.backends.google_sheets import GoogleSheetsBackend
     from sheet_schema.backends.sheets_http import build_client
     from sheet_schema.backends.sheets_values import raw_value

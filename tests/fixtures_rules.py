@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from automations.cycle import default_rules, plan_cycle
+from automations.cycle_plan import default_rules, plan_cycle
 from automations.rules.incremental import RowMemo
 from automations.rules.row_checks import RowFacts
 from sheet_schema.model import CellWrite, Plan, Snapshot

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from automations.cycle import build_plan, run_cycle
+from automations.cycle import run_cycle
+from automations.cycle_plan import build_plan
 from automations.mail.smtp import SmtpMailer
 from sheet_schema.cells import datetime_to_serial
 from sheet_schema.schema import Schema

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from automations.cycle import plan_cycle, run_cycle
+from automations.cycle import run_cycle
+from automations.cycle_plan import plan_cycle
 from automations.mail.sending import send_and_apply
 from automations.mail.smtp import SmtpMailer
 from sheet_schema.backends.base import Backend

@@ -12,7 +12,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from automations.cycle import build_plan, run_cycle
+from automations.cycle import run_cycle
+from automations.cycle_plan import build_plan
 from sheet_schema.backends.google_sheets import GoogleSheetsBackend
 from sheet_schema.backends.sheets_values import pack
 from sheet_schema.cells import datetime_to_serial

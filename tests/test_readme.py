@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from automations.cli import build_parser
-from automations.cycle import build_plan
+from automations.cycle_plan import build_plan
 from automations.mail.templates import TemplateBook
 from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.backends.xlsx_cells import append_rows

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from automations.cycle import plan_cycle, run_cycle
+from automations.cycle import run_cycle
+from automations.cycle_plan import plan_cycle
 from automations.intake.command import run_import
 from automations.mail.sending import send_and_apply
 from sheet_schema.backends.xlsx import XlsxBackend

@@ -1,6 +1,6 @@
 """Which emails are due now: automations, approved campaigns and each manager's daily digest.
 
-A pure rule (:func:`plan_mailings`, run by :func:`automations.cycle.customer_rules` with the
+A pure rule (:func:`plan_mailings`, run by :func:`automations.cycle_plan.customer_rules` with the
 activity it already gathered): it reads the snapshot and returns the emails that are due, each with
 a deterministic idempotency key, rendered with :class:`~automations.mail.templates.TemplateBook`. It
 does not look at the daily cap (the sending step does, and it also drops keys already in the Mail
@@ -28,7 +28,7 @@ from automations.rules.activity import CustomerActivity
 from sheet_schema.model import CellWrite, Email, Plan, Snapshot
 from sheet_schema.schema import Schema
 
-# The kinds of mailing, each a rule of its own for the contract guard (automations.cycle).
+# The kinds of mailing, each a rule of its own for the contract guard (automations.cycle_plan).
 MAIL_PARTS = ("automations", "campaigns", "digests")
 
 

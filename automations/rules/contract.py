@@ -6,10 +6,10 @@ next to the rule, by the headers ``sheetcrm init`` writes::
 
     REQUIRES = Inputs(tabs={"Deals": ("Customer ID", "Stage", "Created")})
 
-and the cycle (:mod:`automations.cycle`) checks them against the snapshot's header rows before
-planning. A column counts as present when the header row holds its header or one of its aliases
-(any letter case), exactly as the readers find it. A log tab the bot creates itself (``append_only``
-in crm.toml) may be missing; when it exists, the columns listed must be there.
+and the cycle (:func:`automations.cycle_plan.guard`) checks them against the snapshot's header rows
+before planning. A column counts as present when the header row holds its header or one of its
+aliases (any letter case), exactly as the readers find it. A log tab the bot creates itself
+(``append_only`` in crm.toml) may be missing; when it exists, the columns listed must be there.
 """
 
 from __future__ import annotations
