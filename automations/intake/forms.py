@@ -7,8 +7,9 @@ workbook (:mod:`sheet_schema.side_tabs`). Each cycle, every answer row whose bot
 - an answer with no name, email or phone, or whose email is not an address, is not imported; its
   mark says why, and clearing the mark has it read again;
 - the person is looked for among the customers (and the answers before it) by normalised email,
-  then by E.164 phone, and by exact name only when the answer gives neither (a row merged into
-  another stands for the kept one; names that are only close are left to the duplicate finder,
+  then by E.164 phone, and by exact name only when the answer gives neither
+  (:mod:`automations.intake.form_people`; a row merged into another stands for the kept one;
+  names that are only close are left to the duplicate finder,
   :mod:`automations.rules.duplicates`, which proposes the pair next cycle); found, only the
   customer's empty cells are filled, and an answer that differs from a filled cell is kept in the
   interaction; not found, a new customer is added: Created is the answer's date, Source the form's
@@ -25,7 +26,6 @@ workbook (:mod:`sheet_schema.side_tabs`). Each cycle, every answer row whose bot
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +33,7 @@ from datetime import datetime
 from automations import messages
 from automations.intake.contact_keys import e164, email_key
 from automations.intake.form_layout import FormLayout, form_layout
+from automations.intake.form_people import People, Person
 from automations.rules.activity import local_now
 from automations.rules.addresses import check_address
 from automations.rules.contract import Inputs
@@ -40,7 +41,6 @@ from automations.rules.ids import format_id, highest_number
 from automations.rules.row_checks import RowFacts
 from sheet_schema.cells import CellContext, cell_text, read_cell
 from sheet_schema.lists import FORM
-from sheet_schema.merges import is_merged, merged_into
 from sheet_schema.model import Append, CellWrite, Plan, Row, RowMark, Snapshot
 from sheet_schema.schema import Schema, fold
 from sheet_schema.side_tabs import (
@@ -61,15 +61,6 @@ REQUIRES = Inputs(
 FORM_KIND = "Form"
 DEFAULT_SOURCE = "Website"
 _CONTACT = ("name", "email", "phone")
-
-
-@dataclass
-class _Person:
-    """A customer an answer may be about: a row of the sheet, or one added this cycle."""
-
-    customer_id: str
-    row: Row | None = None
-    values: dict[str, object] = field(default_factory=dict)  # a new customer's cells
 
 
 @dataclass
@@ -102,14 +93,12 @@ class _Intake:
         self.source = settings.get(FORM_LEAD_SOURCE).strip() or DEFAULT_SOURCE
         self.has_source = snapshot.has_column("Customers", "source")
         self.snapshot = snapshot
-        # The customers (and those this cycle adds), indexed by email, phone or name on first
-        # use: parsing 50,000 phones or folding as many names takes seconds.
-        self.people: list[tuple[_Person, Mapping[str, object], RowFacts | None]] = []
-        self.indexes: dict[str, dict[str, list[_Person]]] = {}
+        # The customers (and those this cycle adds), indexed on first use.
+        self.people = People(self.region)
         self.seen: dict[tuple[str, object], str] = {}
         self.customer_number = highest_number(self.customers, snapshot.tab("Customers"))
         self.interaction_number = highest_number(self.interactions, snapshot.tab("Interactions"))
-        self.new: list[_Person] = []
+        self.new: list[Person] = []
         self.new_ids = snapshot.new_ids
         self.writes: list[CellWrite] = []
         self.appends: list[Append] = []
@@ -120,15 +109,7 @@ class _Intake:
         """Index the customers and the form's earlier interactions (only in a cycle that has
         answers to read). ``facts``: what the validator read in each ready customer (their
         email and phone, normalised), by ID; other rows are read here."""
-        customers = self.snapshot.tab("Customers")
-        by_id = {row.row_id.strip().upper(): row for row in customers if row.row_id}
-        for row in customers:
-            # A row merged into another (automations.rules.merges) stands for the kept one.
-            kept, hops = row, 0
-            while is_merged(kept) and merged_into(kept) in by_id and hops < len(by_id):
-                kept, hops = by_id[merged_into(kept)], hops + 1
-            if not is_merged(kept):
-                self._index(_Person(kept.row_id or "", kept), row.raw, facts.get(row.row_id or ""))
+        self.people.add_sheet(self.snapshot.tab("Customers"), facts)
         for row in self.snapshot.tab("Interactions"):
             if row.get("kind") == self.kind and row.row_id:
                 self._remember(row.text("customer_id"), row.get("date"), row.text("summary"), row)
@@ -139,37 +120,6 @@ class _Intake:
         if at is not None and at < len(cells) and cell_text(cells[at]).strip():
             return False
         return any(cell_text(c).strip() for i, c in enumerate(cells) if i != at)
-
-    def _index(
-        self, person: _Person, raw: Mapping[str, object], facts: RowFacts | None = None
-    ) -> None:
-        self.people.append((person, raw, facts))
-        for kind, index in self.indexes.items():
-            if key := self._key(kind, raw, facts):
-                index[key].append(person)
-
-    def _key(self, kind: str, raw: Mapping[str, object], facts: RowFacts | None) -> str | None:
-        """A customer's email, phone or name as compared (the validator's reading if given)."""
-        if facts is not None and kind != "name":
-            return facts.email if kind == "email" else facts.phone
-        typed = cell_text(raw.get(kind)).strip()
-        if not typed:
-            return None
-        if kind == "email":
-            return email_key(typed)
-        if kind == "phone":
-            return e164(typed, self.region)
-        return " ".join(fold(typed).split())
-
-    def lookup(self, kind: str, key: str) -> list[_Person]:
-        """The customers with this email, phone or name (``kind``)."""
-        if kind not in self.indexes:
-            index: dict[str, list[_Person]] = defaultdict(list)
-            for person, raw, facts in self.people:
-                if found := self._key(kind, raw, facts):
-                    index[found].append(person)
-            self.indexes[kind] = index
-        return self.indexes[kind].get(key, [])
 
     def _remember(self, customer: str, when: object, summary: str, row: Row | str) -> None:
         who = customer.strip().upper()
@@ -227,20 +177,6 @@ class _Intake:
         index = next(i for i, k in self.layout.mapping.mapped.items() if k == key)
         return self.layout.header[index]
 
-    def find(self, answer: _Answer) -> list[_Person]:
-        """The customers this answer is about: by email, else phone, else (neither given) name."""
-        typed = answer.texts.get("email", "")
-        email = email_key(typed) if typed else ""
-        phone = e164(answer.texts.get("phone", ""), self.region)
-        if email and (found := self.lookup("email", email)):
-            return found
-        if phone and (found := self.lookup("phone", phone)):
-            return found
-        name = " ".join(fold(answer.texts.get("name", "")).split())
-        if not email and not phone and name:
-            return self.lookup("name", name)
-        return []
-
     def take(self, number: int, cells: Sequence[object]) -> None:
         """Plan what one answer row becomes."""
         answer = self.read(number, cells)
@@ -252,7 +188,7 @@ class _Intake:
             text = messages.render("form.rejected", self.language, {"reason": why})
             self._mark(answer, f"{text} · {self.stamp}")
             return
-        found = self.find(answer)
+        found = self.people.find(answer.texts)
         if found and (
             not found[0].customer_id or ("Customers", found[0].customer_id) in self.new_ids
         ):
@@ -296,19 +232,19 @@ class _Intake:
         needs.append(("Interactions", interaction))
         self._mark(answer, f"{person.customer_id} · {self.stamp}", tuple(needs))
 
-    def _add(self, answer: _Answer, when: datetime) -> _Person:
+    def _add(self, answer: _Answer, when: datetime) -> Person:
         self.customer_number += 1
         customer_id = format_id(self.customers.id_prefix or "C", self.customer_number)
         values: dict[str, object] = {"id": customer_id, **answer.values, "created": when.date()}
         if "source" not in values and self.has_source:
             source = read_cell(self.customers.column("source"), self.source, self.context)
             values["source"] = source.value if source.issue is None else self.source
-        person = _Person(customer_id, None, values)
+        person = Person(customer_id, None, values)
         self.new.append(person)
-        self._index(person, values)
+        self.people.add(person, values)
         return person
 
-    def _fill(self, person: _Person, answer: _Answer) -> list[tuple[str, str]]:
+    def _fill(self, person: Person, answer: _Answer) -> list[tuple[str, str]]:
         """Fill the customer's empty cells; an answer differing from a filled cell becomes a
         line of the interaction. The rows this needs written (the customer when filled)."""
         filled = False
@@ -332,7 +268,7 @@ class _Intake:
                 params = {"question": self._question(key), "answer": "\x00a", "current": "\x00c"}
                 line = messages.render("form.differs", self.language, params)
                 answer.lines.append(line.replace("\x00a", text).replace("\x00c", current))
-        self._index(person, {**(person.row.raw if person.row else {}), **answer.texts})
+        self.people.add(person, {**(person.row.raw if person.row else {}), **answer.texts})
         return [("Customers", person.customer_id)] if filled else []
 
     def _differs(self, key: str, current: str, text: str) -> bool:
