@@ -25,7 +25,7 @@ Conventions, chosen so the numbers are explainable to an owner:
 * Overview KPIs count events in the period (created, closed, sold, sent) and compare with the
   period of the same length just before it.
 * Each page and report says which date its period filters on (``basis.*`` in
-  :mod:`dashboard.i18n`).
+  :mod:`dashboard.strings`).
 """
 
 from __future__ import annotations
