@@ -262,6 +262,10 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "part.forms": N_("Form intake"),
     "guard.not_updated": N_("not updated"),
     "guard.tab_missing": N_("the {tab} tab is missing"),
+    "guard.tab_renamed": N_(
+        "the {tab} tab is missing, but '{title}' has its columns: if it was renamed, rename it "
+        "back to {tab}"
+    ),
     "guard.tab_unreadable": N_("the header row of the {tab} tab cannot be read"),
     "guard.column_missing": N_("the {column} column of {tab} is missing (renamed?)"),
     "status.all_ran": N_("Nothing: every rule ran."),

@@ -34,6 +34,7 @@ from sheet_schema.layout_plan import (
 )
 from sheet_schema.lists import LISTS
 from sheet_schema.reading import match_worksheets
+from sheet_schema.renamed_tabs import find_lookalikes
 from sheet_schema.schema import Column, ColumnType, Schema, Tab
 
 
@@ -72,10 +73,20 @@ def plan_layout(
     titles, _ = match_worksheets(schema, [s.title for s in sheets])
     by_title = {s.title: s for s in sheets}
     team, list_rows = _team_lists(schema, by_title.get(titles.get(LISTS, "")))
+    # A missing tab whose columns another worksheet has was most likely renamed: adding an empty
+    # one would split the team's rows from the tab the bot reads.
+    renamed = find_lookalikes(
+        schema,
+        [t.name for t in schema.tabs if t.name not in titles],
+        {s.title: [c.text for c in s.header] for s in sheets},
+    )
     tabs: list[TabLayout] = []
     problems: list[str] = []
     others = [s for s in sheets if s.title not in titles.values()]
     for tab in team.tabs:
+        if tab.name in renamed:
+            problems.append(f"{renamed[tab.name].note()} No empty {tab.name} tab was added.")
+            continue
         if tab.name not in titles:
             renamed = renamed_away(tab, others)
             if renamed is not None:

@@ -212,9 +212,13 @@ class LayoutPlan:
         lines = []
         if self.is_empty():
             subject = name[:1].upper() + name[1:]
-            lines.append(
-                f"{subject} is already set up for SheetCRM: nothing to add, nothing changed."
-            )
+            if self.problems:
+                # Not set up yet: what is left (below) needs the team first.
+                lines.append(f"{subject}: nothing else to add, nothing changed.")
+            else:
+                lines.append(
+                    f"{subject} is already set up for SheetCRM: nothing to add, nothing changed."
+                )
         else:
             lines.append(f"Set up {name} for SheetCRM{how}:")
             added = [t.tab.name for t in self.tabs if t.new]

@@ -82,6 +82,8 @@ class TabIssue:
     code: str
     message: str
     column: str | None = None
+    # For a missing tab: a worksheet SheetCRM does not know that has its columns (renamed?).
+    lookalike: str | None = None
 
 
 @dataclass(frozen=True)

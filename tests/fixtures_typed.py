@@ -173,6 +173,24 @@ class Workbook:
         book.remove(book[title])
         book.save(self.path)
 
+    def rename_tab(self, title: str, new: str) -> None:
+        """Double-click the tab's name and type another."""
+        if self.google:
+            emulator, spreadsheet, _ = self.google
+            emulator.edits.rename_sheet(spreadsheet, title, new)
+            return
+        book = load_workbook(self.path)
+        book[title].title = new
+        book.save(self.path)
+
+    def titles(self) -> list[str]:
+        """The worksheets' names, left to right."""
+        if self.google:
+            emulator, spreadsheet, _ = self.google
+            with emulator.store.read(spreadsheet) as book:
+                return [str(sheet.properties["title"]) for sheet in book.sheets]
+        return list(load_workbook(self.path, read_only=True).sheetnames)
+
     def delete_rows(self, title: str, first: int, count: int) -> None:
         """Select rows ``first``..``first + count - 1`` (1-based) and delete them."""
         if self.google:

@@ -43,12 +43,18 @@ class Missing:
     tab: str
     column: str | None = None  # None: the whole tab
     unreadable: bool = False  # the tab exists but its header row cannot be read
+    # A worksheet SheetCRM does not know that has the missing tab's columns (renamed?).
+    lookalike: str | None = None
 
     def sentence(self, language: str) -> str:
         """Why, in the workbook's language ("the Deals tab is missing")."""
         if self.column is not None:
             return messages.render(
                 "guard.column_missing", language, {"tab": self.tab, "column": self.column}
+            )
+        if self.lookalike is not None:
+            return messages.render(
+                "guard.tab_renamed", language, {"tab": self.tab, "title": self.lookalike}
             )
         code = "guard.tab_unreadable" if self.unreadable else "guard.tab_missing"
         return messages.render(code, language, {"tab": self.tab})
@@ -84,7 +90,11 @@ def missing_inputs(schema: Schema, snapshot: Snapshot, inputs: Inputs) -> tuple[
             )
             if tab.append_only and not unreadable:
                 continue  # the bot creates a missing log tab with its first row
-            found.append(Missing(tab_name, unreadable=unreadable))
+            lookalike = next(
+                (i.lookalike for i in snapshot.tab_issues if i.tab == tab_name and i.lookalike),
+                None,
+            )
+            found.append(Missing(tab_name, unreadable=unreadable, lookalike=lookalike))
             continue
         present = snapshot.columns.get(tab_name, frozenset())
         for header in headers:
@@ -148,7 +158,9 @@ def check_parts(schema: Schema, snapshot: Snapshot, parts: Sequence[Part]) -> Ve
         missing = missing_inputs(schema, snapshot, part.requires)
         if not missing:
             allowed.add(part.key)
-        elif missing != (Missing(part.params.get("tab", "")),):
+        elif [(m.tab, m.column, m.unreadable) for m in missing] != [
+            (part.params.get("tab", ""), None, False)
+        ]:
             groups.setdefault(missing, []).append(part)
         # else: a per-tab part of a tab that is missing has nothing to do; the tab's absence is
         # reported by the rules that need it and in the snapshot's tab issues.

@@ -51,7 +51,7 @@ from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL, build_client
 from sheet_schema.backends.sheets_reread import Seen, current_states
 from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.backends.sheets_tags import a1_filter
-from sheet_schema.backends.sheets_values import whole_sheet
+from sheet_schema.backends.sheets_values import row_range, whole_sheet
 from sheet_schema.backends.sheets_write import (
     Reread,
     TabWrite,
@@ -62,6 +62,7 @@ from sheet_schema.backends.sheets_write import (
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
 from sheet_schema.reading import Grid, RowFilter, build_snapshot, match_worksheets, wanted_tabs
+from sheet_schema.renamed_tabs import missing_tabs, with_lookalikes
 from sheet_schema.schema import Schema, Tab
 from sheet_schema.settings import Settings
 from sheet_schema.side_tabs import place_marks, side_titles, with_side_tabs
@@ -194,6 +195,14 @@ class GoogleSheetsBackend:
                 every_title,
                 lambda wanted: self._batch_get({t: whole_sheet(t) for t in wanted}),
                 fetched=grids,
+            )
+        if missing_tabs(snapshot):
+            # One more batchGet, only while a tab is missing: row 1 of the worksheets SheetCRM
+            # does not know (one of them may be that tab, renamed).
+            others = [t for t in every_title if self.schema.find_tab(t) is None]
+            headers = self._batch_get({t: row_range(t, 1) for t in others})
+            snapshot = with_lookalikes(
+                self.schema, snapshot, {t: next(iter(g), []) for t, g in headers.items()}
             )
         self._remember(grids, partial=wanted is not None)
         self._follow(snapshot.settings)

@@ -22,6 +22,7 @@ from sheet_schema.highlights import RuleInfo
 from sheet_schema.init_rows import SETTINGS
 from sheet_schema.layout_plan import CellInfo, SheetInfo
 from sheet_schema.lists import LISTS
+from sheet_schema.reading import match_worksheets
 from sheet_schema.schema import Schema
 
 NEW_TAB_ROWS = 1000
@@ -49,10 +50,14 @@ def init_data_ranges(schema: Schema, metadata: Mapping[str, Any]) -> list[str]:
     and the whole Settings and Lists tabs, to add the rows they lack (and the Lists tab's
     values are what the dropdowns offer)."""
     titles = [_props(s).get("title", "") for s in metadata.get("sheets", [])]
+    found, _ = match_worksheets(schema, titles)
+    # While a tab is missing, row 1 of the worksheets SheetCRM does not know too: one of them
+    # may be that tab, renamed (init then says so instead of adding an empty one).
+    others = len(found) < len(schema.tabs)
     return [
         quote_title(t) if _is_whole(schema, t) else f"{quote_title(t)}!1:2"
         for t in titles
-        if schema.find_tab(t) is not None
+        if others or schema.find_tab(t) is not None
     ]
 
 

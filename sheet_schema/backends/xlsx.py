@@ -11,7 +11,7 @@ over the original (:mod:`xlsx_saving`), so a crash never leaves a half-written w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from io import BytesIO
@@ -32,6 +32,7 @@ from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import RowFilter, build_snapshot, match_worksheets, wanted_tabs
+from sheet_schema.renamed_tabs import missing_tabs, with_lookalikes
 from sheet_schema.schema import Schema
 from sheet_schema.side_tabs import PlacedMarks, form_tab_name, place_marks, with_side_tabs
 from sheet_schema.tab_writer import TabState
@@ -78,6 +79,8 @@ class XlsxBackend:
                 init_command=init_command(self.path),
                 only=only,
             )
+        if missing_tabs(snapshot):
+            snapshot = with_lookalikes(self.schema, snapshot, self._other_headers())
         if tabs is not None or not form_tab_name(snapshot.settings):
             return snapshot
         # The form answers tab Settings names: known only once Settings is read.
@@ -89,6 +92,17 @@ class XlsxBackend:
                     names,
                     lambda titles: {t: read_sheet(str(self.path), t) for t in titles},
                 )
+            except CalamineError as error:
+                raise InvalidFileException(str(error)) from None
+
+    def _other_headers(self) -> dict[str, Sequence[object]]:
+        """Row 1 of each worksheet SheetCRM does not know (read only when a tab is missing: one
+        of them may be that tab, renamed)."""
+        with explained_errors(self.path):
+            try:
+                names = CalamineWorkbook.from_path(str(self.path)).sheet_names
+                others = [n for n in names if self.schema.find_tab(n) is None]
+                return {n: next(iter(read_sheet(str(self.path), n)), []) for n in others}
             except CalamineError as error:
                 raise InvalidFileException(str(error)) from None
 
