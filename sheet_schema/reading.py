@@ -217,7 +217,7 @@ def read_rows(
 
 def _blank_header_issues(tab: Tab, grid: Grid, headers: HeaderMap) -> list[TabIssue]:
     issues = []
-    for index in headers.blank:
+    for index in sorted({*headers.blank, *_past_the_headers(grid, headers.width)}):
         if any(index < len(r) and cell_text(r[index]).strip() for r in grid[1:]):
             issues.append(
                 TabIssue(
@@ -229,6 +229,18 @@ def _blank_header_issues(tab: Tab, grid: Grid, headers: HeaderMap) -> list[TabIs
                 )
             )
     return issues
+
+
+def _past_the_headers(grid: Grid, width: int) -> set[int]:
+    """Columns right of the last header that hold something (a pasted row running on): they
+    have no header either. One look at each row's cells past ``width``; none in a tidy tab."""
+    found: set[int] = set()
+    for cells in grid[1:]:
+        for index in range(width, len(cells)):
+            value = cells[index]
+            if index not in found and value is not None and value != "":
+                found.add(index)
+    return found
 
 
 def wanted_tabs(schema: Schema, tabs: Collection[str] | None) -> frozenset[str] | None:

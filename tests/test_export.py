@@ -15,17 +15,22 @@ from openpyxl import load_workbook
 
 from automations.cli import main
 from sheet_schema.backends.xlsx_init import create_workbook
+from sheet_schema.headers import column_letter
 from sheet_schema.schema import Schema
 from tests.fixtures_google import (
+    FakeTime,
     crm_workbook,
+    fake_time,
     headers,
     schema,
     service_account_file,
     sheets_emulator,
 )
+from tests.fixtures_rules import SCHEMA
+from tests.fixtures_typed import make_workbook
 from tests.sheets_emulator import EmulatorServer
 
-__all__ = ["schema", "service_account_file", "sheets_emulator"]
+__all__ = ["fake_time", "schema", "service_account_file", "sheets_emulator"]
 
 TYPED = [
     # name, email, phone, notes, their own column
@@ -166,3 +171,44 @@ def test_export_of_an_unknown_tab_says_which_tabs_exist(
     assert main(["export", "--workbook", str(workbook), "--tab", "Pipeline"]) == 2
     err = capsys.readouterr().err
     assert "No tab 'Pipeline'" in err and "Customers" in err
+
+
+@pytest.mark.parametrize("backend", ["xlsx", "google"])
+def test_export_says_which_cells_without_a_header_it_leaves_out(
+    backend: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    sheets_emulator: EmulatorServer,
+    service_account_file: Path,
+    fake_time: FakeTime,
+) -> None:
+    # A row pasted into Customers runs two cells past the last header (no header above them).
+    workbook = make_workbook(backend, tmp_path, sheets_emulator, service_account_file, fake_time)
+    last = len(headers(SCHEMA, "Customers"))
+    past = [column_letter(last), column_letter(last + 1)]  # Z and AA
+    if workbook.google is None:
+        book = load_workbook(workbook.path)
+        book["Customers"][f"{past[0]}3"] = "VIP"
+        book["Customers"][f"{past[1]}3"] = "pasted 2026"
+        book.save(workbook.path)
+        where = ["--workbook", str(workbook.path)]
+    else:
+        emulator, spreadsheet, _ = workbook.google
+        emulator.edits.insert_columns(spreadsheet, "Customers", last, 2)  # Sheets grows on paste
+        cells = f"'Customers'!{past[0]}3:{past[1]}3"
+        emulator.edits.set_values(spreadsheet, cells, [["VIP", "pasted 2026"]])
+        monkeypatch.setenv("SHEETCRM_SHEETS_API_URL", emulator.base_url)
+        where = ["--spreadsheet", spreadsheet, "--credentials", str(service_account_file)]
+    out = tmp_path / "customers.csv"
+    assert main(["export", *where, "--tab", "Customers", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "Exported 3 rows of Customers" in said.out
+    assert said.err.splitlines() == [
+        f"sheetcrm export: Customers column {letter} holds data but has no header: not "
+        "exported. Give it a header to export it."
+        for letter in past
+    ]
+    rows = _read_csv(out)
+    assert len(rows[0]) == last
+    assert not any("VIP" in text or "pasted" in text for row in rows for text in row)

@@ -12,7 +12,7 @@ from sheet_schema.schema import Schema
 
 
 def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
-    from automations.intake.export import check_destination, export_tab
+    from automations.intake.export import check_destination, export_tab, left_out
 
     try:
         out = check_destination(args.out or f"{args.tab}.{args.format}")
@@ -21,6 +21,9 @@ def _cmd_export(args: argparse.Namespace, schema: Schema) -> int:
     except ValueError as error:
         print(f"sheetcrm export: {error}", file=sys.stderr)
         return 2
+    tab = schema.find_tab(args.tab)
+    for sentence in left_out(snapshot, tab.name if tab else args.tab):
+        print(f"sheetcrm export: {sentence}", file=sys.stderr)
     return 0
 
 

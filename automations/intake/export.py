@@ -45,6 +45,18 @@ def tab_table(snapshot: Snapshot, schema: Schema, tab_name: str) -> list[list[st
     return table
 
 
+def left_out(snapshot: Snapshot, tab_name: str) -> list[str]:
+    """One sentence per column of the tab that holds data but has no header: the export has no
+    name to give it, so its cells are not in the file (the reader found them, see
+    :mod:`sheet_schema.reading`)."""
+    return [
+        f"{tab_name} column {issue.column} holds data but has no header: not exported. "
+        "Give it a header to export it."
+        for issue in snapshot.tab_issues
+        if issue.tab == tab_name and issue.code == "header.blank"
+    ]
+
+
 def check_destination(typed: str) -> Path:
     """The file ``--out`` names; ValueError (one sentence) when it cannot take a new file: it
     is (or ends like) a folder, or its folder does not exist. Checked before anything is read."""
