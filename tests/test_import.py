@@ -22,7 +22,7 @@ from sheet_schema.backends.xlsx import XlsxBackend
 from sheet_schema.backends.xlsx_cells import append_rows
 from sheet_schema.backends.xlsx_init import create_workbook
 from sheet_schema.cells import serial_to_datetime
-from sheet_schema.schema import Schema
+from sheet_schema.schema import Schema, load_schema
 from tests.fixtures_google import (
     FakeTime,
     backend_for,
@@ -131,8 +131,8 @@ def test_import_into_xlsx_adds_merges_rejects_and_is_idempotent(
         "line 4: rejected: required Name empty",
         "line 6: already there: same values as file line 2",
     ]
-    assert "Birthday: '31/02/1990' cannot be read" in out
-    assert "Source: 'Radio' cannot be read" in out
+    assert "Birthday: '31/02/1990'" in out and "Source: 'Radio' is not one of " in out
+    assert "cannot be read" not in out
 
     assert main(args) == 0
     assert "Wrote 2 new rows and filled 1 empty cell of duplicates" in capsys.readouterr().out
@@ -247,3 +247,27 @@ def test_a_cell_typed_between_plan_and_write_is_kept_not_overwritten(
     ]
     ana = XlsxBackend(workbook, schema).read().by_id("Customers")["C-0007"]
     assert ana.text("phone") == "+34 955 000 000"
+
+
+def test_import_says_of_a_value_not_in_the_list_what_the_bot_writes_in_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `sheetcrm init`, then a file whose Source is no value of the team's list and whose
+    # birthday cannot exist: both are imported as typed, and the import must say of them the
+    # very sentences the bot's next cycle writes in the row's Problems cell.
+    path = tmp_path / "crm.xlsx"
+    assert main(["init", "--workbook", str(path)]) == 0
+    rows = [["Name", "Source", "Birthday"], ["Dora Reis", "Search engine", "31/02/1990"]]
+    source = _write_csv(tmp_path / "leads.csv", rows, ",", "utf-8")
+    capsys.readouterr()
+    assert main(["import", str(source), "--tab", "Customers", "--workbook", str(path)]) == 0
+    said = capsys.readouterr().out
+    assert "cannot be read" not in said
+    assert main(["run", "--workbook", str(path)]) == 0
+    dora = next(r for r in XlsxBackend(path, load_schema()).read().tab("Customers"))
+    assert (dora.text("source"), dora.text("birthday")) == ("Search engine", "31/02/1990")
+    written = dora.text("problems").splitlines()
+    assert len(written) == 2 and written[0].startswith("Birthday: '31/02/1990'")
+    assert written[1].startswith("Source: 'Search engine' is not one of Website, ")
+    flagged = [line.strip() for line in said.splitlines() if line.endswith("(1 row: line 2)")]
+    assert sorted(flagged) == [f"{sentence} (1 row: line 2)" for sentence in written]

@@ -158,9 +158,10 @@ def test_leads_without_a_name_column_say_so_once_and_which_column_to_map(
     line = _lines_of_file(leads, leads["Lead Source"] == "blog")
     assert len(line) == 1
     assert (
-        "Source: 'blog' cannot be read; imported as typed and flagged by the bot in Problems "
-        f"(1 row: line {line[0]})"
+        "Source: 'blog' is not one of Website, Referral, Google Ads, Facebook, Instagram, "
+        "Email, Event, Cold call, Partner, Walk-in or Other. "
     ) in out
+    assert f"(1 row: line {line[0]})" in out
     assert "1 rows" not in out and "none of your columns" not in out
 
 
@@ -183,8 +184,9 @@ def test_values_read_as_another_are_listed_and_a_bare_google_stays_as_typed(
         # Organic or paid? A bare "Google" is kept as typed, shown as not in the list.
         assert "'Google Ads'" not in out
         assert (
-            "  Source: 'Google' cannot be read; imported as typed and flagged by the bot in "
-            f"Problems ({google:,} rows: lines "
+            "  Source: 'Google' is not one of Website, Referral, Google Ads, Facebook, "
+            "Instagram, Email, Event, Cold call, Partner, Walk-in or Other. Did you mean "
+            f"Google Ads? ({google:,} rows: lines "
         ) in out
     customers = XlsxBackend(path, SCHEMA).read().tab("Customers")
     written = pd.Series([c.text("source") for c in customers])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,10 +38,12 @@ def _where(numbers: Sequence[int]) -> str:
     return f"{len(numbers):,} rows: lines {shown}"
 
 
-def _lines_of(flagged: dict[tuple[str, str], list[int]]) -> list[str]:
+def _lines_of(
+    flagged: dict[tuple[str, str], list[int]], notes: Mapping[tuple[str, str], str]
+) -> list[str]:
+    """A line per value kept as typed: what the bot will say of it, and which rows."""
     return [
-        f"  {header}: {text!r} cannot be read; imported as typed and flagged by the bot "
-        f"in Problems ({_where(numbers)})"
+        f"  {notes.get((header, text), f'{header}: {text!r} cannot be read.')} ({_where(numbers)})"
         for (header, text), numbers in sorted(flagged.items(), key=lambda item: -len(item[1]))
     ]
 
@@ -80,7 +82,7 @@ def _unmapped_required(planned: ImportPlan) -> list[str]:
 
 def describe_plan(planned: ImportPlan) -> list[str]:
     """The mapping, the counts, a line per reason rows are merged, already there or rejected,
-    and the values that cannot be read."""
+    and the values imported as typed that the bot will flag."""
     source = planned.source
     lines = [
         f"{source.path}: {counted(len(source.rows), 'row')} ({source.description}) into "
@@ -100,8 +102,10 @@ def describe_plan(planned: ImportPlan) -> list[str]:
         for flag in outcome.flags:
             flagged[flag].append(outcome.line)
     if flagged:
-        lines.append("Values that cannot be read:")
-        lines.extend(_lines_of(flagged))
+        lines.append(
+            "Values imported as typed, which the bot will flag in the rows' Problems cells:"
+        )
+        lines.extend(_lines_of(flagged, planned.notes))
     lines.extend(_ambiguous_lines(planned))
     lines.extend(_reading_lines(planned))
     return lines

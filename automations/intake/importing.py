@@ -29,16 +29,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from automations import messages
 from automations.intake.files import SourceTable
 from automations.intake.likely import Likely, LikelyIndex
 from automations.intake.mapping import ColumnMapping
 from automations.rules.activity import id_key
 from automations.rules.ids import assign_ids, format_id, highest_number
 from automations.rules.references import ReferenceIndex, normal_email
+from automations.rules.row_checks import Checker
+from automations.rules.validate import problem_text
 from sheet_schema.cells import CellContext, cell_text, read_cell
 from sheet_schema.merges import POSSIBLE_DUPLICATE, is_merged, merged_into
-from sheet_schema.model import Append, CellWrite, IdAssignment, Plan, Row, Snapshot
-from sheet_schema.schema import ColumnType, Schema, Tab, fold
+from sheet_schema.model import Append, CellIssue, CellWrite, IdAssignment, Plan, Row, Snapshot
+from sheet_schema.schema import Column, ColumnType, Schema, Tab, fold
 
 ADDED, MERGED, PRESENT, REJECTED = "added", "merged", "already there", "rejected"
 
@@ -79,6 +82,8 @@ class ImportPlan:
     outcomes: tuple[Outcome, ...]
     plan: Plan
     counts: Mapping[str, int] = field(default_factory=dict)
+    # (column header, text) of each value kept as typed -> what the bot's Problems cell will say
+    notes: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +140,8 @@ class _Planner:
         # Built on the first customer to add (an import that adds nothing needs none).
         self.likely: LikelyIndex | None = None
         self.snapshot = snapshot
+        self.notes: dict[tuple[str, str], str] = {}
+        self.checker: Checker | None = None  # built for the first value kept as typed
         self.pending_emails: dict[str, _Pending] = {}
         targets = {
             c.key: c.references
@@ -180,12 +187,26 @@ class _Planner:
                     read.ambiguous[key] = (column.header, text)
                 else:
                     read.flags.append((column.header, text))
+                    if (column.header, text) not in self.notes:
+                        self.notes[(column.header, text)] = self.note(column, cell.issue, text)
             else:
                 read.values[key] = cell.value
                 read.same[key] = _comparable(cell.value, text)
                 if column.type is ColumnType.CHOICE and fold(str(cell.value)) != fold(text):
                     read.readings[key] = (column.header, text, str(cell.value))
         return read
+
+    def note(self, column: Column, issue: CellIssue | None, text: str) -> str:
+        """The sentence the bot's next cycle writes in Problems for this value, so the import
+        says the same ("Source: 'Search engine' is not one of ...")."""
+        language = self.snapshot.settings.language
+        if issue is None:
+            return messages.render(
+                "cell.unreadable", language, {"column": column.header, "value": text}
+            )
+        if self.checker is None:
+            self.checker = Checker(self.snapshot)
+        return problem_text(self.tab, [self.checker.cell_problem(column, issue)], language)
 
     def plan_row(self, line: int, cells: tuple[object, ...]) -> Outcome:
         """The outcome of one file row; added and merged rows go into the plan."""
@@ -328,4 +349,4 @@ def plan_import(
     counts = {kind: 0 for kind in (ADDED, MERGED, PRESENT, REJECTED)}
     for outcome in outcomes:
         counts[outcome.kind] += 1
-    return ImportPlan(mapping.tab, mapping, source, outcomes, planner.plan(), counts)
+    return ImportPlan(mapping.tab, mapping, source, outcomes, planner.plan(), counts, planner.notes)

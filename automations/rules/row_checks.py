@@ -173,6 +173,10 @@ class Checker:
         problems.extend(self._tab_checks(tab, row))
         return RowFacts(tuple(problems), email, phone)
 
+    def cell_problem(self, column: Column, issue: CellIssue) -> Problem:
+        """What the bot says of a cell that cannot be read (``sheetcrm import`` says the same)."""
+        return self._cell_issue(column, issue)
+
     def _cell_issue(self, column: Column, issue: CellIssue) -> Problem:
         params = dict(issue.params)
         value = issue.raw
