@@ -88,9 +88,10 @@ def plan_layout(
             problems.append(f"{renamed[tab.name].note()} No empty {tab.name} tab was added.")
             continue
         if tab.name not in titles:
-            renamed = renamed_away(tab, others)
-            if renamed is not None:
-                problems.append(f"{renamed} Then run `{init_command}` again.")
+            # Fewer of its columns, but the bot's IDs in row 2: the same tab renamed too.
+            away = renamed_away(tab, others)
+            if away is not None:
+                problems.append(f"{away} Then run `{init_command}` again.")
                 continue
             tabs.append(_plan_tab(schema, tab, SheetInfo(title=tab.name), features, new=True))
             continue
