@@ -80,6 +80,8 @@ class CycleReport:
     references_unresolved: int = 0
     references_ambiguous: int = 0
     references_empty: int = 0  # rows typed with their reference (a deal's customer) empty
+    # Rows appended, by worksheet (they add up to rows_appended).
+    rows_appended_by_tab: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The report as one line of JSON."""
@@ -177,6 +179,7 @@ def run_cycle(
         problems_found=sum(problems.values()),
         cells_written=applied.cells_written,
         rows_appended=applied.rows_appended,
+        rows_appended_by_tab=dict(applied.appended),
         rows_marked=applied.rows_marked,
         ids_assigned=applied.ids_assigned,
         emails_planned=mail.selected,

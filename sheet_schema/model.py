@@ -285,3 +285,6 @@ class ApplyReport:
     cells_corrected: int = 0
     # Rows of a form's answers tab marked as read (:class:`RowMark`).
     rows_marked: int = 0
+    # Rows appended, by worksheet (Stage history, Mail log, Bot status...): they add up to
+    # ``rows_appended``.
+    appended: Mapping[str, int] = field(default_factory=dict)

@@ -49,6 +49,10 @@ class ResolvedPlan:
     cells_written: int
     rows_appended: int
 
+    def appended(self) -> dict[str, int]:
+        """Rows appended, by worksheet title."""
+        return {title: len(rows) for title, rows in self.appends.items() if rows}
+
 
 def resolve_plan(schema: Schema, plan: Plan, states: Mapping[str, TabState]) -> ResolvedPlan:
     """Turn a plan into concrete cell updates and appends against the current sheet state.

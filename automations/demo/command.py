@@ -183,7 +183,9 @@ def summary(
         lines.append(
             "  Cells by column: " + ", ".join(f"{c} {n}" for c, n in columns.most_common())
         )
-    appended = Counter(a.tab for a in plan.appends)
+    # Every tab the write appended to (Stage history, Mail log, Bot status...), so the rows add
+    # up to the total above.
+    appended = report.rows_appended_by_tab
     if appended:
         lines.append("  Rows appended: " + ", ".join(f"{t} {n}" for t, n in appended.items()))
     lines.extend(f"Note: {issue}" for issue in report.tab_issues)

@@ -38,6 +38,7 @@ the hand-over record is a local file, written once per email, never a Sheets wri
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -349,6 +350,7 @@ def _combined(first: ApplyReport, second: ApplyReport) -> ApplyReport:
     return ApplyReport(
         cells_written=first.cells_written + second.cells_written,
         rows_appended=first.rows_appended + second.rows_appended,
+        appended=dict(Counter(first.appended) + Counter(second.appended)),
         ids_assigned=first.ids_assigned + second.ids_assigned,
         skipped=first.skipped + second.skipped,
         api_calls=second.api_calls or first.api_calls,

@@ -230,6 +230,7 @@ class GoogleSheetsBackend:
         return ApplyReport(
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
+            appended=resolved.appended(),
             ids_assigned=resolved.ids_assigned - len(lost),
             skipped=(*reread.skipped, *resolved.skipped, *lost, *unresolved, *marks.skipped),
             api_calls=self.api_calls,

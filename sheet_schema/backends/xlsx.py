@@ -162,6 +162,7 @@ class XlsxBackend:
         return ApplyReport(
             cells_written=resolved.cells_written,
             rows_appended=resolved.rows_appended,
+            appended=resolved.appended(),
             ids_assigned=resolved.ids_assigned,
             skipped=resolved.skipped + tuple(marks.skipped),
             api_calls={"file.read": 2, "file.write": 1},
