@@ -10,7 +10,6 @@ team's Lists tab and columns.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -82,17 +81,11 @@ def plan_layout(
     )
     tabs: list[TabLayout] = []
     problems: list[str] = []
-    others = [s for s in sheets if s.title not in titles.values()]
     for tab in team.tabs:
         if tab.name in renamed:
             problems.append(f"{renamed[tab.name].note()} No empty {tab.name} tab was added.")
             continue
         if tab.name not in titles:
-            # Fewer of its columns, but the bot's IDs in row 2: the same tab renamed too.
-            away = renamed_away(tab, others)
-            if away is not None:
-                problems.append(f"{away} Then run `{init_command}` again.")
-                continue
             tabs.append(_plan_tab(schema, tab, SheetInfo(title=tab.name), features, new=True))
             continue
         info = by_title[titles[tab.name]]
@@ -103,35 +96,6 @@ def plan_layout(
             continue
         tabs.append(replace(planned, rows=list_rows) if tab.name == LISTS else planned)
     return LayoutPlan(tabs=tuple(tabs), problems=tuple(problems))
-
-
-def renamed_away(tab: Tab, others: Sequence[SheetInfo]) -> str | None:
-    """Why ``tab`` is not added, when a worksheet SheetCRM does not know is most likely it renamed
-    ("Customers" -> "Customer list"): it has the tab's ID column with one of the bot's IDs
-    (``C-0001``) in row 2. An empty tab added beside it would leave every deal naming no customer.
-    """
-    if tab.id_prefix is None:
-        return None
-    pattern = re.compile(rf"{re.escape(tab.id_prefix)}-\d+", re.IGNORECASE)
-    for info in others:
-        try:
-            headers = map_headers(tab, [c.text for c in info.header])
-        except HeaderError:
-            continue
-        at = headers.positions.get("id")
-        if (
-            at is None
-            or at >= len(info.second)
-            or not pattern.fullmatch(info.second[at].text.strip())
-        ):
-            continue
-        return (
-            f"{tab.name}: not added. The tab {info.title!r} has its columns and its IDs "
-            f"({info.second[at].text.strip()} in row 2): it is most likely {tab.name} renamed. "
-            f"Give it back its name (or an alias: {', '.join(tab.aliases[:3]) or tab.name}); "
-            "if it is another tab, rename its ID column."
-        )
-    return None
 
 
 def _team_lists(schema: Schema, info: SheetInfo | None) -> tuple[Schema, AddedRows]:
