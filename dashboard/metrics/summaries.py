@@ -35,6 +35,11 @@ COUNTS = frozenset(
     {"new_leads", "new_deals", "deals_won", "customers_won", "emails_sent", "missing"}
 )
 
+# The overview's figures per group: the KPIs, with beside the revenue how many of its sales have
+# no amount (a group whose only sale has none shows 0.00, and this says 0.00 is not the story).
+_AT = KPI_KEYS.index("won_revenue") + 1
+OVERVIEW_SUMMARY = (*KPI_KEYS[:_AT], "missing", *KPI_KEYS[_AT:])
+
 # Per report, its revenue figure and the count of the sales it could not add (no amount).
 INCOMPLETE = {
     "overview": ("won_revenue", "missing"),
@@ -79,15 +84,10 @@ def summary(
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
         # The summary is the period's figures only (kpis also computes the period before).
         current = kpi_values(frames, sales, period, first)
-        figures = {
-            key: int(current[key]) if key in COUNTS else float(current[key]) for key in KPI_KEYS
+        return {
+            key: int(current[key]) if key in COUNTS else float(current[key])
+            for key in OVERVIEW_SUMMARY
         }
-        # Beside the revenue, how many of its sales have no amount: a group whose only sale has
-        # none shows 0.00 revenue, and this says that 0.00 is not the whole story.
-        keys = list(figures)
-        keys.insert(keys.index("won_revenue") + 1, "missing")
-        figures["missing"] = int(current["missing"])
-        return {key: figures[key] for key in keys}
     if kind == "sources":
         if sales is None:
             sales = sales_frame(frames.customers, frames.deals, frames.interactions)
