@@ -10,6 +10,11 @@ from typing import Protocol
 from sheet_schema.model import ApplyReport, Plan, Snapshot
 from sheet_schema.reading import RowFilter
 
+# Where Google's Sheets API answers (tests point SheetCRM at the local emulator instead). Here,
+# not beside the HTTP client, so naming it does not import gspread: a command on an .xlsx file
+# starts without it.
+GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
+
 
 class WorkbookError(RuntimeError):
     """The workbook cannot be read or written; the message says why and what to do.

@@ -45,9 +45,9 @@ from typing import Any
 
 import gspread
 
-from sheet_schema.backends.base import init_command
+from sheet_schema.backends.base import GOOGLE_SHEETS_URL, init_command
 from sheet_schema.backends.sheets_grid import METADATA_FIELDS, Worksheet, room_requests, worksheets
-from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL, build_client
+from sheet_schema.backends.sheets_http import build_client
 from sheet_schema.backends.sheets_reread import Seen, current_states
 from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.backends.sheets_tags import a1_filter

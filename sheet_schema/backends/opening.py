@@ -20,8 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sheet_schema.backends.base import Backend, ConfigurationError
-from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL
+from sheet_schema.backends.base import GOOGLE_SHEETS_URL, Backend, ConfigurationError
 from sheet_schema.schema import Schema, load_schema
 
 DEFAULT_WORKBOOK = Path("sheetcrm.xlsx")

@@ -22,7 +22,7 @@ from google.auth.credentials import Credentials
 from gspread.http_client import HTTPClient
 from requests import Response, Session
 
-from sheet_schema.backends.base import ConfigurationError, WorkbookError
+from sheet_schema.backends.base import GOOGLE_SHEETS_URL, ConfigurationError, WorkbookError
 from sheet_schema.backends.sheets_auth import load_service_account
 from sheet_schema.backends.sheets_retry import (
     Failure,
@@ -31,7 +31,6 @@ from sheet_schema.backends.sheets_retry import (
     parse_retry_after,
 )
 
-GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"
 # Connect quickly or not at all; a 50,000-row read may legitimately take a while to arrive.
 DEFAULT_TIMEOUT = (10.0, 180.0)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheet_schema.backends.base import init_command
-from sheet_schema.backends.sheets_http import GOOGLE_SHEETS_URL, build_client
+from sheet_schema.backends.base import GOOGLE_SHEETS_URL, init_command
+from sheet_schema.backends.sheets_http import build_client
 from sheet_schema.backends.sheets_init_read import (
     init_data_ranges,
     init_metadata_fields,
