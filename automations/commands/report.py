@@ -14,6 +14,7 @@ from automations.arguments import iso_date
 from automations.commands import Subcommands
 from automations.commands.options import build_backend
 from sheet_schema.backends.opening import add_workbook_options
+from sheet_schema.collector import collector_paused
 from sheet_schema.schema import Schema
 
 KINDS = ("overview", "funnel", "sources", "customers")
@@ -47,6 +48,18 @@ def register(commands: Subcommands) -> None:
 
 def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
     """Read the workbook once and print the report."""
+    if args.start and args.end and args.start > args.end:
+        print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
+        return 2
+    # The report is one pass over the snapshot it holds, millions of objects on a large
+    # workbook: the cyclic collector is paused for all of it, not only for the read (the read
+    # pauses it itself), or its full passes walk the snapshot again while the figures are made.
+    with collector_paused():
+        return _report(args, schema)
+
+
+def _report(args: argparse.Namespace, schema: Schema) -> int:
+    """Read the tabs the report needs, compute it, print it (and its warnings to stderr)."""
     from automations.rules.lifecycle import lifecycles_as_of
     from dashboard.metrics import Period
     from dashboard.metrics.cuts import UnknownCut
@@ -57,9 +70,6 @@ def _cmd_report(args: argparse.Namespace, schema: Schema) -> int:
         report_tabs,
     )
 
-    if args.start and args.end and args.start > args.end:
-        print(f"sheetcrm: --from {args.start} is after --to {args.end}", file=sys.stderr)
-        return 2
     tabs = report_tabs(args.kind, args.as_of is not None)
     only = report_rows(args.kind, args.as_of is not None)
     snapshot = build_backend(args, schema).read(tabs, only)

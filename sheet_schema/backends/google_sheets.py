@@ -59,6 +59,7 @@ from sheet_schema.backends.sheets_write import (
     filter_key,
     tagged_write,
 )
+from sheet_schema.collector import collector_paused
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.model import ApplyReport, Plan, SkippedWrite, Snapshot
 from sheet_schema.reading import Grid, RowFilter, build_snapshot, match_worksheets, wanted_tabs
@@ -177,18 +178,19 @@ class GoogleSheetsBackend:
             # on a first read (or a changed setting) it costs one more.
             for side in side_titles(self.settings, every_title).values():
                 ranges.setdefault(side, whole_sheet(side))
-        grids = self._batch_get(ranges)
-        snapshot = build_snapshot(
-            self.schema,
-            grids,
-            read_at,
-            source=self.describe(),
-            tabs=tabs,
-            init_command=init_command(
-                spreadsheet=self.spreadsheet_id, credentials=self.credentials_file
-            ),
-            only=only,
-        )
+        with collector_paused():
+            grids = self._batch_get(ranges)
+            snapshot = build_snapshot(
+                self.schema,
+                grids,
+                read_at,
+                source=self.describe(),
+                tabs=tabs,
+                init_command=init_command(
+                    spreadsheet=self.spreadsheet_id, credentials=self.credentials_file
+                ),
+                only=only,
+            )
         if tabs is None:
             snapshot = with_side_tabs(
                 snapshot,

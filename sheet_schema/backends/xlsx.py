@@ -28,6 +28,7 @@ from sheet_schema.backends.xlsx_layout import follow_lists, workbook_schema, wri
 from sheet_schema.backends.xlsx_patch import header_rows_only, patch_workbook
 from sheet_schema.backends.xlsx_read import explained_errors, parsing_grids, read_sheet
 from sheet_schema.backends.xlsx_saving import check_writable, replace_atomically, save_atomically
+from sheet_schema.collector import collector_paused
 from sheet_schema.headers import HeaderError, map_headers
 from sheet_schema.lists import LISTS
 from sheet_schema.model import ApplyReport, Plan, Snapshot
@@ -69,7 +70,7 @@ class XlsxBackend:
             tab = self.schema.find_tab(title)
             return tab is not None and (wanted is None or tab.name in wanted)
 
-        with parsing_grids(self.path, is_wanted, self._reading_order) as grids:
+        with collector_paused(), parsing_grids(self.path, is_wanted, self._reading_order) as grids:
             snapshot = build_snapshot(
                 self.schema,
                 grids,
