@@ -100,3 +100,16 @@ def test_reads_on_several_threads_resume_the_collector_once_all_end(
         thread.join(timeout=60)
     assert seen == [False]  # still paused for the first read after the second ended
     assert gc.isenabled()
+
+
+def test_a_report_leaves_the_collector_running_even_when_refused(
+    tmp_path: Path, collector_running: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sheetcrm report` pauses the collector for the whole command, its refusals included."""
+    path = typed_workbook(tmp_path)
+    assert main(["report", "customers", "--workbook", str(path), "--json"]) == 0
+    assert '"customers": 2' in capsys.readouterr().out
+    assert gc.isenabled()
+    assert main(["report", "customers", "--by", "Shoe size", "--workbook", str(path)]) == 2
+    assert "not a column of Customers or Deals" in capsys.readouterr().err
+    assert gc.isenabled()
