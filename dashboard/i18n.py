@@ -23,6 +23,7 @@ from dashboard.metrics.revenue import NO_CUSTOMER
 from dashboard.metrics.sources import NO_SOURCE
 from dashboard.metrics.summaries import NO_DATE
 from dashboard.strings import STRINGS
+from dashboard.unreadable import UNKNOWN
 from sheet_schema import formatting
 from sheet_schema.labels import choice_label
 from sheet_schema.translation import LANGUAGES, language_of, translated
@@ -94,6 +95,8 @@ class Translator:
             return self("value.not_set")
         if text == NO_DATE:
             return self("value.no_date")
+        if text == UNKNOWN:  # a cut's group of rows whose column cannot be read
+            return self("value.unknown")
         if text.endswith(NOT_IN_LIST):
             return self("value.not_in_list", value=text[: -len(NOT_IN_LIST)])
         return text

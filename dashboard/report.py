@@ -9,7 +9,7 @@ check or export exactly what the owner sees. Every report says which date its pe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -259,7 +259,10 @@ def _as_of(frames: Frames, request: ReportRequest, counting_customers: bool = Fa
     ids = customers["id"].astype(str)
     customers["lifecycle"] = ids.map(lambda c: found[c][0] if c in found else None)
     customers["segment"] = ids.map(lambda c: (found[c][1] or None) if c in found else None)
-    return frames.replace_tables(customers=customers)
+    # Computed, not read: a renamed or missing Lifecycle/Segment column leaves them known.
+    computed = [("Customers", "lifecycle"), ("Customers", "segment")]
+    gaps = tuple(g for g in frames.gaps if (g.tab, g.column) not in computed)
+    return replace(frames.replace_tables(customers=customers), gaps=gaps)
 
 
 def build_report(

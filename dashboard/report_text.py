@@ -30,6 +30,13 @@ def _main_rows(
         return [{"kpi": k, "current": v} for k, v in kpis.items()], ["kpi", "current"]
     key = {"funnel": "stages", "sources": "totals", "customers": "lifecycle"}
     rows = data[key[kind]]
+    if not isinstance(rows, list) and kind == "customers":
+        # Each stage's count is unknown (the summary says so by stage): one row each, never
+        # an empty table nor every customer "(not set)".
+        head = data["summary"]
+        assert isinstance(head, dict)
+        stages = [k for k in head if k != "customers"]
+        return [{"value": k, "customers": head[k]} for k in stages], ["value", "customers"]
     if not isinstance(rows, list):  # unknown: a tab or column it needs cannot be read
         return [], []
     columns = list(rows[0]) if rows else []

@@ -75,7 +75,13 @@ DEPENDS: Mapping[str, Mapping[str, Needs]] = {
         "cost_per_customer": _SALES + _BY_SOURCE + _COSTS,
         "roi": _SALES + _BY_SOURCE + _COSTS,
     },
-    "customers": {"customers": _LEADS, "lifecycle": _LEADS, "segments": _LEADS},
+    # The counts by Lifecycle and Segment read those columns as the bot filled them (with
+    # --as-of the report computes them instead and drops their gaps: dashboard.report._as_of).
+    "customers": {
+        "customers": _LEADS,
+        "lifecycle": (*_LEADS, ("Customers", "lifecycle")),
+        "segments": (*_LEADS, ("Customers", "segment")),
+    },
 }
 
 # The Overview's open pipeline: the Value of the deals at an open Stage.
@@ -214,10 +220,11 @@ def table_unknowns(
     kind: str, gaps: Iterable[Gap], stage_columns: Iterable[str]
 ) -> dict[str, list[str]]:
     """:func:`unknown_figures` of a report's tables: the customers report's summary and --by
-    rows also count each lifecycle stage (``stage_columns``) of customers that cannot be read."""
+    rows also count each lifecycle stage (``stage_columns``), unknown with the lifecycle (a
+    Customers tab or Lifecycle column that cannot be read), never all "(not set)"."""
     unknown = unknown_figures(kind, gaps)
-    if "customers" in unknown:
-        unknown.update(dict.fromkeys(stage_columns, unknown["customers"]))
+    if "lifecycle" in unknown:
+        unknown.update(dict.fromkeys(stage_columns, unknown["lifecycle"]))
     return unknown
 
 

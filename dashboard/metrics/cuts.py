@@ -5,7 +5,8 @@ A cut is ``month`` or ``quarter`` (of the date the report filters on), ``manager
 (kept by :func:`dashboard.frames.tab_frame` under its header). Each group's figures come from
 the same functions as the whole report, run on the group's rows (:func:`group_frames`) or on the
 group's period (:func:`unit_periods`), so a group's number is exactly the report's number for
-that slice. Rows with an empty cell form the group "(not set)", never dropped.
+that slice. Rows with an empty cell form the group "(not set)", never dropped; rows whose
+column cannot be read (not in the Customers header row) form the group "unknown".
 
 A deal takes the value of its own cell, else its customer's (a deal without a Sector is in its
 customer's Sector); a customer takes her own cell only (a customer has no single stage).
@@ -21,6 +22,7 @@ import pandas as pd
 from dashboard.frames import Frames
 from dashboard.metrics.counts import NOT_SET
 from dashboard.metrics.period import Period
+from dashboard.unreadable import UNKNOWN
 from sheet_schema.schema import fold
 
 UNITS = ("month", "quarter")
@@ -95,7 +97,13 @@ def column_labels(frames: Frames, column: str) -> tuple[pd.Series, pd.Series]:
     from_customer = deals["customer_id"].map(by_id)
     own = deals[column] if column in deals.columns else pd.Series(None, index=deals.index)
     of_deal = own.where(own.notna(), from_customer)
-    return _labels(of_customer), _labels(of_deal)
+    customer_labels, deal_labels = _labels(of_customer), _labels(of_deal)
+    if column in customers.columns and any(gap.covers("Customers", column) for gap in frames.gaps):
+        # The column is not in the Customers header row (renamed, deleted): its cells are
+        # unknown, not empty; a deal that takes its customer's value is unknown with her.
+        customer_labels = pd.Series(UNKNOWN, index=customers.index, dtype=object)
+        deal_labels = _labels(own).where(own.notna(), UNKNOWN)
+    return customer_labels, deal_labels
 
 
 def group_frames(frames: Frames, column: str) -> list[tuple[str, Frames]]:
