@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from automations.cycle_plan import Rule, default_rules, guard, plan_cycle, refer
 from automations.intake import forms
 from automations.mail.due import MAIL_PARTS
 from automations.mail.handover_log import HandoverLog
+from automations.mail.journal import LogEntry
 from automations.mail.journal_check import journal_state, read_copy, write_copy
 from automations.mail.mailer import Mailer
 from automations.mail.sending import preview, send_and_apply
@@ -152,9 +153,9 @@ def run_cycle(
     )
     recorded = [journal.recorded_after(journal.keys)]
 
-    def status(keys_after: int) -> Plan:
+    def status(keys_after: int, entries: Mapping[str, LogEntry]) -> Plan:
         recorded[0] = journal.recorded_after(keys_after)
-        return status_plan(snapshot, now, cycle_status, recorded[0])
+        return status_plan(snapshot, now, cycle_status, recorded[0], entries)
 
     if dry_run:
         plan, mail = preview(plan, snapshot, now, mailer, handover)

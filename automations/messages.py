@@ -272,6 +272,11 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "status.lists_ok": N_("The team's lists were read from the Lists tab."),
     "status.settings_ok": N_("Every setting was read."),
     "status.sending_on": N_("On: emails that are due are sent."),
+    "status.email_to_check": N_(
+        "{key} to {to}, planned {planned}: the bot stopped or lost the connection while sending "
+        "it, so it may have gone out (Status Unknown in the Mail log). It is not sent again: "
+        "check the Sent folder of the mailbox."
+    ),
     "journal.missing": N_(
         "Sending stopped: the Mail log tab is missing, so the bot cannot tell which emails it "
         "already sent. Restore the tab from the version history, or run "

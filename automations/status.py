@@ -2,10 +2,13 @@
 
 Rows (Item, Value), in the workbook's language: Last run, Last success (the last cycle in which
 every rule ran and sending was not stopped), Held back (the rules the contract guard did not run,
-and why), Sending (on, or why it stopped), Mail log keys recorded (what the journal check compares
-the Mail log with), Mail log confirmed (set by ``sheetcrm confirm-mail-log``), Lists (whether the
-team's lists were read), Settings (the values that could not be used, each with its row and
-the default used instead) and, while Settings names a form tab, Form intake (what the cycle read:
+and why), Sending (on, or why it stopped), Emails to check (the emails of the last
+:data:`CHECK_DAYS` days that may have gone out, Mail log status Unknown, one line each: a
+stopped cycle leaves at most one, and its Mail log row alone is easy to miss), Mail log keys
+recorded (what the journal check compares the Mail log with), Mail log confirmed (set by
+``sheetcrm confirm-mail-log``), Lists (whether the team's lists were read), Settings (the values
+that could not be used, each with its row and the default used instead) and, while Settings
+names a form tab, Form intake (what the cycle read:
 :func:`automations.intake.forms.intake_status`). Values are text, written RAW like every bot
 write. A missing tab is created by the first cycle; a row is written only when its value changes,
 so the tab costs no extra API call (it rides in the cycle's single ``values:batchUpdate``).
@@ -15,15 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from automations import messages
+from automations.mail.journal import LogEntry
 from automations.mail.journal_check import journal_state, read_copy, write_copy
+from automations.mail.mailer import SendOutcome
 from automations.rules.activity import local_now
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.bot_status import (
     BOT_STATUS,
+    EMAILS_TO_CHECK,
     FORM_INTAKE,
     HELD_BACK,
     ITEMS,
@@ -36,8 +42,13 @@ from sheet_schema.bot_status import (
     SETTINGS_READ,
 )
 from sheet_schema.formatting import counted
+from sheet_schema.mail_log import MAIL_LOG
 from sheet_schema.model import Append, CellWrite, Plan, Snapshot
 from sheet_schema.schema import Schema
+
+# How far back the Emails to check item looks: long enough for a team that opens the workbook
+# once a week to see it, short enough that an email checked long ago stops being listed.
+CHECK_DAYS = 7
 
 
 def moment_text(snapshot: Snapshot, now: datetime) -> str:
@@ -90,8 +101,43 @@ class CycleStatus:
         return not self.held_back and not self.sending_stopped
 
 
-def status_plan(snapshot: Snapshot, now: datetime, status: CycleStatus, recorded: int) -> Plan:
-    """The Bot status rows of a cycle; ``recorded`` is the Mail log key count to remember."""
+def emails_to_check(snapshot: Snapshot, entries: Mapping[str, LogEntry], now: datetime) -> str:
+    """One sentence per email of the last :data:`CHECK_DAYS` days whose Mail log status is (or
+    becomes in this cycle, settling what a stopped cycle left) Unknown; "" when there is none.
+
+    ``entries`` is the Mail log as this cycle's first write leaves it
+    (:func:`automations.mail.recovery.recover` applied).
+    """
+    since = local_now(snapshot, now) - timedelta(days=CHECK_DAYS)
+    address = {row.text("id").strip(): row.text("to").strip() for row in snapshot.tab(MAIL_LOG)}
+    lines = [
+        messages.render(
+            "status.email_to_check",
+            snapshot.settings.language,
+            {
+                "key": key,
+                "to": address.get(key, "") or "?",
+                "planned": f"{entry.moment:%Y-%m-%d %H:%M}",
+            },
+        )
+        for key, entry in entries.items()
+        if entry.status == SendOutcome.UNKNOWN.value
+        and entry.moment is not None
+        and entry.moment >= since
+    ]
+    return "\n".join(lines)
+
+
+def status_plan(
+    snapshot: Snapshot,
+    now: datetime,
+    status: CycleStatus,
+    recorded: int,
+    entries: Mapping[str, LogEntry] | None = None,
+) -> Plan:
+    """The Bot status rows of a cycle; ``recorded`` is the Mail log key count to remember and
+    ``entries`` the Mail log once this cycle's recovery is written (None: the item is left as
+    it is)."""
     language = snapshot.settings.language
     moment = moment_text(snapshot, now)
     values = {
@@ -103,6 +149,8 @@ def status_plan(snapshot: Snapshot, now: datetime, status: CycleStatus, recorded
         SETTINGS_READ: "\n".join(status.settings)
         or messages.render("status.settings_ok", language, {}),
     }
+    if entries is not None:
+        values[EMAILS_TO_CHECK] = emails_to_check(snapshot, entries, now)
     if status.forms is not None:
         values[FORM_INTAKE] = status.forms
     if status.success:

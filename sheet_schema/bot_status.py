@@ -12,6 +12,9 @@ LAST_RUN = "Last run"
 LAST_SUCCESS = "Last success"
 HELD_BACK = "Held back"
 SENDING = "Sending"
+# Emails of the last days that may have gone out but are not known to have (Mail log Unknown):
+# a person checks the mailbox's Sent folder, since the bot never sends them again.
+EMAILS_TO_CHECK = "Emails to check"
 MAIL_LOG_KEYS = "Mail log keys recorded"
 MAIL_LOG_CONFIRMED = "Mail log confirmed"
 # Whether the team's lists were read from the Lists tab, or what was wrong with it.
@@ -27,6 +30,7 @@ ITEMS = (
     LAST_SUCCESS,
     HELD_BACK,
     SENDING,
+    EMAILS_TO_CHECK,
     MAIL_LOG_KEYS,
     MAIL_LOG_CONFIRMED,
     LISTS_READ,

@@ -185,7 +185,7 @@ def send_and_apply(
     mailer: Mailer | None,
     now: datetime,
     handover: HandoverLog | None = None,
-    status: Callable[[int], Plan] | None = None,
+    status: Callable[[int, Mapping[str, LogEntry]], Plan] | None = None,
 ) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
@@ -195,14 +195,15 @@ def send_and_apply(
     sending, the outcomes after. ``handover`` is the local hand-over record; without one, a
     stopped cycle's emails all become Unknown.
 
-    ``status(keys)`` is added to the first write: the cycle's Bot status rows, told how many keys
-    the Mail log holds once that write is done (what the journal check compares with next time).
+    ``status(keys, entries)`` is added to the first write: the cycle's Bot status rows, told how
+    many keys the Mail log holds once that write is done (what the journal check compares with
+    next time) and what it says of each key then (a stopped cycle's emails settled).
     """
     settings = snapshot.settings
     step = _prepare(plan, snapshot, now, handover)
     keys_now = len(step.entries)
     base = replace(step.plan, emails=())
-    unsent = base if status is None else base.merge(status(keys_now))
+    unsent = base if status is None else base.merge(status(keys_now, step.entries))
     counts = step.counts
     to_send = step.selection.to_send
     reason = _cannot_send(mailer, settings.sender_email) if to_send else ""
@@ -222,7 +223,7 @@ def send_and_apply(
             if status is not None:
                 # Built once connected: the status then counts the keys this write journals.
                 fresh = sum(1 for email in to_send if email.key not in step.entries)
-                journaled = base.merge(status(keys_now + fresh))
+                journaled = base.merge(status(keys_now + fresh, step.entries))
             try:
                 first = backend.apply(journaled.merge(_journal(step)))
             except WorkbookError as error:

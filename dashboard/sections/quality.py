@@ -12,7 +12,7 @@ from dashboard.i18n import Translator, is_missing
 from dashboard.tables import display_table, text_or_blank
 from dashboard.unreadable import Gap
 from dashboard.view import View, current_view
-from sheet_schema.bot_status import HELD_BACK, LAST_RUN, LAST_SUCCESS, SENDING
+from sheet_schema.bot_status import EMAILS_TO_CHECK, HELD_BACK, LAST_RUN, LAST_SUCCESS, SENDING
 from sheet_schema.schema import load_schema
 
 
@@ -72,6 +72,11 @@ def bot_status(status: Mapping[str, str], tr: Translator) -> None:
     if not status:
         return
     st.subheader(tr("quality.bot_status"))
+    # Emails that may have gone out are listed even after a cycle that went well: the one after
+    # a stop is such a cycle, and a person still has to check the Sent folder.
+    for line in status.get(EMAILS_TO_CHECK, "").splitlines():
+        if line.strip():
+            st.warning(line.strip())
     run = status.get(LAST_RUN, "")
     success = status.get(LAST_SUCCESS, "")
     if run and run == success:
