@@ -73,6 +73,10 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # Aliases that name this column more surely than its header or its other aliases do: a file
+    # with both (Odoo's ``name`` is a lead's title, its ``contact_name`` the person) is imported
+    # from the column under one of these.
+    preferred_aliases: tuple[str, ...] = ()
     references: str | None = None
     # Other spellings of allowed values, e.g. {"Won": ("Closed won", "Ganado")}.
     choice_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -190,6 +194,7 @@ _COLUMN_FIELDS = {
     "choices",
     "choice_aliases",
     "aliases",
+    "preferred_aliases",
     "references",
     "list",
     "meanings",
@@ -245,6 +250,10 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
     key = raw.get("key", _default_key(header))
     if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
         raise SchemaError(f"{where}: key {key!r} must be snake_case")
+    aliases = _string_list(raw.get("aliases", []), where, "aliases")
+    preferred = _string_list(raw.get("preferred_aliases", []), where, "preferred_aliases")
+    if not {fold(a) for a in preferred} <= {fold(a) for a in aliases}:
+        raise SchemaError(f"{where}: every one of 'preferred_aliases' must be in 'aliases'")
     return Column(
         tab=tab_name,
         key=key,
@@ -253,7 +262,8 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
         owner=owner,
         required=required,
         choices=choices,
-        aliases=_string_list(raw.get("aliases", []), where, "aliases"),
+        aliases=aliases,
+        preferred_aliases=preferred,
         references=references if isinstance(references, str) else None,
         choice_aliases=choice_aliases,
         list_name=list_name,

@@ -96,6 +96,10 @@ def _column(document: dict[str, Any], tab: str, header: str) -> dict[str, Any]:
         (("Customers", "Phone", "colour", "red"), "tab 'Customers', column 'Phone': unknown field"),
         (("Customers", "Phone", "aliases", ["E-mail"]), "the name 'E-mail' is already used by"),
         (("Deals", "Stage", "choice_aliases", {"Wonn": ["x"]}), "'Wonn', which is not a choice"),
+        (
+            ("Customers", "Name", "preferred_aliases", ["Nickname"]),
+            "tab 'Customers', column 'Name': every one of 'preferred_aliases' must be in 'aliases'",
+        ),
     ],
 )
 def test_a_broken_schema_names_the_tab_and_column(

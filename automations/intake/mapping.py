@@ -5,6 +5,10 @@ style: ``deal_stage``, ``dealStage``, ``Deal-Stage`` and ``DEAL STAGE`` all read
 accents and letter case do not count. A person can override any guess with ``--map "Their
 column=Our header"``. Columns that match nothing are kept as extra columns under their own header.
 
+When two of the file's columns name the same column of ours, the first one under one of that
+column's ``preferred_aliases`` wins (Odoo's ``contact_name`` over its ``name``, which is the lead's
+title), else the first one; the other is kept as an extra column.
+
 An extra column whose header is one of the tab's headers or aliases (letter case and accents
 aside: Odoo's ``name`` beside our ``Name``, a second ``E-mail``, a file's ``ID``) would make the
 tab's header row name a column twice, and the bot would stop reading the tab. It is kept as
@@ -44,16 +48,31 @@ class ColumnMapping:
     extras: dict[int, str]
     ignored: tuple[int, ...]
     renamed: dict[int, str] = field(default_factory=dict)
+    # file column index -> the indexes of the plainer columns it was preferred to
+    preferred: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def unfilled(self) -> tuple[str, ...]:
         """Headers of the tab's team columns that no file column fills."""
         used = set(self.mapped.values())
         return tuple(c.header for c in self.tab.columns if not c.bot_owned and c.key not in used)
 
+    def _over(self, index: int) -> str:
+        """Why this column was taken over another naming the same column of ours."""
+        others = self.preferred.get(index)
+        if not others:
+            return ""
+        ours = self.tab.column(self.mapped[index]).header
+        plainer = " and ".join(repr(self.header[i].strip()) for i in others)
+        first = self.header[others[0]].strip()
+        return (
+            f" (taken over {plainer}, whose header says less; that one is kept as an extra "
+            f"column: --map '{first}={ours}' takes it instead)"
+        )
+
     def describe(self) -> list[str]:
         """The mapping as lines for the console."""
         lines = [
-            f"  {self.header[i]!r} -> {self.tab.column(key).header}"
+            f"  {self.header[i]!r} -> {self.tab.column(key).header}{self._over(i)}"
             for i, key in sorted(self.mapped.items())
         ]
         if self.extras:
@@ -81,6 +100,29 @@ def _lookup(tab: Tab) -> dict[str, str]:
             names.setdefault(normalise_header(name), column.key)
             names.setdefault(normalise_header(column.key), column.key)
     return names
+
+
+def _preferred(tab: Tab) -> set[str]:
+    """Normalised preferred aliases of the tab's columns (a person's name, sure)."""
+    return {normalise_header(a) for c in tab.columns for a in c.preferred_aliases}
+
+
+def _choose(
+    header: Sequence[str], guesses: dict[int, str], preferred: set[str]
+) -> dict[int, tuple[int, ...]]:
+    """Of the file columns guessed as one column of ours, the one to take: the first under a
+    preferred alias, else the first; the winner's index -> the indexes it was taken over."""
+    by_key: dict[str, list[int]] = {}
+    for index, key in guesses.items():
+        by_key.setdefault(key, []).append(index)
+    chosen: dict[int, tuple[int, ...]] = {}
+    for indexes in by_key.values():
+        sure = [i for i in indexes if normalise_header(header[i]) in preferred]
+        winner = (sure or indexes)[0]
+        # Only a sure column is said to be taken over plainer ones; among equals, the first.
+        plainer = tuple(i for i in indexes if i != winner and i not in sure)
+        chosen[winner] = plainer if sure else ()
+    return chosen
 
 
 def parse_overrides(tab: Tab, overrides: Sequence[str]) -> dict[str, str]:
@@ -126,19 +168,23 @@ def guess_mapping(
             f"its columns are {list(header)}."
         )
     override_keys = set(overrides.values())
-    taken: set[str] = set()
+    guesses: dict[int, str] = {}
+    for index, name in enumerate(header):
+        guess = lookup.get(normalise_header(name))
+        # A person's --map wins over any guess.
+        if normalise_header(name) not in overrides and guess and guess not in override_keys:
+            guesses[index] = guess
+    chosen = _choose(header, guesses, _preferred(tab))
     for index, name in enumerate(header):
         normal = normalise_header(name)
         key: str | None
         if normal in overrides:
             key = overrides[normal] or None
         else:
-            key = lookup.get(normal)
-            if key in taken or key in override_keys:
-                key = None  # a second column naming the same thing stays theirs
+            # a second column naming the same thing stays theirs
+            key = guesses[index] if index in chosen else None
         if key:
             mapped[index] = key
-            taken.add(key)
         elif name.strip():
             extras[index] = name.strip()
         elif has_data[index]:
@@ -146,7 +192,8 @@ def guess_mapping(
         else:
             ignored.append(index)
     renamed = _rename_clashes(tab, header, extras)
-    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored), renamed)
+    preferred = {i: over for i, over in chosen.items() if over}
+    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored), renamed, preferred)
 
 
 def _rename_clashes(tab: Tab, header: Sequence[str], extras: dict[int, str]) -> dict[int, str]:

@@ -1,0 +1,137 @@
+"""`sheetcrm import` guesses a CRM export's columns as a CRM user reads them.
+
+Odoo's ``name`` is a lead's title and ``contact_name`` the person; Pipedrive writes ``Person -
+Name`` beside ``Organization - Name``. The person's column fills Name, the title stays where the
+user finds it (an extra column), and the dry run says which column went where. The workbook is
+made by `sheetcrm init` and read back with openpyxl, as a person would open it; expected values
+come from the files themselves (csv module).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from automations.cli import main
+from tests.fixtures_rules import shared_dataset
+
+PREFERRED = "(taken over 'name', whose header says less; that one is kept as an extra column: "
+
+
+def _odoo() -> Path:
+    path = shared_dataset("odoo_crm_demo_leads", "crm_lead_demo.csv")
+    if path is None:
+        pytest.skip("../shared/datasets is absent: no odoo_crm_demo_leads/crm_lead_demo.csv")
+    return path
+
+
+def _init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    path = tmp_path / "crm.xlsx"
+    assert main(["init", "--workbook", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+def _customers(path: Path) -> list[dict[str, str]]:
+    """The Customers rows as a person sees them: header -> cell text, empty rows left out."""
+    sheet = load_workbook(path)["Customers"]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(v) if v is not None else "" for v in next(rows)]
+    return [
+        {h: "" if v is None else str(v) for h, v in zip(header, row, strict=False) if h}
+        for row in rows
+        if any(v is not None and str(v).strip() for v in row)
+    ]
+
+
+def test_odoo_leads_fill_name_from_the_contact_and_keep_the_lead_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odoo_csv = _odoo()
+    with odoo_csv.open(encoding="utf-8", newline="") as handle:
+        leads = list(csv.DictReader(handle))
+    path = _init(tmp_path, capsys)
+    args = ["import", str(odoo_csv), "--tab", "Customers", "--workbook", str(path)]
+
+    assert main([*args, "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"  'contact_name' -> Name {PREFERRED}--map 'name=Name' takes it instead)" in lines
+    assert "  'name' -> Name" not in lines
+    assert "  'country_id' -> Country" in lines
+    assert "  'source_name' -> Source" in lines
+    assert any(line.startswith("  'name' kept as 'name (imported)'") for line in lines)
+    nameless = [n for n, lead in enumerate(leads, start=2) if not lead["contact_name"].strip()]
+    assert len(nameless) == 8  # the dataset's SOURCE.md: "8 missing contact_name"
+    shown = ", ".join(str(n) for n in nameless[:5])
+    assert f"  rejected: required Name empty (8 rows: lines {shown}, ...)" in lines
+
+    assert main(args) == 0
+    capsys.readouterr()
+    written = _customers(path)
+    # Rows with a contact, less those whose email an earlier such row already brought.
+    seen: set[str] = set()
+    expected = []
+    for lead in leads:
+        email = lead["email_from"].strip().casefold()
+        if lead["contact_name"].strip() and not (email and email in seen):
+            expected.append(lead)
+            seen.add(email)
+    assert [r["Name"] for r in written] == [lead["contact_name"] for lead in expected]
+    assert [r["Name"] for r in written[:3]] == ["Jacques Dunagan", "Marc Dufour", "John Miller"]
+    assert [r["name (imported)"] for r in written] == [lead["name"] for lead in expected]
+    assert written[0]["name (imported)"] == "Club Office Furnitures"
+    assert [r["Country"] for r in written] == [lead["country_id"] for lead in expected]
+    # The team's list spells a newsletter "Email"; other sources are kept as typed.
+    sources = [{"Newsletter": "Email"}.get(s, s) for s in (x["source_name"] for x in expected)]
+    assert [r["Source"] for r in written] == sources
+
+
+def test_a_person_column_is_taken_over_a_plain_name_wherever_it_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A Pipedrive-like export typed in Excel: the deal's title under a plain "Name".
+    export = tmp_path / "pipedrive.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Organization - Name", "Person - Name", "Email"])
+    sheet.append(["Office chairs x12", "Deco Addict", "Ana López", "ana@deco.example"])
+    sheet.append(["Standing desks", "Gemini Furniture", "Chen Wei ", "chen@gemini.example"])
+    book.save(export)
+    path = _init(tmp_path, capsys)
+    args = ["import", str(export), "--tab", "Customers", "--workbook", str(path)]
+
+    assert main([*args, "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  'Organization - Name' -> Company" in lines
+    assert (
+        "  'Person - Name' -> Name (taken over 'Name', whose header says less; that one is kept "
+        "as an extra column: --map 'Name=Name' takes it instead)"
+    ) in lines
+    assert main(args) == 0
+    capsys.readouterr()
+    got = [(r["Name"], r["Company"], r["Name (imported)"]) for r in _customers(path)]
+    assert got == [
+        ("Ana López", "Deco Addict", "Office chairs x12"),
+        ("Chen Wei", "Gemini Furniture", "Standing desks"),
+    ]
+
+
+def test_a_plain_name_alone_is_still_the_customers_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "contacts.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name", "E-mail", "Company Name"])
+    sheet.append(["Marta Ruiz", "marta@ruiz.example", "Ruiz e Hijos"])
+    book.save(export)
+    path = _init(tmp_path, capsys)
+    assert main(["import", str(export), "--tab", "Customers", "--workbook", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "  'name' -> Name\n" in out and "taken over" not in out
+    assert [(r["Name"], r["Company"]) for r in _customers(path)] == [("Marta Ruiz", "Ruiz e Hijos")]
