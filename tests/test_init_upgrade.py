@@ -326,6 +326,10 @@ def old_sheet(
     run_init(emu, sid, service_account_file, monkeypatch)
     capsys.readouterr()
     book = gspread_client(emu, service_account_file).open_by_key(sid)
+    # A Madrid team's spreadsheet reads typed dates day first, as its Date order says: in the
+    # emulator's default en_US locale the bot would rightly say they disagree (sheets_locale).
+    locale = {"properties": {"locale": "es_ES"}, "fields": "locale"}
+    book.batch_update({"requests": [{"updateSpreadsheetProperties": locale}]})
     settings = book.worksheet("Settings")
     edit_sheet(settings, old_settings, MANAGER)
     # The team deleted the empty rows below its settings: the added ones need new rows.

@@ -48,6 +48,7 @@ import gspread
 from sheet_schema.backends.base import GOOGLE_SHEETS_URL, init_command
 from sheet_schema.backends.sheets_grid import METADATA_FIELDS, Worksheet, room_requests, worksheets
 from sheet_schema.backends.sheets_http import build_client
+from sheet_schema.backends.sheets_locale import with_locale_issue
 from sheet_schema.backends.sheets_reread import Seen, current_states
 from sheet_schema.backends.sheets_retry import Retrier
 from sheet_schema.backends.sheets_tags import a1_filter
@@ -116,6 +117,7 @@ class GoogleSheetsBackend:
         self.follow_settings = follow_settings
         self.settings = Settings()
         self.title = ""
+        self.locale = ""  # the spreadsheet's locale (File > Settings), e.g. en_US
         self._sheets: list[Worksheet] | None = None
         self._seen: dict[str, Seen] = {}
 
@@ -208,7 +210,7 @@ class GoogleSheetsBackend:
             )
         self._remember(grids, partial=wanted is not None)
         self._follow(snapshot.settings)
-        return snapshot
+        return with_locale_issue(snapshot, self.locale)
 
     def apply(self, plan: Plan) -> ApplyReport:
         """Re-read the ID columns, resolve the plan, write it by column tags, check and correct."""
@@ -247,6 +249,7 @@ class GoogleSheetsBackend:
             self.spreadsheet_id, params={"includeGridData": "false", "fields": METADATA_FIELDS}
         )
         self.title = str(metadata.get("properties", {}).get("title", ""))
+        self.locale = str(metadata.get("properties", {}).get("locale", ""))
         self._sheets = worksheets(metadata)
         return self._sheets
 

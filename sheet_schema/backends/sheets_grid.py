@@ -14,8 +14,10 @@ from typing import Any
 
 from sheet_schema.schema import Tab
 
+# The locale rides along: it decides how Google reads the dates people type (sheets_locale).
 METADATA_FIELDS = (
-    "properties.title,sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"
+    "properties(title,locale),"
+    "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"
 )
 # Rows added at once when a log tab runs out of grid, so growing is rare.
 GROW_ROWS = 1000
