@@ -187,6 +187,11 @@ MESSAGES: Final[Mapping[str, Text]] = {
         "{column}: the template '{template}' cannot be rendered, so the emails that use it are "
         "not sent (Templates row {row}, {part}: {error})."
     ),
+    "automation.template_failed_in": N_(
+        "{column}: the template '{template}' in language {language} cannot be rendered, so "
+        "customers who get it in that language are not sent this email (Templates row {row}, "
+        "{part}: {error})."
+    ),
     # --- stage history ----------------------------------------------------------------------
     "history.inferred": N_("inferred from {column}"),
     # --- reminders --------------------------------------------------------------------------

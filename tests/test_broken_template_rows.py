@@ -116,15 +116,16 @@ def test_each_broken_template_is_named_on_its_row_and_the_good_mail_still_goes(
     automations = problems(path, "Automations", "Kind")
     assert automations["welcome"] == ""
     assert automations["birthday"] == (
-        "Template: the template 'bday' cannot be rendered, so the emails that use it are not "
-        "sent (Templates row 3, Body: 'customer.nick' is undefined)."
+        "Template: the template 'bday' in language en cannot be rendered, so customers who get "
+        "it in that language are not sent this email (Templates row 3, Body: 'customer.nick' is "
+        "undefined)."
     )
     assert automations["anniversary"] == (
         "Template: there is no template with key 'anniversary-typo' in Templates."
     )
     assert automations["follow-up"].startswith(
-        "Template: the template 'nudge' cannot be rendered, so the emails that use it are not "
-        "sent (Templates row 4, Body: line 1: "
+        "Template: the template 'nudge' in language en cannot be rendered, so customers who get "
+        "it in that language are not sent this email (Templates row 4, Body: line 1: "
     )
     campaigns = problems(path, "Campaigns", "Name")
     assert campaigns["Black Friday"] == (
@@ -148,3 +149,49 @@ def ana_id(path: Path) -> str:
     return str(
         next(r[0] for r in sheet.iter_rows(min_row=2, values_only=True) if r[1] == "Ana Pérez")
     )
+
+
+def test_a_broken_row_in_one_language_is_named_with_its_language_and_the_others_still_go(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    # A Spanish clinic: its birthday greeting is fine in Spanish; someone added an English row
+    # with a typo. Elena (no Language: the workbook's, es) must get hers; Tom (en) cannot; the
+    # Automations row must not say the greeting goes to nobody.
+    path = tmp_path / "clinica.xlsx"
+    assert main(["init", "--workbook", str(path)]) == 0
+    book = load_workbook(path)
+    settings = book["Settings"]
+    typed = {"Time zone": "Europe/Madrid", "Sender email": "hola@clinica.es", "Language": "es"}
+    for row in range(2, settings.max_row + 1):
+        settings.cell(row, 2).value = typed.get(
+            settings.cell(row, 1).value, settings.cell(row, 2).value
+        )
+    customers = book["Customers"]
+    header = [c.value for c in customers[1]]
+    for cells in (
+        {"Name": "Elena Sanz", "Email": "elena@example.es", "Birthday": "24/11/1992"},
+        {
+            "Name": "Tom Reed",
+            "Email": "tom@example.com",
+            "Birthday": "24/11/1980",
+            "Language": "en",
+        },
+    ):
+        cells = {**cells, "Created": "01/03/2025", "Marketing consent": "Sí"}
+        customers.append([cells.get(h) for h in header])
+    templates = book["Templates"]
+    templates.append(
+        [None, "cumple", "es", "¡Feliz cumpleaños, {{ customer.first_name }}!", "Hola"]
+    )
+    templates.append([None, "cumple", "en", "Happy birthday", "Hi {{ customer.first_name }"])
+    book["Automations"].append([None, "birthday", "cumple", 0, "Sí"])
+    book.save(path)
+    mailer = SmtpMailer(smtp_server.host, smtp_server.port, security="none", timeout=2.0)
+
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW, mailer=mailer)
+
+    delivered = [(m.rcpt_tos, m.message()["Subject"]) for m in smtp_server.received()]
+    assert delivered == [(("elena@example.es",), "¡Feliz cumpleaños, Elena!")]
+    said = problems(path, "Automations", "Kind")["birthday"]
+    assert said.startswith("Template: la plantilla 'cumple' en el idioma en no se puede generar")
+    assert "fila 3 de Templates" in said

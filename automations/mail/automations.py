@@ -124,9 +124,13 @@ def plan_automations(planner: Planner) -> None:
         # is known broken before anyone's birthday comes.
         failure = planner.render_failure(where) or planner.book.compile_error(template)
         if failure is not None:
-            planner.note_template_failure(
-                tab.name, row, "automation.template_failed", template, failure
+            # A key may have a row per language: only the broken row's customers go without.
+            code = (
+                "automation.template_failed_in"
+                if failure.language
+                else "automation.template_failed"
             )
+            planner.note_template_failure(tab.name, row, code, template, failure)
 
 
 def _days_since(planner: Planner, day: date) -> int:

@@ -293,6 +293,7 @@ class Planner:
             "row": str(error.row or "?"),
             "part": error.column or "?",
             "error": error.detail,
+            "language": error.language or "",
         }
         sentence = messages.render(code, self.language, params)
         self.problem_notes.append(CellWrite(tab, row.row_id, "problems", sentence))

@@ -68,6 +68,7 @@ class TemplateError(Exception):
         code: str = "template.render_failed",
         params: Mapping[str, object] | None = None,
         detail: str = "",
+        language: str | None = None,
     ) -> None:
         super().__init__(message)
         self.row = row
@@ -76,10 +77,14 @@ class TemplateError(Exception):
         self.params: Mapping[str, object] = params or {}
         # What is wrong, without the row and column ("'customer.nick' is undefined").
         self.detail = detail or message
+        # The failing row's Language: the key's rows in other languages may well work.
+        self.language = language
 
     def again(self) -> TemplateError:
         """A fresh copy: re-raising a cached exception would pile up tracebacks."""
-        return TemplateError(str(self), self.row, self.column, self.code, self.params, self.detail)
+        return TemplateError(
+            str(self), self.row, self.column, self.code, self.params, self.detail, self.language
+        )
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class _Entry:
             code=code or "template.render_failed",
             params=params if code else {"error": detail},
             detail=detail,
+            language=self.language,
         )
 
 
