@@ -20,6 +20,7 @@ from dashboard.i18n import Translator
 from dashboard.metrics.cuts import resolve_cut
 from dashboard.metrics.summaries import (
     COUNTS,
+    NO_DATE,
     ReportKind,
     by_table,
     summary,
@@ -189,10 +190,15 @@ def sources_report(
     :func:`~dashboard.metrics.revenue.sales_frame`, when the caller has it)."""
     sales = _sales(frames, sales)
     args = (frames.customers, sales, frames.sources, period)
+    # Leads and sales without a date are the month "(no date)", as in --by month and on the
+    # page, so the months add up to the totals.
+    months = records(metrics.source_months_with_undated(*args))
+    for row in months:
+        row["month"] = NO_DATE if row["month"] is None else row["month"]
     return {
         **_head(frames, "sources", period),
         "totals": records(metrics.source_totals(*args)),
-        "months": records(metrics.source_months(*args)),
+        "months": months,
     }
 
 

@@ -78,7 +78,13 @@ from dashboard.metrics.revenue import (
     sales_frame,
     sales_in_period,
 )
-from dashboard.metrics.sources import NO_SOURCE, SOURCE_COLUMNS, source_months, source_totals
+from dashboard.metrics.sources import (
+    NO_SOURCE,
+    SOURCE_COLUMNS,
+    source_months,
+    source_months_with_undated,
+    source_totals,
+)
 from dashboard.metrics.velocity import current_stays
 from sheet_schema.lists import LOST, WON
 
@@ -129,6 +135,7 @@ __all__ = [
     "segment_counts",
     "sent_in_last_day",
     "source_months",
+    "source_months_with_undated",
     "source_totals",
     "stage_durations",
     "stay_sources",

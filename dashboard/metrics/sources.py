@@ -98,7 +98,8 @@ def source_months(
     amount (their revenue is unknown, so ``roi`` is NaN); ``cost`` the Sources tab's cost for
     that month and source (NaN when there is no cost row: "no cost data", never zero);
     ``cost_per_lead``, ``cost_per_customer`` and ``roi`` = (revenue - cost) / cost are NaN when
-    undefined. Undated leads and sales have no month and appear only in :func:`source_totals`.
+    undefined. Undated leads and sales have no month: :func:`source_months_with_undated` adds
+    them.
     """
     events = _source_events(customers, sales, period)
     people = _people(events.dropna(subset=["month"]), ["source", "month"])
@@ -111,6 +112,24 @@ def source_months(
     return table.sort_values(["month", "source"], kind="stable").reset_index(drop=True)[
         ["source", "month", *SOURCE_COLUMNS]
     ]
+
+
+def source_months_with_undated(
+    customers: pd.DataFrame, sales: pd.DataFrame, costs: pd.DataFrame, period: Period
+) -> pd.DataFrame:
+    """:func:`source_months` and, over all time, one row per source for its leads and sales
+    without a date (``month`` NaT: the "(no date)" group of ``--by month``), counted by
+    :func:`source_totals` of the undated period, so the months add up to the totals. A bounded
+    period has no such rows (an undated row is in no bounded period)."""
+    months = source_months(customers, sales, costs, period)
+    if not period.is_all_time:
+        return months
+    undated = source_totals(customers, sales, costs, Period(undated=True))
+    if undated.empty:
+        return months
+    undated["month"] = pd.Series(pd.NaT, index=undated.index, dtype="datetime64[ns]")
+    undated = undated[months.columns]
+    return pd.concat([months, undated], ignore_index=True) if len(months) else undated
 
 
 def source_totals(

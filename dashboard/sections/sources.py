@@ -34,22 +34,6 @@ def _month(tr: Translator) -> Formatter:
     return lambda value: tr.value(NO_DATE) if is_missing(value) else tr.month(value)
 
 
-def _by_month(view: View, args: SourceArgs) -> pd.DataFrame:
-    """The by-source-and-month table and, over all time, its "(no date)" rows: leads and sales
-    without a date, per source, counted by the function of the report's "(no date)" group, so
-    the rows add up to the totals."""
-    months = metrics.source_months(*args)
-    if not view.period.is_all_time:
-        return months  # an undated row is in no bounded period
-    customers, sales, costs, _ = args
-    undated = metrics.source_totals(customers, sales, costs, metrics.Period(undated=True))
-    if undated.empty:
-        return months
-    undated["month"] = pd.Series(pd.NaT, index=undated.index, dtype="datetime64[ns]")
-    undated = undated[months.columns]
-    return pd.concat([months, undated], ignore_index=True) if len(months) else undated
-
-
 def render(view: View) -> None:
     """Draw the page."""
     tr, frames, period = view.tr, view.frames, view.period
@@ -88,7 +72,8 @@ def render(view: View) -> None:
             key="roi",
         )
     st.subheader(tr("sources.by_month"))
-    months = _by_month(view, args)
+    # Over all time, with the "(no date)" rows of the report's months: they add up to the totals.
+    months = metrics.source_months_with_undated(*args)
     st.dataframe(
         display_table(
             months,
