@@ -218,6 +218,7 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "digest.greeting": N_("Hello {manager},"),
     "digest.intro": N_("These reminders about your customers are due today ({date}) or overdue:"),
     "digest.follow_up_today": N_("Follow-up due today: {deal} {stage}"),
+    "digest.unresolved_customer": N_("'{value}' (names no single customer in Customers)"),
     # --- lifecycle --------------------------------------------------------------------------
     "lifecycle.lost": N_("Every deal was lost ({count}) and nothing was bought."),
     "lifecycle.active": N_("Bought before; last purchase or contact on {date}."),

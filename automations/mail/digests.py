@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from automations import messages
 from automations.mail.planning import Planner, address, one_line
 from automations.mail.sending import REQUIRES as SENDING_REQUIRES
-from automations.rules.activity import as_date, id_key
+from automations.rules.activity import CustomerActivity, as_date, id_key
 from automations.rules.contract import Inputs
 from automations.rules.reminders import REQUIRES as REMINDERS_REQUIRES
 from automations.rules.reminders import Reminder, customer_reminders, follow_up_due
@@ -66,7 +66,6 @@ def _digest_items(
         for r in planner.snapshot.tab("Deals")
         if r.row_id
     }
-    sla = planner.settings.stage_sla_days
     items: dict[str, list[tuple[date, str, int, str]]] = defaultdict(list)
     for customer in planner.customers:
         record = planner.activity.get(customer.customer_id)
@@ -77,22 +76,7 @@ def _digest_items(
         }
         if not owners & wanted:
             continue
-        found, _ = customer_reminders(
-            record,
-            as_date(customer.row.get("birthday")),
-            planner.today,
-            planner.settings.reminder_window_days,
-            sla,
-        )
-        due: list[tuple[Reminder, str]] = [
-            (r, r.params.get("deal", "")) for r in found if r.when <= planner.today
-        ]
-        for deal in deals:
-            if follow_up_due(deal, record, sla, planner.today) == planner.today:
-                params = {"deal": deal.deal_id, "stage": deal.stage}
-                today_item = Reminder(planner.today, 0, "digest.follow_up_today", params)
-                due.append((today_item, deal.deal_id))
-        for reminder, deal_id in due:
+        for reminder, deal_id in _due(planner, record, as_date(customer.row.get("birthday"))):
             # A follow-up reminds the deal's owner (USERS.md #6), else the customer's.
             manager = fold(deal_manager.get(id_key(deal_id)) or customer.manager)
             if manager not in wanted:
@@ -101,7 +85,52 @@ def _digest_items(
             # Both parts are already language-neutral text: the name and a catalog sentence.
             line = f"{messages.shown(customer.name)} ({customer.customer_id}): {sentence}"
             items[manager].append((reminder.when, customer.customer_id, reminder.rank, line))
+    _unresolved_items(planner, wanted, deal_manager, items)
     return items
+
+
+def _due(
+    planner: Planner, record: CustomerActivity | None, birthday: date | None
+) -> list[tuple[Reminder, str]]:
+    """(reminder, deal ID or "") of everything due today or overdue for one activity record."""
+    sla = planner.settings.stage_sla_days
+    found, _ = customer_reminders(
+        record, birthday, planner.today, planner.settings.reminder_window_days, sla
+    )
+    due = [(r, str(r.params.get("deal", ""))) for r in found if r.when <= planner.today]
+    for deal in record.open_deals if record is not None else []:
+        if follow_up_due(deal, record, sla, planner.today) == planner.today:
+            params = {"deal": deal.deal_id, "stage": deal.stage}
+            due.append((Reminder(planner.today, 0, "digest.follow_up_today", params), deal.deal_id))
+    return due
+
+
+def _unresolved_items(
+    planner: Planner,
+    wanted: set[str],
+    deal_manager: Mapping[str, str],
+    items: dict[str, list[tuple[date, str, int, str]]],
+) -> None:
+    """The follow-ups of open deals whose Customer ID names no single customer (a typo, two
+    people of that name): the bot still dates them (Deals Follow-up due) and the dashboard's
+    Reminders page lists them, so the deal's manager is reminded too, with what was typed."""
+    known = {customer.customer_id for customer in planner.customers}
+    typed = {
+        id_key(row.row_id): one_line(row.text("customer_id"))
+        for row in planner.snapshot.tab("Deals")
+        if row.row_id
+    }
+    for key, record in planner.activity.items():
+        if key in known or not record.open_deals:
+            continue
+        for reminder, deal_id in _due(planner, record, None):
+            manager = fold(deal_manager.get(id_key(deal_id), "")) if deal_id else ""
+            if manager not in wanted:
+                continue  # a complaint or an anniversary has no deal, so no one to tell
+            who = typed.get(id_key(deal_id), "")
+            label = messages.render("digest.unresolved_customer", planner.language, {"value": who})
+            sentence = messages.render(reminder.code, planner.language, reminder.params)
+            items[manager].append((reminder.when, who, reminder.rank, f"{label}: {sentence}"))
 
 
 def _digest(planner: Planner, manager: str, items: Sequence[tuple[date, str, int, str]]) -> None:
