@@ -193,13 +193,19 @@ def sources_report(
     # Leads and sales without a date are the month "(no date)", as in --by month and on the
     # page, so the months add up to the totals.
     months = records(metrics.source_months_with_undated(*args))
-    for row in months:
-        row["month"] = NO_DATE if row["month"] is None else row["month"]
     return {
         **_head(frames, "sources", period),
         "totals": records(metrics.source_totals(*args)),
-        "months": months,
+        "months": _undated_as_no_date(months),
     }
+
+
+def _undated_as_no_date(months: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows by month with the undated one's month (null) named "(no date)", as ``--by month``
+    names its group."""
+    for row in months:
+        row["month"] = NO_DATE if row["month"] is None else row["month"]
+    return months
 
 
 def overview_report(
@@ -215,7 +221,9 @@ def overview_report(
             for k, v in zip(kpis["kpi"], kpis["current"], strict=True)
         },
         **_revenue(metrics.revenue(metrics.sales_in_period(sales, period))),
-        "months": records(metrics.revenue_by_month(sales, period)),
+        "months": _undated_as_no_date(
+            records(metrics.revenue_by_month_with_undated(sales, period))
+        ),
     }
 
 

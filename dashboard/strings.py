@@ -86,6 +86,12 @@ STRINGS: Final[dict[str, Text]] = {
     "value.no_date": N_("(no date)"),
     "overview.pipeline": N_("Open pipeline"),
     "overview.revenue_by_month": N_("Won revenue by month"),
+    # Under the chart by month, all time: the sales without a date (they have no month).
+    "overview.revenue_no_date": Nn_(
+        "{no_date}: {amount} of won revenue from {count} sale without a date, not in the chart.",
+        "{no_date}: {amount} of won revenue from {count} sales without a date, not in the chart.",
+        "count",
+    ),
     "funnel.deals": N_("Deals opened"),
     "funnel.won": N_("Won"),
     "funnel.lost": N_("Lost"),

@@ -75,6 +75,7 @@ from dashboard.metrics.revenue import (
     revenue,
     revenue_by_customer,
     revenue_by_month,
+    revenue_by_month_with_undated,
     sales_frame,
     sales_in_period,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "revenue",
     "revenue_by_customer",
     "revenue_by_month",
+    "revenue_by_month_with_undated",
     "sales_frame",
     "sales_in_period",
     "search_customers",

@@ -161,10 +161,33 @@ def revenue_by_customer(sales: pd.DataFrame) -> pd.DataFrame:
 
 def revenue_by_month(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Sales of the period by the month of their date: ``month``, ``revenue`` (known amounts),
-    ``sales`` and ``missing`` (sales without an amount)."""
+    ``sales`` and ``missing`` (sales without an amount). Undated sales have no month:
+    :func:`revenue_by_month_with_undated` adds them."""
     sold = sales_in_period(sales, period).dropna(subset=["date"])
     sold = sold.assign(month=month_start(sold["date"]), missing=missing_amounts(sold))
     table = sold.groupby("month").agg(
         revenue=("amount", "sum"), sales=("ref", "size"), missing=("missing", "sum")
     )
     return table.reset_index()
+
+
+def revenue_by_month_with_undated(sales: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """:func:`revenue_by_month` and, over all time, one row (``month`` NaT: the "(no date)"
+    group of ``--by month``) for the sales without a date, so the months add up to the
+    period's revenue. A bounded period has no such row (an undated sale is in no bounded
+    period), nor has a workbook whose every sale is dated."""
+    months = revenue_by_month(sales, period)
+    if not period.is_all_time:
+        return months
+    undated = sales[sales["date"].isna()]
+    if undated.empty:
+        return months
+    row = pd.DataFrame(
+        {
+            "month": pd.Series([pd.NaT], dtype="datetime64[ns]"),
+            "revenue": [float(undated["amount"].sum())],
+            "sales": [len(undated)],
+            "missing": [int(missing_amounts(undated).sum())],
+        }
+    )
+    return pd.concat([months, row], ignore_index=True) if len(months) else row

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
+from dashboard.metrics.summaries import NO_DATE
 from dashboard.unknown_view import warn_unknown_of
 from dashboard.unreadable import DEPENDS, PIPELINE
 from dashboard.view import View, current_view
@@ -68,18 +69,33 @@ def render(view: View) -> None:
         st.caption(tr("kpi.vs_previous", start=tr.date(previous.start), end=tr.date(previous.end)))
     else:
         st.caption(tr("kpi.no_previous"))
-    monthly = metrics.revenue_by_month(sales, view.period)
+    # Over all time, with the report's "(no date)" month: a date axis has no place for it, so
+    # the sentence under the chart says it, and the chart and the sentence add up to the KPI.
+    months = metrics.revenue_by_month_with_undated(sales, view.period)
+    monthly, undated = months[months["month"].notna()], months[months["month"].isna()]
     if "revenue" in unknown:
         pass  # no chart of revenue that cannot be read
-    elif monthly.empty:
+    elif months.empty:
         st.info(tr("empty.period"))
     else:
-        st.plotly_chart(
-            charts.monthly_chart(
-                monthly["month"], monthly["revenue"], tr("overview.revenue_by_month")
-            ),
-            key="revenue_by_month",
-        )
+        if not monthly.empty:
+            st.plotly_chart(
+                charts.monthly_chart(
+                    monthly["month"], monthly["revenue"], tr("overview.revenue_by_month")
+                ),
+                key="revenue_by_month",
+            )
+        if not undated.empty:
+            # The sales of the report's "(no date)" month, with what their amount misses.
+            without = metrics.revenue(metrics.sales_in_period(sales, metrics.Period(undated=True)))
+            missing = tr.incomplete(without.deals_without_value, without.purchases_without_amount)
+            sentence = tr(
+                "overview.revenue_no_date",
+                count=int(undated["sales"].iloc[0]),
+                amount=tr.money(undated["revenue"].iloc[0]),
+                no_date=tr.value(NO_DATE),
+            )
+            st.caption(f"{sentence} ({missing})" if missing else sentence)
 
     render_group_by(view, "overview")
 
