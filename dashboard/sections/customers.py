@@ -110,7 +110,7 @@ def _list_columns(view: View) -> list[Column]:
         ("company", tr("col.company"), text_or_blank),
         ("email", tr("col.email"), text_or_blank),
         ("phone", tr("col.phone"), text_or_blank),
-        ("source", tr("col.source"), text_or_blank),
+        ("source", tr("col.source"), tr.value),  # "Google (not in the list)", translated
         ("manager", tr("col.manager"), text_or_blank),
         ("created", tr("col.created"), tr.date),
         ("lifecycle", tr("col.lifecycle"), lambda v: tr.label("lifecycle", v)),
