@@ -41,7 +41,8 @@ __all__ = [
 _SHOWN_CHARACTERS: Final = 80
 # The allowed values of a column come from the schema or the team's Lists tab, not from a cell:
 # cut at 80 characters they ended "... Cold call, Pa…", hiding the very values to pick from.
-_WHOLE_LISTS: Final = frozenset({"allowed"})
+# A campaign's reasons for reaching nobody are the bot's own counts, never a typed cell.
+_WHOLE_LISTS: Final = frozenset({"allowed", "reasons"})
 _SHOWN_LIST_CHARACTERS: Final = 400
 
 MESSAGES: Final[Mapping[str, Text]] = {
@@ -182,6 +183,31 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "campaign.template_failed": N_(
         "{column}: the template '{template}' cannot be rendered, so this campaign sent nothing "
         "(Templates row {row}, {part}: {error})."
+    ),
+    "campaign.no_match": N_(
+        "{column}: no customer matches {filter} on {date}, so nothing was sent. The campaign "
+        "waits (Scheduled) and goes out to those who match it (created by {send_on}) in a later "
+        "cycle; set Approved to No to drop it."
+    ),
+    "campaign.none_reachable": Nn_(
+        "{column}: {count} customer matches {filter} on {date} but cannot get this marketing "
+        "email ({reasons}), so nothing was sent. The campaign waits (Scheduled) and goes out "
+        "once one can; set Approved to No to drop it.",
+        "{column}: {count} customers match {filter} on {date} but none can get this marketing "
+        "email ({reasons}), so nothing was sent. The campaign waits (Scheduled) and goes out "
+        "once one can; set Approved to No to drop it.",
+        "count",
+    ),
+    "campaign.every_customer": N_("(empty: every customer)"),
+    "campaign.why.created": Nn_(
+        "{count} created after {date}", "{count} created after {date}", "count"
+    ),
+    "campaign.why.consent": Nn_("{count} without {column}", "{count} without {column}", "count"),
+    "campaign.why.address": Nn_(
+        "{count} without a usable email address", "{count} without a usable email address", "count"
+    ),
+    "campaign.why.unsubscribed": Nn_(
+        "{count} unsubscribed or bounced", "{count} unsubscribed or bounced", "count"
     ),
     "automation.template_failed": N_(
         "{column}: the template '{template}' cannot be rendered, so the emails that use it are "

@@ -4,10 +4,17 @@ Approved, Send on today or earlier, an ID, a template that exists: one email to 
 matching the Segment filter (:func:`~automations.rules.segment_filter.parse_segment_filter`) who
 was created on or before Send on (a customer added later did not belong to the mailing). Key
 ``campaign:{campaign}:{customer}``. Marketing. The bot columns say Draft (not approved),
-Scheduled (Send on ahead), Sending (some recipient has no Mail log row yet), Sent (all do) or
-Failed (due, but the template or the filter cannot be used: the Problems cell says why); Sent
-and Failed count the campaign's Mail log rows with status Sent, and Failed, Bounced or Unknown.
-A campaign whose Status says Sent is never sent again, whatever the Mail log says.
+Scheduled (Send on ahead, or due but reaching nobody yet), Sending (some recipient has no Mail
+log row yet), Sent (all do) or Failed (due, but the template or the filter cannot be used: the
+Problems cell says why); Sent and Failed count the campaign's Mail log rows with status Sent,
+and Failed, Bounced or Unknown. A campaign whose Status says Sent is never sent again, whatever
+the Mail log says.
+
+A due campaign that reaches nobody (no customer matches the filter, or none of those who do may
+get marketing email) is not Sent: "Sent 0" could not be told from a failure, and Sent is for
+good. It stays Scheduled with a Problems sentence saying so (how many matched and why none can
+get it), and goes out in the cycle someone can: a campaign goes to whoever matches once its
+Send on has come, as a Sending one does.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+from automations import messages
 from automations.mail.planning import Planner, one_line
 from automations.mail.sending import REQUIRES as SENDING_REQUIRES
 from automations.mail.templates import TemplateError
@@ -78,7 +86,9 @@ def plan_campaigns(planner: Planner) -> None:
             except SegmentFilterError:
                 status = "Failed"  # the validator writes the sentence into Problems
             else:
-                status = _send_campaign(planner, row, campaign_id, template, segment, send_on)
+                status = _send_campaign(
+                    planner, row, campaign_id, template, segment, send_on, bool(counts)
+                )
         sent = counts["Sent"]
         failed = sum(counts[s] for s in _FAILED_STATUSES)
         started = status in ("Sending", "Sent", "Failed")
@@ -100,20 +110,25 @@ def _send_campaign(
     template: str,
     segment: SegmentFilter,
     send_on: date,
+    started: bool,
 ) -> str:
     where = f"Campaigns row {row.number} ({one_line(row.text('name'))})"
     waiting = False
     rendered = False
     failure: TemplateError | None = None
+    left_out: Counter[str] = Counter()  # customers matching the filter who cannot get it, by why
+    reached = 0
     for customer in planner.customers:
-        created = customer.created
-        # Customers added after the send day were not part of the mailing.
-        if created is not None and created > send_on:
-            continue
         if not segment.matches(planner.current_row(customer)):
             continue
-        if not planner.eligible(customer, marketing=True):
+        created = customer.created
+        # Customers added after the send day were not part of the mailing.
+        why = "created" if created is not None and created > send_on else None
+        why = why or planner.ineligible(customer, marketing=True)
+        if why is not None:
+            left_out[why] += 1
             continue
+        reached += 1
         key = f"campaign:{campaign_id}:{customer.customer_id}"
         error = planner.add(key, customer, template, "campaign", where, campaign_id=campaign_id)
         if planner.is_duplicate(key, customer):
@@ -128,4 +143,44 @@ def _send_campaign(
             "Campaigns", row, "campaign.template_failed", template, failure
         )
         return "Failed"
+    if not reached and not started:
+        _note_nobody(planner, row, send_on, left_out)
+        return "Scheduled"
     return "Sending" if waiting else "Sent"
+
+
+# The order reasons are given in: what a person can fix first.
+_REASONS = ("consent", "unsubscribed", "address", "created")
+
+
+def _note_nobody(planner: Planner, row: Row, send_on: date, left_out: Counter[str]) -> None:
+    """Say in the campaign's Problems cell that it reached nobody: no customer matches its
+    filter, or how many do and why none of them can get it."""
+    if not row.row_id:
+        return
+    language = planner.language
+    column = planner.schema.tab("Campaigns").column("segment_filter").header
+    typed = one_line(row.text("segment_filter"))
+    shown = f"'{typed}'" if typed else messages.render("campaign.every_customer", language, {})
+    params: dict[str, object] = {
+        "column": column,
+        "filter": shown,
+        "date": planner.today.isoformat(),
+        "send_on": send_on.isoformat(),
+    }
+    if not left_out:
+        sentence = messages.render("campaign.no_match", language, params)
+    else:
+        consent = planner.schema.tab("Customers").column("marketing_consent").header
+        reasons = ", ".join(
+            messages.render(
+                f"campaign.why.{why}",
+                language,
+                {"count": left_out[why], "column": consent, "date": send_on.isoformat()},
+            )
+            for why in _REASONS
+            if left_out[why]
+        )
+        count = {"count": left_out.total(), "reasons": reasons}
+        sentence = messages.render("campaign.none_reachable", language, {**params, **count})
+    planner.problem_notes.append(CellWrite("Campaigns", row.row_id, "problems", sentence))

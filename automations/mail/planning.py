@@ -209,12 +209,18 @@ class Planner:
 
     def eligible(self, customer: Customer, marketing: bool) -> bool:
         """May this customer get this kind of email at all (invariant 6)?"""
-        if customer.address is None or customer.unsubscribed:
-            return False
+        return self.ineligible(customer, marketing) is None
+
+    def ineligible(self, customer: Customer, marketing: bool) -> str | None:
+        """Why this customer may not get this kind of email: "address" (none that can be
+        used), "unsubscribed" (or bounced, on any row with the address) or "consent" (a
+        marketing email without Marketing consent); None when they may."""
+        if customer.address is None:
+            return "address"
         person = address_key(customer.email)
-        if person in self.bounced or person in self._unsubscribed:
-            return False
-        return customer.consent or not marketing
+        if customer.unsubscribed or person in self.bounced or person in self._unsubscribed:
+            return "unsubscribed"
+        return None if customer.consent or not marketing else "consent"
 
     # --- emails ---------------------------------------------------------------------------------
 
