@@ -77,6 +77,9 @@ class Column:
     # with both (Odoo's ``name`` is a lead's title, its ``contact_name`` the person) is imported
     # from the column under one of these.
     preferred_aliases: tuple[str, ...] = ()
+    # A file may give this column in parts (a person's first and last name): the header
+    # spellings of each part, in the order an import joins them with a space.
+    parts: tuple[tuple[str, ...], ...] = ()
     references: str | None = None
     # Other spellings of allowed values, e.g. {"Won": ("Closed won", "Ganado")}.
     choice_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -195,6 +198,7 @@ _COLUMN_FIELDS = {
     "choice_aliases",
     "aliases",
     "preferred_aliases",
+    "parts",
     "references",
     "list",
     "meanings",
@@ -254,6 +258,10 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
     preferred = _string_list(raw.get("preferred_aliases", []), where, "preferred_aliases")
     if not {fold(a) for a in preferred} <= {fold(a) for a in aliases}:
         raise SchemaError(f"{where}: every one of 'preferred_aliases' must be in 'aliases'")
+    raw_parts = raw.get("parts", [])
+    if not isinstance(raw_parts, list) or len(raw_parts) == 1:
+        raise SchemaError(f"{where}: 'parts' is a list of two or more lists of header spellings")
+    parts = tuple(_string_list(part, where, "parts") for part in raw_parts)
     return Column(
         tab=tab_name,
         key=key,
@@ -264,6 +272,7 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
         choices=choices,
         aliases=aliases,
         preferred_aliases=preferred,
+        parts=parts,
         references=references if isinstance(references, str) else None,
         choice_aliases=choice_aliases,
         list_name=list_name,

@@ -135,3 +135,77 @@ def test_a_plain_name_alone_is_still_the_customers_name(
     out = capsys.readouterr().out
     assert "  'name' -> Name\n" in out and "taken over" not in out
     assert [(r["Name"], r["Company"]) for r in _customers(path)] == [("Marta Ruiz", "Ruiz e Hijos")]
+
+
+def _spanish_names(count: int) -> tuple[list[str], list[str]]:
+    """The first ``count`` es_ES first names and last names of the shared name lists."""
+    path = shared_dataset("multilingual_names_faker", "names_by_locale.csv")
+    if path is None:
+        pytest.skip("../shared/datasets is absent: no multilingual_names_faker")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["locale"] == "es_ES"]
+    firsts = [r["value"] for r in rows if r["name_part"] == "first_names"][:count]
+    lasts = [r["value"] for r in rows if r["name_part"] == "last_names"][:count]
+    return firsts, lasts
+
+
+def test_first_and_last_name_columns_are_joined_into_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    firsts, lasts = _spanish_names(5)
+    lasts[3] = ""  # one contact typed with a first name only
+    # A HubSpot contacts export as a person opens and saves it in Excel.
+    export = tmp_path / "hubspot.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["First Name", "Last Name", "Email", "Company Name"])
+    for n, (first, last) in enumerate(zip(firsts, lasts, strict=True)):
+        sheet.append([f" {first}", last or None, f"c{n}@example.com", "Muebles Sol"])
+    book.save(export)
+    path = _init(tmp_path, capsys)
+    args = ["import", str(export), "--tab", "Customers", "--workbook", str(path)]
+
+    assert main([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  'First Name' + 'Last Name' -> Name (joined with a space)\n" in out
+    assert "5 to add, 0 to merge into a duplicate, 0 already there, 0 rejected." in out
+    assert "kept as extra columns" not in out  # the parts are in Name, not kept twice
+    assert main(args) == 0
+    capsys.readouterr()
+    expected = [f"{f} {ln}".strip() for f, ln in zip(firsts, lasts, strict=True)]
+    assert [r["Name"] for r in _customers(path)] == expected
+    assert "First Name" not in _customers(path)[0]  # joined, not kept twice
+    # Imported again: already there, nothing added.
+    assert main(args) == 0
+    assert "0 to add, 0 to merge into a duplicate, 5 already there" in capsys.readouterr().out
+
+
+def test_first_and_last_name_are_taken_over_a_plain_name_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    firsts, lasts = _spanish_names(2)
+    # A Salesforce-like leads report: "Name" is the opportunity, the person is in two columns.
+    export = tmp_path / "leads.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "First Name", "Last Name", "Email"])
+    sheet.append(["Renewal 2027", firsts[0], lasts[0], "a@example.com"])
+    sheet.append(["Office move", firsts[1], lasts[1], "b@example.com"])
+    book.save(export)
+    path = _init(tmp_path, capsys)
+    args = ["import", str(export), "--tab", "Customers", "--workbook", str(path)]
+
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  'First Name' + 'Last Name' -> Name (joined with a space) (taken over 'Name', whose "
+        "header says less; that one is kept as an extra column: --map 'Name=Name' takes it "
+        "instead)\n"
+    ) in out
+    got = [(r["Name"], r["Name (imported)"]) for r in _customers(path)]
+    assert got == [
+        (f"{firsts[0]} {lasts[0]}", "Renewal 2027"),
+        (f"{firsts[1]} {lasts[1]}", "Office move"),
+    ]

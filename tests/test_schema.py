@@ -100,6 +100,10 @@ def _column(document: dict[str, Any], tab: str, header: str) -> dict[str, Any]:
             ("Customers", "Name", "preferred_aliases", ["Nickname"]),
             "tab 'Customers', column 'Name': every one of 'preferred_aliases' must be in 'aliases'",
         ),
+        (
+            ("Customers", "Name", "parts", [["First name"]]),
+            "tab 'Customers', column 'Name': 'parts' is a list of two or more lists",
+        ),
     ],
 )
 def test_a_broken_schema_names_the_tab_and_column(

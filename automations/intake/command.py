@@ -68,7 +68,7 @@ def _unmapped_required(planned: ImportPlan) -> list[str]:
     mapping = planned.mapping
     if not planned.source.rows:
         return []
-    used = set(mapping.mapped.values())
+    used = mapping.filled()
     theirs = [mapping.header[i].strip() for i in sorted(mapping.extras)]
     offered = ", ".join(repr(name) for name in theirs if name) or "none left unmapped"
     return [
@@ -202,7 +202,7 @@ def run_import(
             any(i < len(r) and cell_text(r[i]).strip() for r in source.rows)
             for i in range(len(source.header))
         ]
-        mapping = guess_mapping(tab, source.header, wanted, has_data)
+        mapping = guess_mapping(tab, source.header, wanted, has_data, join_parts=True)
     except (ImportFileError, ValueError) as error:
         return ImportRun(None, (str(error),), 2)
     # Only the tab and the tabs its references point at (and Settings) are read.

@@ -128,7 +128,7 @@ class _Planner:
     ) -> None:
         self.tab = mapping.tab
         self.mapping = mapping
-        self.keys = tuple(sorted(set(mapping.mapped.values())))
+        self.keys = tuple(sorted(mapping.filled()))
         self.rows = snapshot.tab(self.tab.name)
         self.context = CellContext.of(snapshot.settings)
         self.extra_names = tuple(fold(name) for name in mapping.extras.values())
@@ -172,8 +172,14 @@ class _Planner:
     def read(self, cells: tuple[object, ...]) -> _Read:
         """Typed values (the text as typed when unreadable), texts, and unreadable cells."""
         read = _Read()
-        for index, key in self.mapping.mapped.items():
-            raw = cells[index] if index < len(cells) else None
+        given: list[tuple[str, object]] = [
+            (key, cells[index] if index < len(cells) else None)
+            for index, key in self.mapping.mapped.items()
+        ]
+        for key, at in self.mapping.joined.items():  # "Ana" + "López" -> "Ana López"
+            texts = (cell_text(cells[i]).strip() if i < len(cells) else "" for i in at)
+            given.append((key, " ".join(t for t in texts if t)))
+        for key, raw in given:
             column = self.tab.column(key)
             cell = read_cell(column, raw, self.context)
             text = cell.text.strip()

@@ -9,6 +9,10 @@ When two of the file's columns name the same column of ours, the first one under
 column's ``preferred_aliases`` wins (Odoo's ``contact_name`` over its ``name``, which is the lead's
 title), else the first one; the other is kept as an extra column.
 
+A column of ours that a file may give in ``parts`` (Name: HubSpot's and Salesforce's ``First
+Name`` and ``Last Name``) is filled by joining the parts with a space, when no other column of
+the file names it or only a plain one does (every part present). Form intake does not join.
+
 An extra column whose header is one of the tab's headers or aliases (letter case and accents
 aside: Odoo's ``name`` beside our ``Name``, a second ``E-mail``, a file's ``ID``) would make the
 tab's header row name a column twice, and the bot would stop reading the tab. It is kept as
@@ -48,12 +52,19 @@ class ColumnMapping:
     extras: dict[int, str]
     ignored: tuple[int, ...]
     renamed: dict[int, str] = field(default_factory=dict)
-    # file column index -> the indexes of the plainer columns it was preferred to
+    # file column index (a joined column's first part) -> the indexes of the plainer columns
+    # it was preferred to
     preferred: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # column key -> the file column indexes of its parts, joined with a space in this order
+    joined: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def filled(self) -> set[str]:
+        """The keys of the tab's columns some file column fills (whole or in parts)."""
+        return set(self.mapped.values()) | set(self.joined)
 
     def unfilled(self) -> tuple[str, ...]:
         """Headers of the tab's team columns that no file column fills."""
-        used = set(self.mapped.values())
+        used = self.filled()
         return tuple(c.header for c in self.tab.columns if not c.bot_owned and c.key not in used)
 
     def _over(self, index: int) -> str:
@@ -61,7 +72,8 @@ class ColumnMapping:
         others = self.preferred.get(index)
         if not others:
             return ""
-        ours = self.tab.column(self.mapped[index]).header
+        key = self.mapped.get(index) or next(k for k, at in self.joined.items() if at[0] == index)
+        ours = self.tab.column(key).header
         plainer = " and ".join(repr(self.header[i].strip()) for i in others)
         first = self.header[others[0]].strip()
         return (
@@ -75,6 +87,11 @@ class ColumnMapping:
             f"  {self.header[i]!r} -> {self.tab.column(key).header}{self._over(i)}"
             for i, key in sorted(self.mapped.items())
         ]
+        lines.extend(
+            f"  {' + '.join(repr(self.header[i]) for i in at)} -> {self.tab.column(key).header}"
+            f" (joined with a space){self._over(at[0])}"
+            for key, at in self.joined.items()
+        )
         if self.extras:
             kept = ", ".join(repr(name) for name in self.extras.values())
             lines.append(f"  kept as extra columns after the team's columns: {kept}")
@@ -150,13 +167,49 @@ def parse_overrides(tab: Tab, overrides: Sequence[str]) -> dict[str, str]:
     return result
 
 
+def _join_parts(
+    tab: Tab,
+    header: Sequence[str],
+    overrides: dict[str, str],
+    guesses: dict[int, str],
+    chosen: dict[int, tuple[int, ...]],
+) -> tuple[dict[str, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    """The columns of ours the file gives in parts (key -> the parts' indexes), and the plain
+    column each one was taken over (first part's index -> its index); drops that one from
+    ``chosen``."""
+    normals = [normalise_header(name) for name in header]
+    sure = _preferred(tab)
+    joined: dict[str, tuple[int, ...]] = {}
+    over: dict[int, tuple[int, ...]] = {}
+    for column in tab.columns:
+        if not column.parts or column.bot_owned or column.key in overrides.values():
+            continue
+        found: list[int] = []
+        for spellings in column.parts:
+            names = {normalise_header(s) for s in spellings}
+            at = [i for i, n in enumerate(normals) if n in names and n not in overrides]
+            found.extend(at[:1])
+        holder = next((i for i in chosen if guesses[i] == column.key), None)
+        if not found or (holder is not None and normals[holder] in sure):
+            continue  # nothing in parts, or a column that surely names it whole
+        if holder is not None:
+            if len(found) < len(column.parts):
+                continue  # a plain "Name" beside a lone "First name": the plain one
+            del chosen[holder]
+            over[found[0]] = (holder,)
+        joined[column.key] = tuple(found)
+    return joined, over
+
+
 def guess_mapping(
     tab: Tab,
     header: Sequence[str],
     overrides: dict[str, str],
     has_data: Sequence[bool],
+    join_parts: bool = False,
 ) -> ColumnMapping:
-    """Map a file's header onto a tab; overrides win, then the first column naming a key."""
+    """Map a file's header onto a tab; overrides win, then the first column naming a key (one
+    under a preferred alias first); with ``join_parts``, a column the file gives in parts."""
     lookup = _lookup(tab)
     mapped: dict[int, str] = {}
     extras: dict[int, str] = {}
@@ -175,9 +228,16 @@ def guess_mapping(
         if normalise_header(name) not in overrides and guess and guess not in override_keys:
             guesses[index] = guess
     chosen = _choose(header, guesses, _preferred(tab))
+    joined: dict[str, tuple[int, ...]] = {}
+    joined_over: dict[int, tuple[int, ...]] = {}
+    if join_parts:
+        joined, joined_over = _join_parts(tab, header, overrides, guesses, chosen)
+    parts = {i for at in joined.values() for i in at}
     for index, name in enumerate(header):
         normal = normalise_header(name)
         key: str | None
+        if index in parts:
+            continue
         if normal in overrides:
             key = overrides[normal] or None
         else:
@@ -192,8 +252,10 @@ def guess_mapping(
         else:
             ignored.append(index)
     renamed = _rename_clashes(tab, header, extras)
-    preferred = {i: over for i, over in chosen.items() if over}
-    return ColumnMapping(tab, tuple(header), mapped, extras, tuple(ignored), renamed, preferred)
+    preferred = {i: over for i, over in chosen.items() if over} | joined_over
+    return ColumnMapping(
+        tab, tuple(header), mapped, extras, tuple(ignored), renamed, preferred, joined
+    )
 
 
 def _rename_clashes(tab: Tab, header: Sequence[str], extras: dict[int, str]) -> dict[int, str]:
