@@ -73,6 +73,10 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # Spellings only an imported file's column may have (Odoo's ``country_id``): never matched
+    # in the workbook's own header row, where a team's "Country code" (a phone prefix) beside
+    # its "Country" must stay the team's column, not clash with ours as a second Country.
+    import_aliases: tuple[str, ...] = ()
     # Aliases that name this column more surely than its header or its other aliases do: a file
     # with both (Odoo's ``name`` is a lead's title, its ``contact_name`` the person) is imported
     # from the column under one of these.
@@ -113,8 +117,14 @@ class Column:
         return self.choice_meanings.get(value) if isinstance(value, str) else None
 
     def header_names(self) -> tuple[str, ...]:
-        """The header and every alias, as written in the schema."""
+        """The header and every alias, as written in the schema (what the workbook's header
+        row is matched against)."""
         return (self.header, *self.aliases)
+
+    def import_names(self) -> tuple[str, ...]:
+        """The header, every alias and the import-only aliases: what an imported file's
+        header is matched against."""
+        return (*self.header_names(), *self.import_aliases)
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,7 @@ _COLUMN_FIELDS = {
     "choices",
     "choice_aliases",
     "aliases",
+    "import_aliases",
     "preferred_aliases",
     "parts",
     "references",
@@ -255,9 +266,12 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
     if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
         raise SchemaError(f"{where}: key {key!r} must be snake_case")
     aliases = _string_list(raw.get("aliases", []), where, "aliases")
+    import_aliases = _string_list(raw.get("import_aliases", []), where, "import_aliases")
     preferred = _string_list(raw.get("preferred_aliases", []), where, "preferred_aliases")
-    if not {fold(a) for a in preferred} <= {fold(a) for a in aliases}:
-        raise SchemaError(f"{where}: every one of 'preferred_aliases' must be in 'aliases'")
+    if not {fold(a) for a in preferred} <= {fold(a) for a in (*aliases, *import_aliases)}:
+        raise SchemaError(
+            f"{where}: every one of 'preferred_aliases' must be in 'aliases' or 'import_aliases'"
+        )
     raw_parts = raw.get("parts", [])
     if not isinstance(raw_parts, list) or len(raw_parts) == 1:
         raise SchemaError(f"{where}: 'parts' is a list of two or more lists of header spellings")
@@ -271,6 +285,7 @@ def _parse_column(tab_name: str, index: int, raw: Any) -> Column:
         required=required,
         choices=choices,
         aliases=aliases,
+        import_aliases=import_aliases,
         preferred_aliases=preferred,
         parts=parts,
         references=references if isinstance(references, str) else None,
@@ -313,7 +328,7 @@ def _check_unique_names(tab_name: str, columns: tuple[Column, ...]) -> None:
                 f"tab {tab_name!r}, column {column.header!r}: key {column.key!r} repeats"
             )
         seen_keys.add(column.key)
-        for name in column.header_names():
+        for name in column.import_names():
             folded = fold(name)
             if folded in seen_names and seen_names[folded] != column.header:
                 raise SchemaError(

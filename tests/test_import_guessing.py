@@ -137,6 +137,36 @@ def test_a_plain_name_alone_is_still_the_customers_name(
     assert [(r["Name"], r["Company"]) for r in _customers(path)] == [("Marta Ruiz", "Ruiz e Hijos")]
 
 
+def test_a_teams_own_country_code_column_stays_theirs_while_an_export_fills_country(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "Country code" is an export's Country (Odoo's country_id, "fr"), but in a team's own
+    Customers tab it is theirs (a phone prefix beside Country): never read as a second Country,
+    which would stop the bot reading the tab."""
+    path = _init(tmp_path, capsys)
+    book = load_workbook(path)
+    sheet = book["Customers"]
+    header = [cell.value for cell in sheet[1]]
+    code_at = len(header) + 1
+    sheet.cell(1, code_at).value = "Country code"
+    sheet.cell(2, header.index("Name") + 1).value = "Ana López"
+    sheet.cell(2, header.index("Country") + 1).value = "ES"
+    sheet.cell(2, code_at).value = "+34"
+    book.save(path)
+    export = tmp_path / "odoo.csv"
+    export.write_text("contact_name,email_from,country_id\nJean Dupont,jean@dupont.example,fr\n")
+
+    assert main(["run", "--workbook", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "appears twice" not in out and "cannot be read" not in out
+    assert main(["import", str(export), "--tab", "Customers", "--workbook", str(path)]) == 0
+    assert "  'country_id' -> Country" in capsys.readouterr().out
+    got = [(r["Name"], r["Country"], r["Country code"]) for r in _customers(path)]
+    assert got == [("Ana López", "ES", "+34"), ("Jean Dupont", "fr", "")]
+    rows = _customers(path)
+    assert rows[0]["ID"] and rows[0]["Problems"] == ""  # the run read her row and gave it an ID
+
+
 def _spanish_names(count: int) -> tuple[list[str], list[str]]:
     """The first ``count`` es_ES first names and last names of the shared name lists."""
     path = shared_dataset("multilingual_names_faker", "names_by_locale.csv")

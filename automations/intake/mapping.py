@@ -113,7 +113,7 @@ def _lookup(tab: Tab) -> dict[str, str]:
     for column in tab.columns:
         if column.bot_owned:
             continue  # a file's "ID" or "Problems" is theirs, not ours
-        for name in column.header_names():
+        for name in column.import_names():
             names.setdefault(normalise_header(name), column.key)
             names.setdefault(normalise_header(column.key), column.key)
     return names
