@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from automations import messages
 from automations.cycle_plan import Rule, default_rules, guard, plan_cycle, reference_tabs
 from automations.intake import forms
 from automations.mail.due import MAIL_PARTS
@@ -153,9 +154,15 @@ def run_cycle(
     )
     recorded = [journal.recorded_after(journal.keys)]
 
-    def status(keys_after: int, entries: Mapping[str, LogEntry]) -> Plan:
+    def status(keys_after: int, entries: Mapping[str, LogEntry], not_sent: str) -> Plan:
         recorded[0] = journal.recorded_after(keys_after)
-        return status_plan(snapshot, now, cycle_status, recorded[0], entries)
+        said = cycle_status
+        if not_sent and not said.sending_stopped:
+            # Nothing could go out (server, login, sender): the Sending row says why, and this
+            # cycle is no success, so the dashboard's Data quality page shows it too.
+            sentence = messages.render("status.not_sent", language, {"refusal": not_sent})
+            said = replace(said, sending_stopped=sentence)
+        return status_plan(snapshot, now, said, recorded[0], entries)
 
     if dry_run:
         plan, mail = preview(plan, snapshot, now, mailer, handover)

@@ -41,8 +41,10 @@ __all__ = [
 _SHOWN_CHARACTERS: Final = 80
 # The allowed values of a column come from the schema or the team's Lists tab, not from a cell:
 # cut at 80 characters they ended "... Cold call, Pa…", hiding the very values to pick from.
-# A campaign's reasons for reaching nobody are the bot's own counts, never a typed cell.
-_WHOLE_LISTS: Final = frozenset({"allowed", "reasons"})
+# A campaign's reasons for reaching nobody are the bot's own counts, never a typed cell. The
+# mail server's refusal, explained by the mailer (automations.mail.smtp_errors), is the bot's own
+# sentence too: cut, it would lose the part that says what to fix.
+_WHOLE_LISTS: Final = frozenset({"allowed", "reasons", "refusal"})
 _SHOWN_LIST_CHARACTERS: Final = 400
 
 MESSAGES: Final[Mapping[str, Text]] = {
@@ -304,6 +306,10 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "status.lists_ok": N_("The team's lists were read from the Lists tab."),
     "status.settings_ok": N_("Every setting was read."),
     "status.sending_on": N_("On: emails that are due are sent."),
+    "status.not_sent": N_(
+        "No email could go out in the last cycle: {refusal} The emails that are due wait and go "
+        "out once this is fixed."
+    ),
     "status.email_to_check": N_(
         "{key} to {to}, planned {planned}: the bot stopped or lost the connection while sending "
         "it, so it may have gone out (Status Unknown in the Mail log). It is not sent again: "

@@ -1,10 +1,11 @@
 """The Bot status tab: what the last cycle did, written by the bot in the cycle's own write.
 
 Rows (Item, Value), in the workbook's language: Last run, Last success (the last cycle in which
-every rule ran and sending was not stopped), Held back (the rules the contract guard did not run,
-and why), Sending (on, or why it stopped), Emails to check (the emails of the last
-:data:`CHECK_DAYS` days that may have gone out, Mail log status Unknown, one line each: a
-stopped cycle leaves at most one, and its Mail log row alone is easy to miss), Mail log keys
+every rule ran and sending was not stopped, and the mail server took the emails), Held back (the
+rules the contract guard did not run, and why), Sending (on, or why it stopped, or why no email
+could go out in this cycle), Emails to check (the emails of the last :data:`CHECK_DAYS` days
+that may have gone out, Mail log status Unknown, one line each: a stopped cycle leaves at most
+one, and its Mail log row alone is easy to miss), Mail log keys
 recorded (what the journal check compares the Mail log with), Mail log confirmed (set by
 ``sheetcrm confirm-mail-log``), Lists (whether the team's lists were read), Settings (the values
 that could not be used, each with its row and the default used instead) and, while Settings

@@ -185,7 +185,7 @@ def send_and_apply(
     mailer: Mailer | None,
     now: datetime,
     handover: HandoverLog | None = None,
-    status: Callable[[int, Mapping[str, LogEntry]], Plan] | None = None,
+    status: Callable[[int, Mapping[str, LogEntry], str], Plan] | None = None,
 ) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
@@ -195,19 +195,24 @@ def send_and_apply(
     sending, the outcomes after. ``handover`` is the local hand-over record; without one, a
     stopped cycle's emails all become Unknown.
 
-    ``status(keys, entries)`` is added to the first write: the cycle's Bot status rows, told how
-    many keys the Mail log holds once that write is done (what the journal check compares with
-    next time) and what it says of each key then (a stopped cycle's emails settled).
+    ``status(keys, entries, not_sent)`` is added to the first write: the cycle's Bot status rows,
+    told how many keys the Mail log holds once that write is done (what the journal check
+    compares with next time), what it says of each key then (a stopped cycle's emails settled)
+    and, when no email could go out at all (the server refused the connection or the login, no
+    usable Sender email), why: that is known before anything is journaled, and otherwise the
+    workbook would say sending is on while every email waits.
     """
     settings = snapshot.settings
     step = _prepare(plan, snapshot, now, handover)
     keys_now = len(step.entries)
     base = replace(step.plan, emails=())
-    unsent = base if status is None else base.merge(status(keys_now, step.entries))
+    unsent = base if status is None else base.merge(status(keys_now, step.entries, ""))
     counts = step.counts
     to_send = step.selection.to_send
     reason = _cannot_send(mailer, settings.sender_email) if to_send else ""
     if not to_send or reason or mailer is None:
+        if reason and mailer is not None and status is not None:
+            unsent = base.merge(status(keys_now, step.entries, reason))
         applied = backend.apply(unsent)
         _forget(handover, applied)
         return step.plan, applied, replace(counts, error=reason)
@@ -223,7 +228,7 @@ def send_and_apply(
             if status is not None:
                 # Built once connected: the status then counts the keys this write journals.
                 fresh = sum(1 for email in to_send if email.key not in step.entries)
-                journaled = base.merge(status(keys_now + fresh, step.entries))
+                journaled = base.merge(status(keys_now + fresh, step.entries, ""))
             try:
                 first = backend.apply(journaled.merge(_journal(step)))
             except WorkbookError as error:
@@ -256,6 +261,8 @@ def send_and_apply(
     except MailerError as error:
         if first is None:
             # Connecting failed before anything was journaled or sent: the emails wait.
+            if status is not None:
+                unsent = base.merge(status(keys_now, step.entries, str(error)))
             return step.plan, backend.apply(unsent), replace(counts, error=str(error))
         # Journaled, then the batch stopped (the server went away, or refused the account or
         # the sender, or the hand-over record could not be written): what was not handed over
