@@ -65,6 +65,7 @@ def test_a_locale_that_reads_dates_the_other_way_is_said_until_it_is_changed(
     said = bot_status(emu, spreadsheet)[SETTINGS_READ]
     assert "en_US" in said and "03/04/2025" in said and "4 de marzo de 2025" in said
     assert "Date order: DMY" in said and "2025-04-03" in said
+    assert "MDY" in said  # a US team that types month first only has to change Date order
     assert said in out
 
     # The team sets File > Settings > Locale to Spain: nothing more to say.

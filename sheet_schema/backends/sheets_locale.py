@@ -21,11 +21,13 @@ from sheet_schema.model import Snapshot, TabIssue
 from sheet_schema.translation import N_, translated
 
 LOCALE_ISSUE = "setting.locale_date_order"
+# Both ways out: a US team whose Date order was left at the default DMY only needs MDY.
 _SENTENCE = N_(
     "Settings, Date order: {order}, but this spreadsheet's locale is {locale} (File > "
     "Settings), so Google Sheets reads a date typed as {typed} as {read_as}, a real date the bot "
-    "cannot tell was meant otherwise. Set the spreadsheet's locale to your country, or type "
-    "dates like {iso}."
+    "cannot tell was meant otherwise. If your team types dates that way, set Date order to "
+    "{locale_order}; if not, set the spreadsheet's locale to your country, or type dates like "
+    "{iso}."
 )
 # The example: 3 April 2025 typed day first, or 4 March 2025 typed month first (never today).
 _TYPED = "03/04/2025"
@@ -59,6 +61,7 @@ def with_locale_issue(snapshot: Snapshot, locale: str) -> Snapshot:
         "typed": _TYPED,
         "read_as": long_date(_READ[read_by], language),
         "iso": "2025-04-03" if order == "DMY" else "2025-03-04",
+        "locale_order": read_by,
     }
     sentence = translated(_SENTENCE, language, params).format_map(params)
     issue = TabIssue("Settings", LOCALE_ISSUE, sentence, "Date order")
