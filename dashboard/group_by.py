@@ -12,8 +12,8 @@ from dashboard.metrics.summaries import SHARE_COLUMNS, ReportKind, by_table
 from dashboard.report_format import csv_text, mark_unknown, records
 from dashboard.strings import STRINGS
 from dashboard.tables import Column, display_table
-from dashboard.unknown_view import unknown_cells
-from dashboard.unreadable import UNKNOWN, table_unknowns
+from dashboard.unknown_view import unknown_cells, warn_fallbacks
+from dashboard.unreadable import UNKNOWN, fallback_columns, table_unknowns
 from dashboard.view import View
 from sheet_schema.schema import load_schema
 
@@ -35,7 +35,11 @@ def render_group_by(view: View, kind: ReportKind) -> None:
     if choice == none:
         return
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
-    table = by_table(kind, view.frames, view.period, resolve_cut(view.frames, choice), lifecycles)
+    cut = resolve_cut(view.frames, choice)
+    # A cut by a deal column the Deals tab lacks: said here, unless the page already said it.
+    said = fallback_columns(kind)
+    warn_fallbacks(view, [c for c in fallback_columns(kind, cut.column) if c not in said])
+    table = by_table(kind, view.frames, view.period, cut, lifecycles)
     # A figure computed from a tab or column that cannot be read is unknown in every group,
     # as in the report (the page's warning says why).
     unknown = set(table_unknowns(kind, view.frames.gaps, [*lifecycles, NOT_SET]))

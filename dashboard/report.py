@@ -27,7 +27,13 @@ from dashboard.metrics.summaries import (
 )
 from dashboard.report_format import mark_unknown, plain, records
 from dashboard.report_text import Format, render
-from dashboard.unreadable import table_unknowns, unknown_figures, warnings
+from dashboard.unreadable import (
+    fallback_columns,
+    fallback_warnings,
+    table_unknowns,
+    unknown_figures,
+    warnings,
+)
 from sheet_schema.lists import PURCHASE
 from sheet_schema.model import Snapshot
 from sheet_schema.reading import RowFilter
@@ -302,12 +308,17 @@ def build_report(
     head = summary(kind, frames, request.period, lifecycles, sales)
     data["summary"] = records(pd.DataFrame([head]))[0]
     table = None
-    if request.by:
-        cut = resolve_cut(frames, request.by)
+    cut = resolve_cut(frames, request.by) if request.by else None
+    if cut is not None:
         table = by_table(kind, frames, request.period, cut, lifecycles, sales)
         data["by"] = {"cut": request.by, "rows": records(table)}
-    # What depends on a tab or column that could not be read is unknown (null), never 0.
-    data["unreadable"] = warnings(unknown_figures(kind, frames.gaps))
+    # What depends on a tab or column that could not be read is unknown (null), never 0; a
+    # deal column read from its customer instead is said too.
+    used = fallback_columns(kind, cut.column if cut is not None else None)
+    data["unreadable"] = [
+        *warnings(unknown_figures(kind, frames.gaps)),
+        *fallback_warnings(frames.gaps, used),
+    ]
     # The summary counts each lifecycle stage of the customers: unknown with them.
     unknown = table_unknowns(kind, frames.gaps, [*lifecycles, metrics.NOT_SET])
     data["unknown"] = sorted(unknown)

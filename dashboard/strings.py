@@ -261,6 +261,10 @@ STRINGS: Final[dict[str, Text]] = {
     "empty.period": N_("No data in this period."),
     "value.unknown": N_("unknown"),
     "unreadable.figures": N_("{reason}. Unknown here: {figures}."),
+    # A Deals tab without its Source (Manager) column: {column} is that column's name.
+    "unreadable.customer_value": N_(
+        "{reason}. Each deal is counted under its customer's {column}."
+    ),
     "login.title": N_("Sign in"),
     "login.password": N_("Password"),
     "login.submit": Np_("button", "Sign in"),

@@ -4,13 +4,19 @@ per reason naming them, and "unknown" in their place, never 0 or blank
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import streamlit as st
 
 from dashboard.strings import STRINGS
 from dashboard.tables import Column
-from dashboard.unreadable import Needs, figures_unknown, unknown_figures
+from dashboard.unreadable import (
+    Needs,
+    fallback_columns,
+    fallbacks,
+    figures_unknown,
+    unknown_figures,
+)
 from dashboard.view import View
 
 # Figures whose label is not "kpi.", "funnel.", "col." or "customers." + their name.
@@ -45,10 +51,20 @@ def _warn(view: View, unknown: Mapping[str, list[str]]) -> None:
 
 
 def warn_unknown(view: View, kind: str) -> set[str]:
-    """Show why figures of the page (a report kind) are unknown; return those figures."""
+    """Show why figures of the page (a report kind) are unknown, and which deal columns were
+    taken from the customers (:func:`warn_fallbacks`); return the unknown figures."""
     unknown = unknown_figures(kind, view.frames.gaps)
     _warn(view, unknown)
+    warn_fallbacks(view, fallback_columns(kind))
     return set(unknown)
+
+
+def warn_fallbacks(view: View, columns: Iterable[str]) -> None:
+    """For each deal column of ``columns`` the Deals tab lacks, say that each deal was counted
+    under its customer's value (the report's line, in the page's language)."""
+    for reason, header in fallbacks(view.frames.gaps, columns):
+        column = view.tr(f"col.{header.lower()}")
+        st.warning(view.tr("unreadable.customer_value", reason=reason, column=column))
 
 
 def warn_unknown_of(view: View, depends: Mapping[str, Needs]) -> set[str]:

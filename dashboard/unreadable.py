@@ -228,6 +228,48 @@ def table_unknowns(
     return unknown
 
 
+# The deal columns that take the customer's value where the deal's cell is empty
+# (:mod:`dashboard.frames`), with their header. Without the column in the Deals header row
+# (renamed, deleted) every deal takes its customer's: the figures by it stay numbers, since a
+# Deals tab may never have had the column (an older layout, an imported pipeline) and the
+# customer's value is then the answer, but they are said (:func:`fallback_warnings`), as a
+# column the team renamed away is not a blank cell.
+CUSTOMER_FALLBACKS: Mapping[str, str] = {"source": "Source", "manager": "Manager"}
+# The deal columns a report's own figures are cut by (revenue by source), besides a --by cut.
+_CUT_BY: Mapping[str, tuple[str, ...]] = {"sources": ("source",)}
+
+
+def fallback_columns(kind: str | None, by: str | None = None) -> tuple[str, ...]:
+    """The deal columns (of :data:`CUSTOMER_FALLBACKS`) a report or page of ``kind``, cut by
+    the frame column ``by``, counts deals by."""
+    used = _CUT_BY.get(kind or "", ())
+    if by is None or by not in CUSTOMER_FALLBACKS or by in used:
+        return used
+    return (*used, by)
+
+
+def fallbacks(gaps: Iterable[Gap], columns: Iterable[str]) -> list[tuple[str, str]]:
+    """(reason, header) for each of ``columns`` missing from the Deals header row, so each deal
+    took its customer's value; none when the customer's value cannot be read either (the
+    figures are then unknown, and the warning of :func:`warnings` says why)."""
+    gaps = tuple(gaps)
+    found: list[tuple[str, str]] = []
+    for key in dict.fromkeys(columns):
+        if key not in CUSTOMER_FALLBACKS or any(g.covers("Customers", key) for g in gaps):
+            continue
+        found += [(g.reason, CUSTOMER_FALLBACKS[key]) for g in gaps if g.covers("Deals", key)]
+    return found
+
+
+def fallback_warnings(gaps: Iterable[Gap], columns: Iterable[str]) -> list[str]:
+    """One line per deal column the report counts by that the Deals tab lacks: "Deals: no Source
+    column (...); each deal is counted under its customer's Source"."""
+    return [
+        f"{reason}; each deal is counted under its customer's {header}"
+        for reason, header in fallbacks(gaps, columns)
+    ]
+
+
 def warnings(unknown: Mapping[str, list[str]]) -> list[str]:
     """One line per reason, naming the figures it leaves unknown:
     "Deals: no Stage column (...): won/lost/open unknown"."""
