@@ -257,7 +257,12 @@ def fallbacks(gaps: Iterable[Gap], columns: Iterable[str]) -> list[tuple[str, st
     for key in dict.fromkeys(columns):
         if key not in CUSTOMER_FALLBACKS or any(g.covers("Customers", key) for g in gaps):
             continue
-        found += [(g.reason, CUSTOMER_FALLBACKS[key]) for g in gaps if g.covers("Deals", key)]
+        # Only the column: without a Deals tab there are no deals to count (its own warning).
+        found += [
+            (g.reason, CUSTOMER_FALLBACKS[key])
+            for g in gaps
+            if g.tab == "Deals" and g.column == key
+        ]
     return found
 
 
