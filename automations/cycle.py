@@ -34,7 +34,7 @@ from automations.rules.resolving import (
 )
 from automations.rules.row_checks import RowFacts
 from automations.rules.validate import PROBLEMS, checked_tabs
-from automations.status import CycleStatus, status_plan
+from automations.status import CycleStatus, batch_stopped_plan, status_plan
 from sheet_schema.backends.base import Backend
 from sheet_schema.formatting import counted
 from sheet_schema.lists import LISTS
@@ -164,11 +164,17 @@ def run_cycle(
             said = replace(said, sending_stopped=sentence)
         return status_plan(snapshot, now, said, recorded[0], entries)
 
+    def batch_stopped(refusal: str) -> Plan:
+        sentence = messages.render("status.batch_stopped", language, {"refusal": refusal})
+        return batch_stopped_plan(snapshot, sentence)
+
     if dry_run:
         plan, mail = preview(plan, snapshot, now, mailer, handover)
         applied = ApplyReport()
     else:
-        plan, applied, mail = send_and_apply(backend, plan, snapshot, mailer, now, handover, status)
+        plan, applied, mail = send_and_apply(
+            backend, plan, snapshot, mailer, now, handover, status, batch_stopped
+        )
         write_copy(journal_copy, recorded[0])
     problems = count_problems(schema, seen, plan)
     left = unresolved_references(schema, seen, reference_tabs(verdict))

@@ -306,6 +306,10 @@ MESSAGES: Final[Mapping[str, Text]] = {
     "status.lists_ok": N_("The team's lists were read from the Lists tab."),
     "status.settings_ok": N_("Every setting was read."),
     "status.sending_on": N_("On: emails that are due are sent."),
+    "status.batch_stopped": N_(
+        "Sending stopped in the last cycle: {refusal} The emails not handed over (Waiting in the "
+        "Mail log) go out once this is fixed."
+    ),
     "status.not_sent": N_(
         "No email could go out in the last cycle: {refusal} The emails that are due wait and go "
         "out once this is fixed."

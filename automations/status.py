@@ -162,6 +162,25 @@ def status_plan(
     return item_plan(snapshot, values)
 
 
+def batch_stopped_plan(snapshot: Snapshot, sentence: str) -> Plan:
+    """The Sending row saying why a batch stopped after the journal write, and Last success put
+    back to what it was: that write, made before sending, set both as if all went well.
+
+    Only rows the tab had before this cycle are written (a first cycle's rows were appended by
+    that same write); the Mail log rows of the emails left waiting say why too.
+    """
+    if not status_usable(snapshot):
+        return Plan()
+    rows = snapshot.by_id(BOT_STATUS)
+    writes = []
+    if SENDING in rows:
+        writes.append(CellWrite(BOT_STATUS, SENDING, "value", sentence))
+    if LAST_SUCCESS in rows:
+        before = rows[LAST_SUCCESS].text("value").strip()
+        writes.append(CellWrite(BOT_STATUS, LAST_SUCCESS, "value", before))
+    return Plan(writes=tuple(writes))
+
+
 def confirm_mail_log(backend: Backend, schema: Schema, now: datetime, copy: Path | None) -> str:
     """Accept the Mail log as it is now (``sheetcrm confirm-mail-log``); returns what was done.
 

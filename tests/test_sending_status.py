@@ -97,3 +97,28 @@ def test_an_empty_sender_email_is_said_in_the_bot_status(
 
     assert smtp_server.received() == []
     assert "'Sender email' is empty" in bot_status(path)[SENDING]
+
+
+def test_a_batch_refused_after_the_journal_write_is_said_in_the_bot_status(
+    tmp_path: Path, smtp_server: SmtpTestServer
+) -> None:
+    path = clinic(tmp_path, "recepcion@clinica.es")
+    # A first cycle with sending off (`run --no-send`) writes the Bot status rows.
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, NOW, mailer=None)
+    before = bot_status(path)
+    smtp_server.deny_relay = True  # the server takes the connection, then refuses the recipient
+    mailer = SmtpMailer(smtp_server.host, smtp_server.port, security="none", timeout=2.0)
+
+    report, _ = run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, LATER, mailer=mailer)
+
+    assert smtp_server.received() == [] and report.emails_waiting == 1
+    status = bot_status(path)
+    assert status[SENDING].startswith("El envío se detuvo en el último ciclo: ")
+    assert report.mail_error in status[SENDING]
+    assert status[LAST_SUCCESS] == before[LAST_SUCCESS] != status[LAST_RUN]
+
+    smtp_server.deny_relay = False
+    run_cycle(XlsxBackend(path, SCHEMA), SCHEMA, LATER, mailer=mailer)
+
+    assert [m.rcpt_tos for m in smtp_server.received()] == [("rosa@example.es",)]
+    assert bot_status(path)[SENDING] == SENDING_ON

@@ -186,6 +186,7 @@ def send_and_apply(
     now: datetime,
     handover: HandoverLog | None = None,
     status: Callable[[int, Mapping[str, LogEntry], str], Plan] | None = None,
+    stopped: Callable[[str], Plan] | None = None,
 ) -> tuple[Plan, ApplyReport, SendReport]:
     """Apply the plan and send its emails, journaled in the Mail log (see the module doc).
 
@@ -200,7 +201,9 @@ def send_and_apply(
     compares with next time), what it says of each key then (a stopped cycle's emails settled)
     and, when no email could go out at all (the server refused the connection or the login, no
     usable Sender email), why: that is known before anything is journaled, and otherwise the
-    workbook would say sending is on while every email waits.
+    workbook would say sending is on while every email waits. ``stopped(why)`` is added to the
+    outcome write when the batch stopped after the journal write (the server refused the sender
+    or the relay, or went away): the Bot status cells that first write set as if all went well.
     """
     settings = snapshot.settings
     step = _prepare(plan, snapshot, now, handover)
@@ -281,7 +284,10 @@ def send_and_apply(
     )
     try:
         progress = campaign_progress(plan.emails, step.entries, _by_key(to_send), results)
-        second = backend.apply(Plan(writes=_outcomes(step, results) + progress))
+        recorded = Plan(writes=_outcomes(step, results) + progress)
+        if counts.error and stopped is not None:
+            recorded = recorded.merge(stopped(counts.error))
+        second = backend.apply(recorded)
     except WorkbookError as error:
         where = handover.path if handover is not None else None
         raise WorkbookError(_outcomes_not_recorded(counts, str(error), where)) from None
