@@ -287,8 +287,10 @@ def _as_of(frames: Frames, request: ReportRequest, counting_customers: bool = Fa
 
 def build_report(
     snapshot: Snapshot, kind: ReportKind, request: ReportRequest
-) -> tuple[dict[str, object], pd.DataFrame | None]:
-    """The report document and, with ``request.by``, its table by group."""
+) -> tuple[dict[str, object], pd.DataFrame | None, list[dict[str, object]]]:
+    """The report document, with ``request.by`` its table by group, and the funnel's stage
+    rows as computed before any figure was found unknown (the team's stages in order: the
+    table and CSV show them, each figure unknown, when the deals' stages cannot be read)."""
     # Only the overview and the sources compute from Interactions (their sales); the funnel and
     # the customers report read it for ``--as-of`` lifecycles only. No report shows problems.
     tabs = request.tabs or DASHBOARD_TABS
@@ -307,6 +309,8 @@ def build_report(
     lifecycles = load_schema().tab("Customers").column("lifecycle").choices
     head = summary(kind, frames, request.period, lifecycles, sales)
     data["summary"] = records(pd.DataFrame([head]))[0]
+    stage_rows = data["stages"] if kind == "funnel" else []
+    assert isinstance(stage_rows, list)
     table = None
     cut = resolve_cut(frames, request.by) if request.by else None
     if cut is not None:
@@ -323,7 +327,7 @@ def build_report(
     unknown = table_unknowns(kind, frames.gaps, [*lifecycles, metrics.NOT_SET])
     data["unknown"] = sorted(unknown)
     mark_unknown(data, set(unknown), None)
-    return data, table
+    return data, table, stage_rows
 
 
 def render_report(
@@ -352,6 +356,6 @@ def render_report_and_warnings(
     the table; "unknown" in the table's and the CSV's cells)."""
     request = request or ReportRequest()
     fmt: Format = "json" if as_json else request.fmt
-    data, table = build_report(snapshot, kind, request)
+    data, table, stage_rows = build_report(snapshot, kind, request)
     lines = list(data["unreadable"])  # type: ignore[call-overload]
-    return render(data, kind, table, fmt), lines
+    return render(data, kind, table, fmt, stage_rows), lines

@@ -5,7 +5,7 @@ revenue misses amounts). The figures themselves are :mod:`dashboard.report`'s.""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pandas as pd
@@ -21,9 +21,26 @@ Format = Literal["table", "json", "csv"]
 _EN = Translator("en")
 
 
+def _stage_rows(
+    data: Mapping[str, object], stage_rows: Sequence[Mapping[str, object]]
+) -> list[dict[str, object]]:
+    """The funnel's table; when the deals' stages cannot be read (``stages`` is the unknown
+    marker), one row per stage of the team's list (``stage_rows``) with every figure unknown,
+    never an empty table, as the customers report lists each lifecycle stage."""
+    rows = data["stages"]
+    if isinstance(rows, list):
+        return rows
+    return [{k: (v if k == "stage" else rows) for k, v in row.items()} for row in stage_rows]
+
+
 def _main_rows(
-    data: Mapping[str, object], kind: ReportKind
+    data: Mapping[str, object],
+    kind: ReportKind,
+    stage_rows: Sequence[Mapping[str, object]] = (),
 ) -> tuple[list[dict[str, object]], list[str]]:
+    if kind == "funnel":
+        stages = _stage_rows(data, stage_rows)
+        return stages, list(stages[0]) if stages else []
     if kind == "overview":
         kpis = data["kpis"]
         assert isinstance(kpis, dict)
@@ -60,7 +77,12 @@ def _period_text(data: Mapping[str, object]) -> str:
     return f"{span}{as_of}.\n{data['period_basis']}"
 
 
-def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | None) -> str:
+def _text(
+    data: Mapping[str, object],
+    kind: ReportKind,
+    table: pd.DataFrame | None,
+    stage_rows: Sequence[Mapping[str, object]] = (),
+) -> str:
     head = (
         f"{kind.title()} report for {data['source']} (read {data['read_at']}, "
         f"{data['time_zone']}): {_period_text(data)}"
@@ -70,14 +92,14 @@ def _text(data: Mapping[str, object], kind: ReportKind, table: pd.DataFrame | No
     if isinstance(unreadable, list) and unreadable:
         parts.append("\n".join(str(line) for line in unreadable))
     if kind == "funnel":
-        stages = data["stages"]
+        stages = _stage_rows(data, stage_rows)
         reasons = data["lost_reasons"]
         rivals = data["competitors"]
-        if isinstance(stages, list):
+        if stages:
             columns = ["stage", "reached", "conversion", "overall", "lost_here", "median_days"]
             parts.append(text_table(stages, columns, SHARE_COLUMNS))
         else:
-            parts.append(f"Stages reached: {stages}.")
+            parts.append(f"Stages reached: {data['stages']}.")
         rate = data["win_rate"]
         shown = rate if isinstance(rate, str) else _share(rate)
         without = data["won_without_value"]
@@ -188,11 +210,15 @@ def _share(value: object) -> str:
 
 
 def render(
-    data: dict[str, object], kind: ReportKind, table: pd.DataFrame | None, fmt: Format
+    data: dict[str, object],
+    kind: ReportKind,
+    table: pd.DataFrame | None,
+    fmt: Format,
+    stage_rows: Sequence[Mapping[str, object]] = (),
 ) -> str:
     """A built report (:func:`dashboard.report.build_report`) as JSON, CSV (the table by group
     when there is one, else the report's main table) or text; unknown figures are null in JSON
-    and "unknown" in the others."""
+    and "unknown" in the others (``stage_rows``: the funnel's stages, listed when unknown)."""
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
     unknown = data["unknown"]
@@ -203,8 +229,8 @@ def render(
             by = data["by"]
             assert isinstance(by, dict)
             return csv_text(by["rows"], list(table.columns), SHARE_COLUMNS)
-        rows, columns = _main_rows(data, kind)
+        rows, columns = _main_rows(data, kind, stage_rows)
         if kind == "overview":  # the win rate is a row here, not a column: % as in the table
             rows = [{**r, "current": _kpi_cell(r, "current")} for r in rows]
         return csv_text(rows, columns, SHARE_COLUMNS)
-    return _text(data, kind, table)
+    return _text(data, kind, table, stage_rows)
