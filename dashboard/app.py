@@ -25,7 +25,7 @@ import streamlit as st
 
 from dashboard.auth import OPEN_OPTION
 from dashboard.i18n import Translator
-from dashboard.loading import LoadFailure, clear_cache, load_frames
+from dashboard.loading import LoadFailure, all_sales, clear_cache, load_frames
 from dashboard.login import require_login
 from dashboard.metrics import filter_frames
 from dashboard.sidebar import filters, language_picker, refresh_button
@@ -93,20 +93,24 @@ def main(argv: list[str]) -> None:
     ]
     page = st.navigation(pages)
     # The default page (the first) has an empty url_path.
-    if (page.url_path or PAGES[0][0]) in NEEDS_INTERACTIONS:
+    needs_interactions = (page.url_path or PAGES[0][0]) in NEEDS_INTERACTIONS
+    if needs_interactions:
         loaded = load_frames(backend, source_key, interactions=True)
         if isinstance(loaded, LoadFailure):
             _show_failure(loaded.message, tr)
             st.stop()
         assert not isinstance(loaded, LoadFailure)
+    frames = filter_frames(loaded, managers, sources)
     publish(
         View(
-            frames=filter_frames(loaded, managers, sources),
+            frames=frames,
             everything=loaded,
             period=period,
             today=today,
             now_local=now_local,
             tr=tr,
+            # The sales of everything are cached per read; filtered frames have their own.
+            cached_sales=all_sales(loaded) if needs_interactions and frames is loaded else None,
         )
     )
     page.run()

@@ -39,7 +39,9 @@ def render_group_by(view: View, kind: ReportKind) -> None:
     # A cut by a deal column the Deals tab lacks: said here, unless the page already said it.
     said = fallback_columns(kind)
     warn_fallbacks(view, [c for c in fallback_columns(kind, cut.column) if c not in said])
-    table = by_table(kind, view.frames, view.period, cut, lifecycles)
+    # The overview's and the sources' month or quarter cut reuse the page's sales table.
+    sales = view.sales() if kind in ("overview", "sources") else None
+    table = by_table(kind, view.frames, view.period, cut, lifecycles, sales)
     # A figure computed from a tab or column that cannot be read is unknown in every group,
     # as in the report (the page's warning says why).
     unknown = set(table_unknowns(kind, view.frames.gaps, [*lifecycles, NOT_SET]))

@@ -11,6 +11,11 @@ Interactions tab another, of the same generation, made only when such a page is 
 customers that takes a third off the first render of the other pages. The two reads are seconds
 apart at most; a customer's history may show an interaction saved in between.
 
+What a rerun would otherwise redo is cached too: the core frames joined with Interactions (one
+object per read, so a rerun that changes only the period finds the same frames), and every sale
+of them (:func:`all_sales`). At 50,000 customers those two were about 0.6 s of the Sources
+page's 0.9 s re-render after a period change (docs/PERFORMANCE.md).
+
 The frames are kept with ``st.cache_resource`` rather than ``st.cache_data``: cache_data hands
 every rerun an unpickled copy, which for a 50,000-customer workbook costs about 0.3 s a rerun
 (measured with benchmarks/dashboard.py), more than half the re-render budget. Nothing mutates
@@ -23,9 +28,11 @@ import threading
 import time
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.frames import CORE_TABS, INTERACTIONS, Frames, build_frames, with_interactions
+from dashboard.metrics.revenue import sales_frame
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.settings import Settings
 
@@ -62,6 +69,27 @@ def _read_frames(
     return build_frames(_backend.read(tabs), tabs=tabs)
 
 
+@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
+def _joined(source_key: str, generation: int, _core: Frames, _part: Frames) -> Frames:
+    del source_key, generation  # cache key only: the two reads of this generation
+    return with_interactions(_core, _part)
+
+
+@st.cache_resource(
+    ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False, hash_funcs={Frames: id}
+)
+def _sales_of(frames: Frames) -> tuple[Frames, pd.DataFrame]:
+    # Keyed by the frames object, which the entry keeps alive: while it is cached no other
+    # object can have its id, so an entry is never another read's sales.
+    return frames, sales_frame(frames.customers, frames.deals, frames.interactions)
+
+
+def all_sales(frames: Frames) -> pd.DataFrame:
+    """Every sale of frames :func:`load_frames` returned (:func:`dashboard.metrics.revenue.
+    sales_frame`), made once per read instead of on every rerun."""
+    return _sales_of(frames)[1]
+
+
 @dataclass(frozen=True)
 class LoadFailure:
     """Why the workbook could not be read, for the page to show."""
@@ -92,7 +120,7 @@ def load_frames(
         frames = _read_frames(source_key, generation, CORE_TABS, backend)
         if interactions:
             part = _read_frames(source_key, generation, (INTERACTIONS,), backend)
-            frames = with_interactions(frames, part)
+            frames = _joined(source_key, generation, frames, part)
     except WorkbookError as error:
         return LoadFailure(str(error))
     except Exception as error:  # a page must explain, not crash: e.g. a network error
@@ -108,6 +136,8 @@ def load_frames(
 def clear_cache() -> None:
     """Forget every cached read, so the next run reads the workbook again."""
     _read_frames.clear()
+    _joined.clear()
+    _sales_of.clear()
     memory = _memory()
     with memory.lock:
         memory.workbooks.clear()

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.frames import Frames
 from dashboard.i18n import Translator
 from dashboard.metrics import Period
+from dashboard.metrics.revenue import sales_frame
 
 VIEW_KEY = "sheetcrm_view"
 
@@ -28,6 +30,15 @@ class View:
     today: date  # in the workbook's time zone
     now_local: datetime  # naive, in the workbook's time zone
     tr: Translator
+    # Every sale of ``frames`` when the app has it cached (no sidebar filter); None: computed
+    # from the filtered frames when a page asks (:meth:`sales`).
+    cached_sales: pd.DataFrame | None = None
+
+    def sales(self) -> pd.DataFrame:
+        """Every sale of the filtered frames (:func:`dashboard.metrics.revenue.sales_frame`)."""
+        if self.cached_sales is not None:
+            return self.cached_sales
+        return sales_frame(self.frames.customers, self.frames.deals, self.frames.interactions)
 
 
 def publish(view: View) -> None:

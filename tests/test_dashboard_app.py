@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit import config
 from streamlit.testing.v1 import AppTest
@@ -401,6 +402,37 @@ def test_refresh_button_reads_the_workbook_again(
     assert metric_values(at)["New leads"] == "6"  # cached for the workbook's TTL (300 s)
     at.sidebar.button(key="refresh").click().run()
     assert metric_values(at)["New leads"] == "7"
+
+
+@pytest.mark.usefixtures("served_on")
+def test_revenue_follows_the_manager_filter_and_a_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sales are made once per read for the unfiltered frames: a filter still counts only
+    its own, and a refresh counts a purchase typed meanwhile (small workbook: Maria won D1 for
+    1,000, João D3 for 2,000)."""
+    path = write_small(tmp_path / "crm.xlsx")
+    at = demo_app(path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    assert metric_values(at)["Won revenue"] == "€3,000"
+    at.sidebar.multiselect(key="managers").select("João").run()
+    assert metric_values(at)["Won revenue"] == "€2,000"
+    at.sidebar.multiselect(key="managers").unselect("João").run()
+    assert metric_values(at)["Won revenue"] == "€3,000"
+    purchase = {"date": date(2024, 6, 1), "customer_id": "C-0003", "kind": "Purchase"}
+    append_rows(path, SCHEMA, {"Interactions": [{**purchase, "amount": 500}]})
+    at.sidebar.button(key="refresh").click().run()
+    assert metric_values(at)["Won revenue"] == "€3,500"
+    # The Sources page's revenue by source adds up to the same, filtered or not.
+    open_page(at, "sources")
+    assert _money_total(at.dataframe[0].value["Revenue"]) == 3500
+    at.sidebar.multiselect(key="managers").select("João").run()
+    assert _money_total(at.dataframe[0].value["Revenue"]) == 2500
+
+
+def _money_total(shown: pd.Series) -> int:
+    """The sum of a column of amounts as the page shows them ("€1,000")."""
+    return sum(int(re.sub(r"[^0-9]", "", str(v)) or 0) for v in shown)
 
 
 @pytest.mark.usefixtures("served_on")

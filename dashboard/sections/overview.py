@@ -32,7 +32,7 @@ def render(view: View) -> None:
     st.title(tr("page.overview"))
     st.caption(tr("basis.overview"))
     unknown = warn_unknown_of(view, {**DEPENDS["overview"], "pipeline": PIPELINE})
-    sales = metrics.sales_frame(view.frames.customers, view.frames.deals, view.frames.interactions)
+    sales = view.sales()
     table = metrics.kpis(view.frames, view.period, sales)
     known = metrics.revenue(metrics.sales_in_period(sales, view.period))
     columns = st.columns(4)

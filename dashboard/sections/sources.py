@@ -41,7 +41,7 @@ def render(view: View) -> None:
     st.caption(tr("basis.sources"))
     st.caption(tr("sources.explain"))
     unknown = warn_unknown(view, "sources")
-    sales = metrics.sales_frame(frames.customers, frames.deals, frames.interactions)
+    sales = view.sales()
     args: SourceArgs = (frames.customers, sales, frames.sources, period)
     totals = metrics.source_totals(*args)
     if totals.empty:
