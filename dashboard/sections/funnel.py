@@ -12,12 +12,9 @@ from dashboard.unreadable import DEPENDS
 from dashboard.view import View, current_view
 
 
-def _stay_sources(view: View) -> str:
+def _stay_sources(view: View, stays: metrics.StaySources) -> str:
     """Where the funnel's days in stage come from, in the reader's words."""
-    frames, tr = view.frames, view.tr
-    stays = metrics.stay_sources(
-        frames.deals, frames.stage_history, frames.open_stages, view.period, view.today
-    )
+    tr = view.tr
     counts = stays.open_by_source.items()
     sources = ", ".join(f"{tr.number(n)} × {name}" for name, n in counts)
     return tr(
@@ -58,7 +55,7 @@ def render(view: View) -> None:
         render_group_by(view, "funnel")
         return
 
-    table = metrics.funnel(
+    table, stays = metrics.funnel_and_stays(
         frames.deals,
         frames.stage_history,
         frames.stages,
@@ -86,7 +83,7 @@ def render(view: View) -> None:
         hide_index=True,
         key="funnel_table",
     )
-    right.caption(_stay_sources(view))
+    right.caption(_stay_sources(view, stays))
 
     left, right = st.columns(2)
     left.subheader(tr("funnel.lost_reasons"))
