@@ -87,6 +87,20 @@ STRINGS: Final[dict[str, Text]] = {
     "overview.pipeline": N_("Open pipeline"),
     "overview.revenue_by_month": N_("Won revenue by month"),
     # Under the chart by month, all time: the sales without a date (they have no month).
+    "undated.customers": Nn_(
+        "{count} customer has no Created date that can be read, so no period counts it (all "
+        "time does; {quality} says why).",
+        "{count} customers have no Created date that can be read, so no period counts them (all "
+        "time does; {quality} says why).",
+        "count",
+    ),
+    "undated.deals": Nn_(
+        "{count} deal has no Created date that can be read, so no period counts it (all time "
+        "does; {quality} says why).",
+        "{count} deals have no Created date that can be read, so no period counts them (all "
+        "time does; {quality} says why).",
+        "count",
+    ),
     "overview.revenue_no_date": Nn_(
         "{no_date}: {amount} of won revenue from {count} sale without a date, not in the chart.",
         "{no_date}: {amount} of won revenue from {count} sales without a date, not in the chart.",

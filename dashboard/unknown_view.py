@@ -82,3 +82,19 @@ def unknown_cells(view: View, columns: Sequence[Column], unknown: Collection[str
         (key, header, (lambda _value: word) if key in unknown else formatter)
         for key, header, formatter in columns
     ]
+
+
+def note_undated(view: View, tabs: Iterable[str]) -> None:
+    """Under a page that counts Customers or Deals rows by their Created date in a bounded
+    period: how many of them have no Created date that can be read, and so are in no period.
+    Without the note, "New leads 9" of 10 customers reads as complete (all time counts them)."""
+    if view.period.is_all_time:
+        return
+    for tab in tabs:
+        frame = view.frames.customers if tab == "Customers" else view.frames.deals
+        if "created" not in frame.columns:
+            continue  # a column that cannot be read has its own warning
+        count = int(frame["created"].isna().sum())
+        if count:
+            key = "undated.customers" if tab == "Customers" else "undated.deals"
+            st.caption(view.tr(key, count=count, quality=view.tr("page.quality")))

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.tables import display_table
-from dashboard.unknown_view import unknown_cells, warn_unknown_of
+from dashboard.unknown_view import note_undated, unknown_cells, warn_unknown_of
 from dashboard.unreadable import DEPENDS
 from dashboard.view import View, current_view
 
@@ -32,6 +32,7 @@ def render(view: View) -> None:
     st.caption(tr("basis.funnel"))
     # The lost deals' and competitors' Value too (the funnel report has them under lost_reasons).
     unknown = warn_unknown_of(view, {**DEPENDS["funnel"], "value": (("Deals", "value"),)})
+    note_undated(view, ("Deals",))
     totals = metrics.deal_totals(frames.deals, period)
 
     def count(key: str, value: int) -> str:

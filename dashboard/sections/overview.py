@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import charts, metrics
 from dashboard.group_by import render_group_by
 from dashboard.metrics.summaries import NO_DATE
-from dashboard.unknown_view import warn_unknown_of
+from dashboard.unknown_view import note_undated, warn_unknown_of
 from dashboard.unreadable import DEPENDS, PIPELINE
 from dashboard.view import View, current_view
 
@@ -32,6 +32,7 @@ def render(view: View) -> None:
     st.title(tr("page.overview"))
     st.caption(tr("basis.overview"))
     unknown = warn_unknown_of(view, {**DEPENDS["overview"], "pipeline": PIPELINE})
+    note_undated(view, ("Customers", "Deals"))
     sales = view.sales()
     table = metrics.kpis(view.frames, view.period, sales)
     known = metrics.revenue(metrics.sales_in_period(sales, view.period))

@@ -10,7 +10,7 @@ from dashboard.group_by import render_group_by
 from dashboard.i18n import Translator, is_missing
 from dashboard.metrics.summaries import NO_DATE
 from dashboard.tables import Column, Formatter, display_table
-from dashboard.unknown_view import unknown_cells, warn_unknown
+from dashboard.unknown_view import note_undated, unknown_cells, warn_unknown
 from dashboard.view import View, current_view
 
 SourceArgs = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, metrics.Period]
@@ -41,6 +41,7 @@ def render(view: View) -> None:
     st.caption(tr("basis.sources"))
     st.caption(tr("sources.explain"))
     unknown = warn_unknown(view, "sources")
+    note_undated(view, ("Customers",))
     sales = view.sales()
     args: SourceArgs = (frames.customers, sales, frames.sources, period)
     totals = metrics.source_totals(*args)
