@@ -75,7 +75,9 @@ def unlisted(text: str) -> str:
 
 def is_unlisted(values: pd.Series) -> pd.Series:
     """True for choice values typed outside the column's list."""
-    return pd.Series(values.map(lambda v: isinstance(v, str) and v.endswith(NOT_IN_LIST)))
+    # Each distinct value looked at once (a column holds a few: the stages, the sources).
+    marked = {v for v in values.dropna().unique() if isinstance(v, str) and v.endswith(NOT_IN_LIST)}
+    return pd.Series(values.isin(marked), index=values.index)
 
 
 @dataclasses.dataclass(frozen=True)

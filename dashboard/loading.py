@@ -32,6 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.frames import CORE_TABS, INTERACTIONS, Frames, build_frames, with_interactions
+from dashboard.metrics.period import filter_options
 from dashboard.metrics.revenue import sales_frame
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.collector import collector_paused
@@ -89,6 +90,19 @@ def _sales_of(frames: Frames) -> tuple[Frames, pd.DataFrame]:
     return frames, sales_frame(frames.customers, frames.deals, frames.interactions)
 
 
+@st.cache_resource(
+    ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False, hash_funcs={Frames: id}
+)
+def _options_of(frames: Frames) -> tuple[Frames, tuple[list[str], list[str]]]:
+    return frames, filter_options(frames)  # kept with the frames, as in _sales_of
+
+
+def sidebar_options(frames: Frames) -> tuple[list[str], list[str]]:
+    """The managers and sources the sidebar offers for frames :func:`load_frames` returned
+    (:func:`dashboard.metrics.filter_options`), found once per read instead of on every rerun."""
+    return _options_of(frames)[1]
+
+
 def all_sales(frames: Frames) -> pd.DataFrame:
     """Every sale of frames :func:`load_frames` returned (:func:`dashboard.metrics.revenue.
     sales_frame`), made once per read instead of on every rerun."""
@@ -143,6 +157,7 @@ def clear_cache() -> None:
     _read_frames.clear()
     _joined.clear()
     _sales_of.clear()
+    _options_of.clear()
     memory = _memory()
     with memory.lock:
         memory.workbooks.clear()

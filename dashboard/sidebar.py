@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboard.frames import Frames
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
-from dashboard.loading import clear_cache
-from dashboard.metrics import Period, filter_options
+from dashboard.loading import clear_cache, sidebar_options
+from dashboard.metrics import Period
 
 PRESETS = ("30d", "90d", "12m", "ytd", "all", "custom")
 DEFAULT_PRESET = "12m"
@@ -61,7 +61,7 @@ def filters(
             period = Period(picked[0], picked[1])
     elif period.start and period.end:
         st.sidebar.caption(tr("period.shown", start=tr.date(period.start), end=tr.date(period.end)))
-    managers, sources = filter_options(frames)
+    managers, sources = sidebar_options(frames)
     chosen_managers = st.sidebar.multiselect(
         tr("sidebar.managers"), managers, placeholder=tr("sidebar.all"), key="managers"
     )

@@ -333,7 +333,9 @@ def competitors(deals: pd.DataFrame, period: Period) -> pd.DataFrame:
         return pd.DataFrame({"competitor": [], "deals": [], "value": []}).astype(
             {"deals": "int64", "value": "float64"}
         )
-    keys = lost["competitor"].map(lambda name: fold(str(name))).rename("key")
+    # Each distinct spelling folded once.
+    folded = {name: fold(str(name)) for name in lost["competitor"].unique()}
+    keys = lost["competitor"].map(folded).rename("key")
     # The most common spelling; ties go to the alphabetically first, so the table is stable.
     shown = lost.groupby(keys)["competitor"].agg(lambda names: names.str.strip().mode().iloc[0])
     table = lost.groupby(keys).agg(deals=("stage", "size"), value=("value", _known_sum))
