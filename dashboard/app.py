@@ -25,7 +25,13 @@ import streamlit as st
 
 from dashboard.auth import OPEN_OPTION
 from dashboard.i18n import Translator
-from dashboard.loading import LoadFailure, all_sales, clear_cache, load_frames
+from dashboard.loading import (
+    InteractionRows,
+    LoadFailure,
+    all_sales,
+    clear_cache,
+    load_frames,
+)
 from dashboard.login import require_login
 from dashboard.metrics import filter_frames
 from dashboard.sidebar import filters, language_picker, refresh_button
@@ -36,7 +42,9 @@ from sheet_schema.schema import SchemaError
 
 # Pages that show the Interactions tab; the others are drawn without reading it.
 # Purchases (Interactions) are revenue, so every page that shows revenue reads them.
-NEEDS_INTERACTIONS = frozenset({"overview", "sources", "customers", "quality"})
+# The pages that show Interactions rows, and those that count only its purchases (sales).
+NEEDS_INTERACTIONS = frozenset({"customers", "quality"})
+NEEDS_PURCHASES = frozenset({"overview", "sources"})
 PAGES = (
     ("overview", "page.overview", ":material/dashboard:"),
     ("funnel", "page.funnel", ":material/filter_alt:"),
@@ -93,9 +101,11 @@ def main(argv: list[str]) -> None:
     ]
     page = st.navigation(pages)
     # The default page (the first) has an empty url_path.
-    needs_interactions = (page.url_path or PAGES[0][0]) in NEEDS_INTERACTIONS
+    name = page.url_path or PAGES[0][0]
+    needs_interactions = name in NEEDS_INTERACTIONS or name in NEEDS_PURCHASES
     if needs_interactions:
-        loaded = load_frames(backend, source_key, interactions=True)
+        rows: InteractionRows = "all" if name in NEEDS_INTERACTIONS else "purchases"
+        loaded = load_frames(backend, source_key, interactions=rows)
         if isinstance(loaded, LoadFailure):
             _show_failure(loaded.message, tr)
             st.stop()

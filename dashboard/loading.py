@@ -5,11 +5,12 @@ read. So the cached loader is keyed by a *generation* number per workbook: the f
 generation 0 and remembers when, and with which TTL; once that TTL has passed since the read, the
 next run asks for the next generation, which is a fresh read. The refresh button forgets all.
 
-Every page needs the core tabs; only Customers and Data quality need Interactions, the biggest tab
-(two and a half rows per customer in the demo). So the core tabs are one cached read and the
-Interactions tab another, of the same generation, made only when such a page is opened: at 50,000
-customers that takes a third off the first render of the other pages. The two reads are seconds
-apart at most; a customer's history may show an interaction saved in between.
+Every page needs the core tabs; only Customers and Data quality need all of Interactions, the
+biggest tab (two and a half rows per customer in the demo), and Overview and Sources only its
+purchases (their sales). So the core tabs are one cached read and the Interactions tab another,
+of the same generation, made only when such a page is opened, of only the rows the page needs:
+at 50,000 customers that takes a third off the first render of the other pages. The two reads are
+seconds apart at most; a customer's history may show an interaction saved in between.
 
 What a rerun would otherwise redo is cached too: the core frames joined with Interactions (one
 object per read, so a rerun that changes only the period finds the same frames), and every sale
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -36,6 +39,8 @@ from dashboard.metrics.period import filter_options
 from dashboard.metrics.revenue import sales_frame
 from sheet_schema.backends.base import Backend, WorkbookError
 from sheet_schema.collector import collector_paused
+from sheet_schema.lists import PURCHASE
+from sheet_schema.reading import RowFilter
 from sheet_schema.settings import Settings
 
 DEFAULT_TTL_SECONDS = Settings().cache_ttl_seconds
@@ -63,21 +68,37 @@ def _memory() -> _Memory:
     return _Memory()
 
 
-@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
+# The Interactions rows a page needs: none, only the purchases (revenue), or all of them.
+InteractionRows = Literal["none", "purchases", "all"]
+# Overview and Sources count sales only: of the Interactions tab, the Purchase rows, as
+# `sheetcrm report` reads them (27,000 of 167,000 rows in the 50,000-customer demo).
+_ONLY: dict[str, Mapping[str, RowFilter]] = {
+    "purchases": {INTERACTIONS: RowFilter("kind", frozenset({PURCHASE}))},
+    "all": {},
+}
+
+
+@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=6, show_spinner=False)
 def _read_frames(
-    source_key: str, generation: int, tabs: tuple[str, ...], _backend: Backend
+    source_key: str,
+    generation: int,
+    tabs: tuple[str, ...],
+    _backend: Backend,
+    rows: InteractionRows = "all",
 ) -> Frames:
     del source_key, generation  # cache key only
     # The frames are built while the snapshot's millions of objects are alive: with the
     # garbage collector paused for that too (as the read pauses it), 0.5 s less at 50,000
     # customers.
     with collector_paused():
-        return build_frames(_backend.read(tabs), tabs=tabs)
+        return build_frames(_backend.read(tabs, _ONLY.get(rows, {})), tabs=tabs)
 
 
-@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=4, show_spinner=False)
-def _joined(source_key: str, generation: int, _core: Frames, _part: Frames) -> Frames:
-    del source_key, generation  # cache key only: the two reads of this generation
+@st.cache_resource(ttl=EVICT_AFTER_SECONDS, max_entries=6, show_spinner=False)
+def _joined(
+    source_key: str, generation: int, rows: InteractionRows, _core: Frames, _part: Frames
+) -> Frames:
+    del source_key, generation, rows  # cache key only: the two reads of this generation
     return with_interactions(_core, _part)
 
 
@@ -127,19 +148,20 @@ def current_generation(memory: _Memory, source_key: str, now: float) -> int:
 
 
 def load_frames(
-    backend: Backend, source_key: str, interactions: bool = False
+    backend: Backend, source_key: str, interactions: InteractionRows = "none"
 ) -> Frames | LoadFailure:
     """The workbook's frames, from the cache while the workbook's TTL lasts.
 
-    Without ``interactions`` the Interactions frame is empty (see the module's docstring).
+    ``interactions`` says which rows of the Interactions tab the frames hold: none (the frame is
+    empty, see the module's docstring), only the purchases, or all.
     """
     memory = _memory()
     generation = current_generation(memory, source_key, time.monotonic())
     try:
         frames = _read_frames(source_key, generation, CORE_TABS, backend)
-        if interactions:
-            part = _read_frames(source_key, generation, (INTERACTIONS,), backend)
-            frames = _joined(source_key, generation, frames, part)
+        if interactions != "none":
+            part = _read_frames(source_key, generation, (INTERACTIONS,), backend, interactions)
+            frames = _joined(source_key, generation, interactions, frames, part)
     except WorkbookError as error:
         return LoadFailure(str(error))
     except Exception as error:  # a page must explain, not crash: e.g. a network error

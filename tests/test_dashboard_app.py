@@ -450,6 +450,25 @@ def test_pages_opened_after_one_without_interactions_still_show_them(
 
 
 @pytest.mark.usefixtures("served_on")
+def test_pages_opened_after_one_that_read_only_purchases_show_every_interaction(
+    small_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Overview (the first page) reads only the Purchase rows of Interactions, for its revenue;
+    Customers and Data quality, opened next, still show the other rows."""
+    at = demo_app(small_path, monkeypatch).run()
+    at.sidebar.selectbox(key="period_preset").set_value("all").run()
+    assert metric_values(at)["Won revenue"] == "€3,000"
+    open_page(at, "customers")
+    at.selectbox(key="customer_pick").set_value("C-0001").run()
+    assert at.dataframe[-2].value["Summary"].tolist() == ["Intro call"]
+    open_page(at, "quality")
+    problems = at.dataframe[1].value
+    assert problems[problems["Tab"] == "Interactions"]["Row"].tolist() == ["3"]
+    open_page(at, "overview")
+    assert metric_values(at)["Won revenue"] == "€3,000"
+
+
+@pytest.mark.usefixtures("served_on")
 def test_group_by_shows_the_reports_figures_per_group_and_offers_the_csv(
     small_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
