@@ -29,6 +29,7 @@ from automations.mail.templates import TemplateError
 from automations.rules.activity import as_date, cell_changed, id_key, is_ready
 from automations.rules.contract import Inputs
 from automations.rules.segment_filter import SegmentFilter, SegmentFilterError, parse_segment_filter
+from sheet_schema.cells import CellContext
 from sheet_schema.model import CellWrite, Row
 
 _FAILED_STATUSES = frozenset({"Failed", "Bounced", "Unknown"})
@@ -81,7 +82,10 @@ def plan_campaigns(planner: Planner) -> None:
         else:
             try:
                 segment = parse_segment_filter(
-                    row.text("segment_filter"), customers_tab, planner.language
+                    row.text("segment_filter"),
+                    customers_tab,
+                    planner.language,
+                    CellContext.of(planner.settings),
                 )
             except SegmentFilterError:
                 status = "Failed"  # the validator writes the sentence into Problems

@@ -20,6 +20,7 @@ from automations.rules.references import KNOWN_BY
 from automations.rules.resolving import RESOLVED_TABS, typed_references, unresolved_references
 from automations.rules.row_checks import Checker, Problem, ReadyRows, RowFacts, RowProblems
 from automations.rules.segment_filter import SegmentFilterError, parse_segment_filter
+from sheet_schema.cells import CellContext
 from sheet_schema.model import Row, Snapshot
 from sheet_schema.schema import Schema, Tab, fold
 
@@ -42,7 +43,7 @@ def check_across_rows(
     )
     _check_references(schema, snapshot, ready, found, checker.language)
     _check_template_keys(snapshot, ready, found)
-    _check_segment_filters(schema, ready, found, checker.language)
+    _check_segment_filters(schema, ready, found, checker.language, snapshot)
 
 
 def _others(ids: Iterable[str], language: str) -> str:
@@ -150,7 +151,7 @@ def _check_template_keys(snapshot: Snapshot, ready: ReadyRows, found: RowProblem
 
 
 def _check_segment_filters(
-    schema: Schema, ready: ReadyRows, found: RowProblems, language: str
+    schema: Schema, ready: ReadyRows, found: RowProblems, language: str, snapshot: Snapshot
 ) -> None:
     customers = schema.tab("Customers")
     for row_id, row in ready.get("Campaigns", {}).items():
@@ -158,7 +159,7 @@ def _check_segment_filters(
         if not text.strip():
             continue
         try:
-            parse_segment_filter(text, customers, language)
+            parse_segment_filter(text, customers, language, CellContext.of(snapshot.settings))
         except SegmentFilterError as error:
             problem = Problem("segment_filter", error.code, error.params)
             found.setdefault("Campaigns", {}).setdefault(row_id, []).append(problem)

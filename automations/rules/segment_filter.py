@@ -106,12 +106,12 @@ def _clauses(text: str, names: Mapping[str, Column]) -> list[str]:
 
 
 def _typed_values(
-    column: Column, values: Sequence[str], clause: str, language: str
+    column: Column, values: Sequence[str], clause: str, language: str, context: CellContext
 ) -> list[object]:
-    """The values read as the column reads its cells; a wrong choice or yes/no is an error."""
+    """The values read as the column reads its cells (the workbook's Date order: "04/03/2026"
+    is 3 April in a month-first workbook); a wrong choice or yes/no is an error."""
     if column.type in TEXT_LIKE:
         return []  # text is compared as folded text only
-    context = CellContext(language=language)
     typed: list[object] = []
     for value in values:
         cell = read_cell(column, value, context)
@@ -129,17 +129,22 @@ def _typed_values(
     return typed
 
 
-def parse_segment_filter(text: str, tab: Tab, language: str = "en") -> SegmentFilter:
+def parse_segment_filter(
+    text: str, tab: Tab, language: str = "en", context: CellContext | None = None
+) -> SegmentFilter:
     """Read a Segment filter such as ``Country = ES, PT and Lifecycle != Lost``.
 
     Clauses are ``Column = value`` or ``Column != value``, joined by ``;`` or "and" ("y", "e",
     "και"); a value may be a comma-separated list meaning any of them. Columns are ``tab``'s
     headers, aliases or keys; columns and values are matched ignoring case and accents (choice
     and yes/no values also by their other spellings). An empty filter matches every row.
-    ``language`` is used for the lists quoted in error sentences. Raises
+    ``language`` is used for the lists quoted in error sentences; ``context`` is the
+    workbook's way of reading cells (its Settings: Date order...), the default one without it.
+    Raises
     :class:`SegmentFilterError` naming the unknown column or the bad clause.
     """
     names = _column_names(tab)
+    reading = context or CellContext(language=language)
     conditions: list[Condition] = []
     for clause in _clauses(text, names):
         found = _CLAUSE.match(clause)
@@ -158,7 +163,7 @@ def parse_segment_filter(text: str, tab: Tab, language: str = "en") -> SegmentFi
         if not values:
             params = {"clause": clause, "operator": found.group("operator")}
             raise SegmentFilterError("segment.no_value", params)
-        typed = _typed_values(column, values, clause, language)
+        typed = _typed_values(column, values, clause, language, reading)
         conditions.append(
             Condition(
                 column=column,
