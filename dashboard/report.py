@@ -126,13 +126,12 @@ def funnel_report(
     totals = metrics.deal_totals(frames.deals, period)
     decided = totals.won + totals.lost
     day = as_of or read_day(frames)
+    stages, stays = metrics.funnel_and_stays(
+        frames.deals, frames.stage_history, frames.stages, period, day, frames.open_stages
+    )
     return {
         **_head(frames, "funnel", period),
-        "stages": records(
-            metrics.funnel(
-                frames.deals, frames.stage_history, frames.stages, period, day, frames.open_stages
-            )
-        ),
+        "stages": records(stages),
         "deals": totals.deals,
         "won": totals.won,
         "lost": totals.lost,
@@ -141,7 +140,7 @@ def funnel_report(
         "won_value": totals.won_value,
         "won_without_value": totals.won_without_value,
         "lost_at_unknown": _lost_at_unknown(frames, period),
-        "cycle_time": _cycle_time(frames, period, day),
+        "cycle_time": _cycle_time(frames, period, stays),
         "lost_reasons": records(metrics.lost_reasons(frames.deals, period)),
         "competitors": records(metrics.competitors(frames.deals, period)),
     }
@@ -154,7 +153,9 @@ def _lost_at_unknown(frames: Frames, period: metrics.Period) -> int:
     return int((lost.to_numpy() & reached["lost_at"].isna().to_numpy()).sum())
 
 
-def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str, object]:
+def _cycle_time(
+    frames: Frames, period: metrics.Period, stays: metrics.StaySources
+) -> dict[str, object]:
     """Days from Created to Won/Lost of the period's decided deals, and how many of them were
     dated by Stage history and how many by the deals' own dates (Closed, Stage since), for all
     decided deals (``deals``, ``sources``) and for the won ones the mean and median are about
@@ -164,9 +165,6 @@ def _cycle_time(frames: Frames, period: metrics.Period, as_of: date) -> dict[str
     times = metrics.cycle_times(cohort, frames.stage_history)
     won_times = times[times["meaning"] == metrics.WON]
     won = won_times["days"]
-    stays = metrics.stay_sources(
-        frames.deals, frames.stage_history, frames.open_stages, period, as_of
-    )
     won_sources = won_times["source"].value_counts()
     return {
         "deals": len(times),

@@ -51,7 +51,6 @@ from dashboard.metrics.deals import (
     lost_reasons,
     reached_stage,
     stage_durations,
-    stay_sources,
 )
 from dashboard.metrics.follow_ups import (
     OVERDUE,
@@ -142,6 +141,5 @@ __all__ = [
     "source_months_with_undated",
     "source_totals",
     "stage_durations",
-    "stay_sources",
     "value_counts",
 ]

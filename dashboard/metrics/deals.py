@@ -197,8 +197,9 @@ def funnel_and_stays(
     as_of: date,
     open_stages: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, StaySources]:
-    """The funnel table and, from the same stays, :func:`stay_sources` (a page shows both:
-    computing the stays once is a fifth of the Funnel page's re-render at 50k deals).
+    """The funnel table and the sources of its two days-in-stage columns, from the same stays
+    (the page and the report show both: computing the stays once is a fifth of the Funnel
+    page's re-render at 50k deals).
 
     The funnel table: per stage, deals that reached it, conversions, losses and time spent.
 
@@ -243,24 +244,6 @@ def funnel_and_stays(
         float(open_medians[s]) if s in open_medians.index else np.nan for s in names
     ]
     return table, sources
-
-
-def stay_sources(
-    deals: pd.DataFrame,
-    history: pd.DataFrame,
-    open_stages: Sequence[str],
-    period: Period,
-    as_of: date,
-) -> StaySources:
-    """The sources of :func:`funnel`'s two days-in-stage columns, for its cohort."""
-    cohort = deals_in_period(deals, period)
-    stays = current_stays(cohort, history, open_stages, as_of)
-    counts = stays["source"].value_counts()
-    return StaySources(
-        finished=len(stage_durations(cohort, history)),
-        open_by_source={str(k): int(v) for k, v in sorted(counts.items())},
-        as_of=as_of,
-    )
 
 
 @dataclass(frozen=True)
